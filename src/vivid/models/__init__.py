@@ -1,0 +1,1 @@
+"""Architectures, classical enhancers, their typed descriptors and the model registry."""

@@ -1,0 +1,88 @@
+"""The contract between models and the engine.
+
+A :class:`Restorer` is a ready-to-run model: a typed :class:`ModelDescriptor` plus a batch call on
+float32 arrays. The engine reads the descriptor (scale, colour space, size multiple, tiling support)
+and never asks which architecture it holds.
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+Task = Literal["sr", "denoise", "lowlight", "color", "colorize"]
+TASKS: tuple[str, ...] = ("sr", "denoise", "lowlight", "color", "colorize")
+ColorSpace = Literal["rgb", "y", "gray"]
+Runtime = Literal["numpy", "opencv", "torch", "onnx"]
+SpeedClass = Literal["realtime", "fast", "medium", "slow"]
+
+
+@dataclass(frozen=True)
+class ModelDescriptor:
+    """What the engine needs to know to run a model correctly.
+
+    Attributes:
+        name: registry name (or ``file:...`` for a user's file).
+        task: what the model does.
+        scale: output size / input size (1 for everything but SR).
+        color_space: what the model consumes and returns: ``"rgb"`` (3 channels), ``"y"`` (the Y of
+            BT.601 YCbCr; the engine upsamples chroma with bicubic) or ``"gray"`` (1 channel; colour
+            images are processed channel by channel).
+        out_channels: channels returned (3 for colorizers fed with ``"gray"``, else as consumed).
+        size_multiple: input height and width must be multiples of this (the engine pads).
+        min_size: smallest input side the model accepts (the engine pads).
+        tileable: whether the model may run on overlapping tiles (convolutional, local). Models with
+            global decisions (curves from a thumbnail, NLM) say False or provide their own path.
+        tile_overlap: overlap in input pixels needed for seam-free tiling (about the receptive radius).
+        any_scale: the model resamples to any size (classical resamplers).
+        runtime: which runtime executes it.
+        dtypes: supported compute dtypes.
+        license: licence of the weights/code.
+        provenance: where it came from (``vivid`` trained, ``classical``, ``user file``) and file hash.
+        speed_class: rough speed on a 2-core CPU.
+    """
+
+    name: str
+    task: Task
+    scale: int = 1
+    color_space: ColorSpace = "rgb"
+    out_channels: int | None = None
+    size_multiple: int = 1
+    min_size: int = 1
+    tileable: bool = True
+    tile_overlap: int = 16
+    any_scale: bool = False
+    runtime: Runtime = "numpy"
+    dtypes: tuple[str, ...] = ("float32",)
+    license: str = "Apache-2.0"
+    provenance: str = "vivid"
+    sha256: str | None = None
+    speed_class: SpeedClass = "fast"
+
+    @property
+    def in_channels(self) -> int:
+        return 3 if self.color_space == "rgb" else 1
+
+    @property
+    def output_channels(self) -> int:
+        return self.out_channels if self.out_channels is not None else self.in_channels
+
+
+class Restorer(abc.ABC):
+    """A loaded, ready model. Call it on a batch ``(N, C, H, W)`` float32 in [0, 1].
+
+    ``C`` is ``descriptor.in_channels``; the result is ``(N, descriptor.output_channels, H*s, W*s)``
+    (or ``size`` for ``any_scale`` models) and may leave [0, 1] slightly: the engine clips.
+    """
+
+    descriptor: ModelDescriptor
+
+    @abc.abstractmethod
+    def __call__(self, batch: np.ndarray, *, size: tuple[int, int] | None = None) -> np.ndarray:
+        """Process ``batch``; ``size`` is the target (H, W) for ``any_scale`` models, else ignored."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release resources (sessions, threads)."""

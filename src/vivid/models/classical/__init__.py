@@ -1,0 +1,1 @@
+"""Classical (non-learned) enhancers behind the same Restorer interface as learned models."""

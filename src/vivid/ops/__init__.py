@@ -1,0 +1,1 @@
+"""Pure image operations (no models, no I/O): resizing, colour spaces, degradations."""
