@@ -1,0 +1,1 @@
+"""Training pipeline: typed configs, data, loop with EMA, validation, checkpoints and logs."""

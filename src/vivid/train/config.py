@@ -1,0 +1,101 @@
+"""Typed training configuration, read from TOML and validated once at the edge."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from vivid.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    train_dirs: tuple[str, ...]
+    val_dir: str
+    patch: int = 48  # LR patch side
+    batch: int = 16
+    scale_aug: tuple[float, ...] = (1.0,)  # HR images are also used downscaled by these factors
+    workers_seed: int = 0
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    arch: str
+    scale: int
+    in_channels: int = 1
+    channels: int = 32
+    blocks: int = 6
+
+
+@dataclass(frozen=True)
+class OptimConfig:
+    lr: float = 1e-3
+    min_lr: float = 1e-5
+    iterations: int = 20000
+    warmup: int = 200
+    weight_decay: float = 0.0
+    ema: float = 0.999
+    loss: str = "l1"
+    grad_clip: float = 1.0
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    name: str
+    out_dir: str = "checkpoints"
+    seed: int = 0
+    threads: int = 1
+    val_every: int = 500
+    checkpoint_every: int = 250
+    log_every: int = 50
+    init_from: str | None = None  # checkpoint/safetensors whose matching tensors initialise the model
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    run: RunConfig
+    data: DataConfig
+    model: ModelConfig
+    optim: OptimConfig = field(default_factory=OptimConfig)
+
+
+def _build(cls: type, raw: dict[str, Any], where: str) -> Any:
+    known = {f.name: f for f in fields(cls)}
+    unknown = set(raw) - set(known)
+    if unknown:
+        raise ConfigError(f"unknown key(s) {sorted(unknown)} in [{where}]: allowed are {sorted(known)}")
+    kwargs = {}
+    for k, v in raw.items():
+        kwargs[k] = tuple(v) if isinstance(v, list) else v
+    try:
+        return cls(**kwargs)
+    except TypeError as e:
+        raise ConfigError(f"[{where}]: {e}") from None
+
+
+def load_config(path: str | Path) -> TrainConfig:
+    """Read a TOML training config with sections [run], [data], [model], [optim]."""
+    p = Path(path)
+    try:
+        raw = tomllib.loads(p.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"training config {p} does not exist") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"training config {p} is not valid TOML: {e}") from None
+    for section in ("run", "data", "model"):
+        if section not in raw:
+            raise ConfigError(f"training config {p} lacks the [{section}] section")
+    extra = set(raw) - {"run", "data", "model", "optim"}
+    if extra:
+        raise ConfigError(f"training config {p} has unknown section(s) {sorted(extra)}")
+    cfg = TrainConfig(
+        run=_build(RunConfig, raw["run"], "run"),
+        data=_build(DataConfig, raw["data"], "data"),
+        model=_build(ModelConfig, raw["model"], "model"),
+        optim=_build(OptimConfig, raw.get("optim", {}), "optim"),
+    )
+    if cfg.model.scale not in (2, 3, 4):
+        raise ConfigError(f"[model] scale must be 2, 3 or 4, got {cfg.model.scale}")
+    return cfg
