@@ -38,7 +38,12 @@ class ModelEntry:
 
 _C = "vivid.models.classical"
 
+_Z = "vivid.zoo.builtin"
+
 ENTRIES: tuple[ModelEntry, ...] = (
+    # --- vivid's own trained models (weights in vivid/zoo/weights, cards in vivid/zoo/cards) -------
+    ModelEntry("vivid-sr", "sr", (2,), "vivid's flagship SR: re-parameterised conv net on the Y channel in LR space",
+               f"{_Z}:build_vivid_sr", kind="learned", speed_class="fast"),
     # --- classical baselines -------------------------------------------------------------------------
     ModelEntry("bicubic", "sr", (2, 3, 4), "MATLAB-exact bicubic resampling (the SR baseline)",
                f"{_C}.resample:build_bicubic", any_scale=True, speed_class="realtime"),

@@ -1,0 +1,1 @@
+"""The vivid command line (Typer). A thin layer over the library."""

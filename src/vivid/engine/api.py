@@ -1,0 +1,267 @@
+"""vivid's one way through: ``enhance(image, ...)`` runs a plan of steps on an image."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from vivid import __version__
+from vivid.engine.plan import Plan, Step
+from vivid.engine.progress import Progress, null_progress
+from vivid.errors import ConfigError, ModelError
+from vivid.io.image import Image
+from vivid.models.base import TASKS, Restorer
+
+#: default model per task (the first of each list that can be built wins)
+DEFAULT_MODELS: dict[str, tuple[str, ...]] = {
+    "sr": ("vivid-sr", "bicubic"),
+    "denoise": ("vivid-denoise", "nlm"),
+    "lowlight": ("vivid-lowlight", "lime"),
+    "color": ("vivid-tone", "grayworld"),
+    "colorize": ("vivid-colorize",),
+}
+
+
+def default_model(task: str) -> str:
+    """The recommended registry model for ``task`` (learned when shipped, else the classical one)."""
+    from vivid.models.registry import ENTRIES
+
+    if task not in DEFAULT_MODELS:
+        raise ConfigError(f"unknown task {task!r}: use one of {', '.join(TASKS)} or auto")
+    names = {e.name for e in ENTRIES}
+    for name in DEFAULT_MODELS[task]:
+        if name in names:
+            return name
+    raise ModelError(f"no model for task {task!r} is installed yet")
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """What one step did (for provenance and reports)."""
+
+    task: str
+    model: str
+    scale: int
+    sha256: str | None
+    seconds: float
+    delta_e: float | None = None
+
+
+@dataclass(frozen=True)
+class EnhanceResult:
+    image: Image
+    plan: Plan
+    records: tuple[StepRecord, ...] = field(default_factory=tuple)
+
+    def provenance(self) -> dict[str, Any]:
+        """The record vivid writes into outputs (PNG text / EXIF / XMP) and returns over the API."""
+        return {
+            "software": f"vivid {__version__}",
+            "steps": [
+                {"task": r.task, "model": r.model, "scale": r.scale, "sha256": r.sha256,
+                 "seconds": round(r.seconds, 3), **({"delta_e": round(r.delta_e, 3)} if r.delta_e is not None else {})}
+                for r in self.records
+            ],
+            "plan": [s.reason for s in self.plan.steps],
+        }
+
+
+def _bicubic(x: np.ndarray, out_hw: tuple[int, int]) -> np.ndarray:
+    import cv2
+
+    if x.shape[1:] == out_hw:
+        return x
+    interp = cv2.INTER_CUBIC if out_hw[0] >= x.shape[1] else cv2.INTER_AREA
+    return np.stack([cv2.resize(c, (out_hw[1], out_hw[0]), interpolation=interp) for c in x])
+
+
+def _target_size(h: int, w: int, *, scale: float | None, size: tuple[int, int] | None) -> tuple[int, int]:
+    if size is not None:
+        th, tw = size
+        if th < 1 or tw < 1:
+            raise ConfigError(f"target size must be positive, got {tw}x{th}")
+        return th, tw
+    if scale is None:
+        return h, w
+    if not scale > 0:
+        raise ConfigError(f"scale must be positive, got {scale}")
+    return max(1, round(h * scale)), max(1, round(w * scale))
+
+
+def run_model(
+    restorer: Restorer,
+    image: Image,
+    *,
+    size: tuple[int, int] | None = None,
+    strength: float = 1.0,
+    tile: int | None = None,
+    alpha: str = "resample",
+    progress: Progress = null_progress,
+) -> Image:
+    """Run one model on ``image`` (tiling, colour space, alpha, strength, final resize to ``size``)."""
+    from vivid.engine.pipeline import make_tile_fn
+    from vivid.engine.tiling import auto_tile_size, iter_tiled, plan_cores
+
+    if not 0.0 <= strength <= 1.0:
+        raise ConfigError(f"strength must be between 0 and 1, got {strength}")
+    if alpha not in ("resample", "model"):
+        raise ConfigError(f"alpha must be 'resample' or 'model', got {alpha!r}")
+    d = restorer.descriptor
+    color = image.color
+    _, h, w = color.shape
+    s = d.scale
+    target = size or (h * s, w * s)
+    fn = make_tile_fn(restorer, channels=color.shape[0])
+    if d.any_scale:
+        out = restorer(color[None], size=target)[0]
+        progress(1, 1, d.name)
+    elif d.tileable:
+        t = tile or auto_tile_size(bytes_per_pixel=4 * 64 * max(1, s * s))
+        n_rows = len(plan_cores(h, t))
+        parts = []
+        for i, (_, rows) in enumerate(iter_tiled(fn, color, scale=s, tile=t, overlap=d.tile_overlap)):
+            parts.append(rows)
+            progress(min(i + 1, n_rows), n_rows, d.name)
+        out = np.concatenate(parts, axis=1)
+    else:
+        out = fn(color)
+        progress(1, 1, d.name)
+    if out.shape[1:] != tuple(target):
+        out = _bicubic(out, tuple(target))
+    if strength < 1.0:
+        base = _bicubic(color if out.shape[0] == color.shape[0] else np.repeat(color, 3, 0), tuple(target))
+        out = strength * out + (1.0 - strength) * base
+    if image.has_alpha:
+        a = image.alpha
+        if alpha == "model" and d.task == "sr" and not d.any_scale:
+            a_out = make_tile_fn(restorer, channels=1)(a)
+            a_out = _bicubic(a_out, tuple(target))
+        else:
+            a_out = _bicubic(a, tuple(target))
+        out = np.concatenate([out, a_out], axis=0)
+    return image.with_pixels(np.clip(out, 0.0, 1.0))
+
+
+def color_shift(before: np.ndarray, after: np.ndarray, *, size: int = 64) -> float:
+    """Mean CIEDE2000 between low-pass versions of two RGB images (what a colour shift looks like)."""
+    from vivid.metrics import ciede2000
+
+    a = _bicubic(before, (size, size))
+    b = _bicubic(after, (size, size))
+    return float(ciede2000(np.clip(a, 0, 1), np.clip(b, 0, 1)))
+
+
+def guard_colors(before: Image, after: Image, *, size: int = 32) -> Image:
+    """Match the low-frequency colour of ``after`` to ``before`` (chroma only, luma kept)."""
+    from vivid.ops.color import rgb_to_ycbcr, ycbcr_to_rgb
+
+    if before.is_gray or after.is_gray:
+        return after
+    src = rgb_to_ycbcr(after.color)
+    ref = rgb_to_ycbcr(_bicubic(before.color, after.color.shape[1:]))
+    hw = after.color.shape[1:]
+    low = (max(1, hw[0] // size), max(1, hw[1] // size))
+    diff = _bicubic(_bicubic(ref[1:] - src[1:], low), hw)
+    fixed = ycbcr_to_rgb(np.concatenate([src[:1], src[1:] + diff], axis=0))
+    pix = np.clip(fixed, 0, 1).astype(np.float32)
+    if after.has_alpha:
+        pix = np.concatenate([pix, after.alpha], axis=0)
+    return after.with_pixels(pix)
+
+
+def plan_for(
+    image: Image,
+    *,
+    task: str,
+    model: str | None,
+    scale: float | None,
+    size: tuple[int, int] | None,
+    models: Any = None,
+) -> Plan:
+    """The plan for an explicit task (``auto`` asks the router).
+
+    A model file used for SR with no scale or size requested runs at its own scale.
+    """
+    if task == "auto":
+        from vivid.engine.routing import analyze
+
+        if model is not None:
+            raise ConfigError("--model needs an explicit --task (auto picks its models itself)")
+        return analyze(image, scale=scale, size=size)
+    if task not in TASKS:
+        raise ConfigError(f"unknown task {task!r}: use one of {', '.join(TASKS)} or auto")
+    name = model or default_model(task)
+    step_scale = 1
+    if task == "sr" and scale is None and size is None and model is not None:
+        from vivid.zoo.loader import is_model_file_ref
+
+        if is_model_file_ref(model):
+            from vivid.engine.cache import ModelCache
+
+            native = (models or ModelCache()).get(model, None).descriptor.scale
+            return Plan(steps=(Step(task=task, model=name, scale=native, reason="chosen by the user"),))
+    if task == "sr":
+        th, tw = _target_size(image.height, image.width, scale=scale if scale else (None if size else 2), size=size)
+        step_scale = max(2, math.ceil(max(th / image.height, tw / image.width) - 1e-9))
+    return Plan(steps=(Step(task=task, model=name, scale=step_scale, reason="chosen by the user"),))
+
+
+def enhance(
+    image: Image,
+    *,
+    task: str = "auto",
+    model: str | None = None,
+    plan: Plan | None = None,
+    scale: float | None = None,
+    size: tuple[int, int] | None = None,
+    strength: float = 1.0,
+    tile: int | None = None,
+    alpha: str = "resample",
+    color_guard: bool = False,
+    allow_pickle: bool = False,
+    models: Any = None,
+    progress: Progress = null_progress,
+) -> EnhanceResult:
+    """Enhance ``image``: make (or take) a plan and run its steps.
+
+    Args:
+        image: the input.
+        task: ``sr``, ``denoise``, ``lowlight``, ``color``, ``colorize`` or ``auto`` (analyse and plan).
+        model: registry name or ``file:PATH`` for the task (default: the recommended one).
+        plan: run this plan instead of making one (e.g. an edited plan from :func:`vivid.analyze`).
+        scale: SR factor (any positive number; models run at the next integer scale, then resample).
+        size: SR target ``(height, width)``; overrides ``scale``.
+        strength: 0..1 blend of the result with the baseline (input, or bicubic for SR).
+        tile: tile side in input pixels (default: from available memory).
+        alpha: ``resample`` (bicubic) or ``model`` (run the SR model on the alpha channel too).
+        color_guard: match the output's low-frequency colour to the input (SR/denoise) and report ΔE.
+        models: optional cache with ``get(name, scale) -> Restorer`` (the service reuses loaded models).
+        progress: callback ``(done, total, message)``.
+    """
+    from vivid.engine.cache import ModelCache
+
+    models = models if models is not None else ModelCache(allow_pickle=allow_pickle)
+    the_plan = plan or plan_for(image, task=task, model=model, scale=scale, size=size, models=models)
+    out = image
+    records = []
+    final_size = _target_size(image.height, image.width, scale=scale, size=size) if (scale or size) else None
+    for step in the_plan.steps:
+        t0 = time.perf_counter()
+        restorer = models.get(step.model, step.scale if step.task == "sr" else None)
+        step_size = None
+        if step.task == "sr" and final_size is not None:
+            step_size = final_size
+        before = out
+        out = run_model(restorer, out, size=step_size, strength=strength, tile=tile, alpha=alpha, progress=progress)
+        de = None
+        if color_guard and step.task in ("sr", "denoise") and not out.is_gray:
+            out = guard_colors(before, out)
+        if not out.is_gray and not before.is_gray and step.task in ("sr", "denoise"):
+            de = color_shift(before.color, out.color)
+        records.append(StepRecord(step.task, restorer.descriptor.name, restorer.descriptor.scale,
+                                  restorer.descriptor.sha256, time.perf_counter() - t0, de))
+    return EnhanceResult(out, the_plan, tuple(records))

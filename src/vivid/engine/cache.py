@@ -1,0 +1,38 @@
+"""Keep loaded models for reuse across images (batches, the service, video)."""
+
+from __future__ import annotations
+
+import threading
+
+from vivid.models.base import Restorer
+
+
+class ModelCache:
+    """Loads each (model, scale) once; thread-safe. ``allow_pickle`` applies to model files."""
+
+    def __init__(self, *, allow_pickle: bool = False, task_hint: str | None = None) -> None:
+        self._models: dict[tuple[str, int | None], Restorer] = {}
+        self._lock = threading.Lock()
+        self.allow_pickle = allow_pickle
+        self.task_hint = task_hint
+
+    def get(self, name: str, scale: int | None, *, family: str | None = None) -> Restorer:
+        """The model ``name`` at ``scale`` (None: the model's own scale), loaded once."""
+        from vivid.zoo.loader import load_model
+
+        key = (name, scale)
+        with self._lock:
+            if key not in self._models:
+                self._models[key] = load_model(
+                    name, scale=scale if scale and scale > 1 else None, task=self.task_hint,
+                    family=family, allow_pickle=self.allow_pickle,
+                )
+                # also reachable under its actual scale
+                self._models.setdefault((name, self._models[key].descriptor.scale), self._models[key])
+            return self._models[key]
+
+    def clear(self) -> None:
+        with self._lock:
+            for m in self._models.values():
+                m.close()
+            self._models.clear()

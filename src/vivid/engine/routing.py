@@ -1,0 +1,142 @@
+"""Recommended-model routing: analyse an image and propose a plan, with reasons and alternatives.
+
+Seed 000 looked at the luminance histogram (share of gray values below 128) to choose between its
+low-light and its retouching model and offered the other as "Another Model". vivid generalises it:
+darkness, noise level, grayscale, colour cast, JPEG blockiness and size each add (or skip) a step,
+every step says why in one line, and lists the other models that could do it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from vivid.engine.plan import Plan, Step
+from vivid.io.image import Image
+
+#: thresholds (documented in the README's routing section)
+DARK_MEAN = 0.25  # mean luma below this (0..1) -> low-light
+DARK_SHARE = 0.70  # ... or this share of pixels darker than 128/255 together with a mean below 0.35
+NOISE_SIGMA = 6.0  # estimated sigma (0..255) above this -> denoise
+CAST_DE = 0.06  # normalised channel-mean spread above this -> colour correction
+SMALL_SIDE = 512  # longest side below this -> super-resolution
+GRAY_CHROMA = 2.0 / 255  # mean |chroma| below this -> grayscale
+
+
+@dataclass(frozen=True)
+class Analysis:
+    width: int
+    height: int
+    mean_luma: float
+    dark_share: float
+    noise_sigma: float
+    grayscale: bool
+    color_cast: float
+    blockiness: float
+
+
+def _luma(rgb: np.ndarray) -> np.ndarray:
+    return 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]
+
+
+def _thumb(x: np.ndarray, side: int = 512) -> np.ndarray:
+    import cv2
+
+    _, h, w = x.shape
+    f = side / max(h, w)
+    if f >= 1:
+        return x
+    size = (max(1, round(w * f)), max(1, round(h * f)))
+    return np.stack([cv2.resize(c, size, interpolation=cv2.INTER_AREA) for c in x])
+
+
+def blockiness(gray: np.ndarray) -> float:
+    """Ratio of the mean absolute step across 8-pixel block borders to the step inside blocks.
+
+    About 1 for natural images, clearly above 1 (e.g. > 1.3) for strongly JPEG-compressed ones.
+    """
+    h, w = gray.shape
+    if h < 32 or w < 32:
+        return 1.0
+    dx = np.abs(np.diff(gray, axis=1))
+    cols = np.arange(dx.shape[1])
+    at_border = dx[:, (cols % 8) == 7].mean()
+    inside = dx[:, (cols % 8) != 7].mean()
+    return float(at_border / max(inside, 1e-6))
+
+
+def measure(image: Image) -> Analysis:
+    """The numbers routing decides on."""
+    from vivid.models.classical.denoise import estimate_noise_sigma
+
+    rgb = image.rgb()
+    full_gray = _luma(rgb)
+    small = _thumb(rgb)
+    luma = _luma(small)
+    chroma = float(np.mean(np.abs(small[0] - small[1]) + np.abs(small[1] - small[2])) / 2)
+    means = small.reshape(3, -1).mean(axis=1)
+    cast = float((means.max() - means.min()) / max(float(means.mean()), 1e-3)) if chroma > GRAY_CHROMA else 0.0
+    return Analysis(
+        width=image.width,
+        height=image.height,
+        mean_luma=float(luma.mean()),
+        dark_share=float((luma < 128 / 255).mean()),
+        noise_sigma=float(estimate_noise_sigma(image.color if image.is_gray else rgb)),
+        grayscale=image.is_gray or chroma < GRAY_CHROMA,
+        color_cast=cast,
+        blockiness=blockiness(full_gray[: 1024, : 1024]),
+    )
+
+
+def _alternatives(task: str, chosen: str) -> tuple[str, ...]:
+    from vivid.models.registry import list_models
+
+    return tuple(e.name for e in list_models(task) if e.name != chosen)
+
+
+def analyze(image: Image, *, scale: float | None = None, size: tuple[int, int] | None = None) -> Plan:
+    """Analyse ``image`` and recommend a plan (tasks, models, order), each step with its reason."""
+    from vivid.engine.api import default_model
+
+    a = measure(image)
+    steps: list[Step] = []
+    notes: list[str] = []
+
+    def add(task: str, reason: str, step_scale: int = 1) -> None:
+        try:
+            name = default_model(task)
+        except Exception as e:  # a task without an installed model: say so instead of failing
+            notes.append(f"{task} would help ({reason}) but {e}")
+            return
+        steps.append(Step(task=task, model=name, scale=step_scale, reason=reason,
+                          alternatives=_alternatives(task, name)))
+
+    if a.noise_sigma > NOISE_SIGMA or a.blockiness > 1.3:
+        why = (f"estimated noise sigma {a.noise_sigma:.1f} (> {NOISE_SIGMA:g}) → denoise"
+               if a.noise_sigma > NOISE_SIGMA else f"JPEG blockiness {a.blockiness:.2f} (> 1.3) → denoise")
+        add("denoise", why)
+    if a.mean_luma < DARK_MEAN or (a.dark_share > DARK_SHARE and a.mean_luma < 0.35):
+        add("lowlight", f"{a.dark_share:.0%} of pixels are darker than 128 and mean brightness is "
+                        f"{a.mean_luma * 255:.0f}/255 → low-light enhancement")
+    if a.grayscale:
+        add("colorize", "the image is grayscale → colorize")
+    elif a.color_cast > CAST_DE and not any(s.task == "lowlight" for s in steps):
+        add("color", f"channel means differ by {a.color_cast:.0%} (colour cast) → automatic colour/tone")
+    want_sr = scale is not None or size is not None
+    if want_sr or max(a.width, a.height) < SMALL_SIDE:
+        if size is not None:
+            factor = max(size[0] / a.height, size[1] / a.width)
+            why = f"target size {size[1]}x{size[0]} requested → super-resolution"
+        elif scale is not None:
+            factor = scale
+            why = f"x{scale:g} requested → super-resolution"
+        else:
+            factor = 2.0
+            why = f"the image is small ({a.width}x{a.height}, longest side < {SMALL_SIDE}) → super-resolution x2"
+        if factor > 1:
+            add("sr", why, max(2, math.ceil(factor - 1e-9)))
+    if not steps and not notes:
+        notes.append("brightness, noise, colour and size look fine → nothing to do")
+    return Plan(steps=tuple(steps), analysis=asdict(a), notes=tuple(notes))
