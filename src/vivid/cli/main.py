@@ -252,6 +252,10 @@ def version() -> None:
     out_console.print(f"vivid {__version__}")
 
 
+# --- sub-command groups living in their own modules (one line each) ------------------------------
+# e.g.: from vivid.cli.bench import bench_app; app.add_typer(bench_app, name="bench")
+
+
 def run() -> None:
     """Console-script entry point."""
     try:
