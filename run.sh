@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Install vivid, enhance the bundled sample image (auto plan, printed), then start the web app
+# on http://127.0.0.1:8000 (SQLite and a local file store in ./vivid-data; no other service).
+set -euo pipefail
+cd "$(dirname "$0")"
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install -q --disable-pip-version-check -e .
+.venv/bin/vivid enhance src/vivid/assets/sample.png -o vivid-out/sample_enhanced.png --task auto --overwrite
+if .venv/bin/vivid serve --help >/dev/null 2>&1; then
+  exec .venv/bin/vivid serve "$@"
+fi
