@@ -22,11 +22,15 @@ class DataConfig:
 
 @dataclass(frozen=True)
 class ModelConfig:
+    """``arch`` plus the architecture's own named hyper-parameters (checked against its constructor)."""
+
     arch: str
     scale: int
     in_channels: int = 1
-    channels: int = 32
-    blocks: int = 6
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def arch_kwargs(self) -> dict[str, Any]:
+        return {"scale": self.scale, "in_channels": self.in_channels, **self.params}
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,17 @@ def _build(cls: type, raw: dict[str, Any], where: str) -> Any:
         raise ConfigError(f"[{where}]: {e}") from None
 
 
+def _model_config(raw: dict[str, Any]) -> ModelConfig:
+    if "arch" not in raw or "scale" not in raw:
+        raise ConfigError("[model] needs arch and scale")
+    base = {k: raw[k] for k in ("arch", "scale", "in_channels") if k in raw}
+    params = {k: v for k, v in raw.items() if k not in base}
+    from vivid.models.archs.factory import build_arch
+
+    build_arch(base["arch"], scale=base["scale"], in_channels=base.get("in_channels", 1), **params)  # validates
+    return ModelConfig(**base, params=params)
+
+
 def load_config(path: str | Path) -> TrainConfig:
     """Read a TOML training config with sections [run], [data], [model], [optim]."""
     p = Path(path)
@@ -93,7 +108,7 @@ def load_config(path: str | Path) -> TrainConfig:
     cfg = TrainConfig(
         run=_build(RunConfig, raw["run"], "run"),
         data=_build(DataConfig, raw["data"], "data"),
-        model=_build(ModelConfig, raw["model"], "model"),
+        model=_model_config(raw["model"]),
         optim=_build(OptimConfig, raw.get("optim", {}), "optim"),
     )
     if cfg.model.scale not in (2, 3, 4):

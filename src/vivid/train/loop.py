@@ -59,7 +59,7 @@ def train(cfg: TrainConfig, *, resume: bool = True) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(json.dumps(asdict(cfg), indent=2))
     m = cfg.model
-    model = build_arch(m.arch, scale=m.scale, in_channels=m.in_channels, channels=m.channels, blocks=m.blocks)
+    model = build_arch(m.arch, **m.arch_kwargs())
     if cfg.run.init_from and not (out / "last.pt").exists():
         src = Path(cfg.run.init_from)
         state = load_file(str(src)) if src.suffix == ".safetensors" else torch.load(src, weights_only=True)["ema"]

@@ -23,7 +23,8 @@ def export_run(run_dir: str | Path, *, name: str, speed_class: str = "fast", car
     m = cfg["model"]
     if m["arch"] != "rep_sr":
         raise ConfigError(f"export supports rep_sr runs, got {m['arch']!r}")
-    net = build_arch(m["arch"], scale=m["scale"], in_channels=m["in_channels"], channels=m["channels"], blocks=m["blocks"])
+    params = m.get("params") or {k: m[k] for k in ("channels", "blocks") if k in m}
+    net = build_arch(m["arch"], scale=m["scale"], in_channels=m["in_channels"], **params)
     net.load_state_dict(load_file(str(run / "best.safetensors")), strict=True)
     state = {k: v.to(torch.float32) for k, v in fused_state_dict(net).items()}
     fname = f"{name}_x{m['scale']}.safetensors"
@@ -33,8 +34,8 @@ def export_run(run_dir: str | Path, *, name: str, speed_class: str = "fast", car
     tmp.replace(dst)
     entry = WeightEntry(
         name=name, file=fname, sha256=file_sha256(dst), arch=m["arch"], task="sr", scale=m["scale"],
-        color_space="y" if m["in_channels"] == 1 else "rgb", channels=m["channels"], blocks=m["blocks"],
-        tile_overlap=2 * (m["blocks"] + 3), speed_class=speed_class, card=card or f"{name}.md",
+        color_space="y" if m["in_channels"] == 1 else "rgb", channels=params["channels"], blocks=params["blocks"],
+        tile_overlap=2 * (params["blocks"] + 3), speed_class=speed_class, card=card or f"{name}.md",
     )
     entries = [e for e in read_manifest() if not (e.name == name and e.scale == entry.scale)] + [entry]
     entries.sort(key=lambda e: (e.name, e.scale))

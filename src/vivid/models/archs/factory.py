@@ -1,16 +1,44 @@
-"""Build a torch architecture by family name with named hyper-parameters."""
+"""Build a torch architecture by family name; hyper-parameters are checked against its constructor."""
 
 from __future__ import annotations
+
+import inspect
+from collections.abc import Mapping
+from importlib import import_module
+from typing import Any
 
 from torch import nn
 
 from vivid.errors import ConfigError
 
+#: family name -> "module:class"; every class takes keyword-only, named hyper-parameters
+ARCHS: dict[str, str] = {
+    "rep_sr": "vivid.models.archs.rep_sr:RepSR",
+    "vdsr": "vivid.models.archs.vdsr:VDSR",
+    "unet_sr": "vivid.models.archs.unet_sr:UNetSR",
+    "fast_sr": "vivid.models.archs.fsrcnn:FastSR",
+}
 
-def build_arch(arch: str, *, scale: int, in_channels: int, channels: int, blocks: int) -> nn.Module:
-    """A fresh (training-time) network of family ``arch``."""
-    if arch == "rep_sr":
-        from vivid.models.archs.rep_sr import RepSR
 
-        return RepSR(scale=scale, in_channels=in_channels, channels=channels, blocks=blocks)
-    raise ConfigError(f"unknown architecture {arch!r}: known are ['rep_sr']")
+def arch_class(arch: str) -> type[nn.Module]:
+    try:
+        module, _, name = ARCHS[arch].partition(":")
+    except KeyError:
+        raise ConfigError(f"unknown architecture {arch!r}: known are {sorted(ARCHS)}") from None
+    return getattr(import_module(module), name)
+
+
+def build_arch(arch: str, **params: Any) -> nn.Module:
+    """A fresh network of family ``arch`` with ``params`` (validated against the constructor)."""
+    cls = arch_class(arch)
+    sig = inspect.signature(cls.__init__)
+    allowed = [p for p in sig.parameters if p != "self"]
+    unknown = sorted(set(params) - set(allowed))
+    if unknown:
+        raise ConfigError(f"architecture {arch!r} has no hyper-parameter(s) {unknown}: it takes {allowed}")
+    return cls(**params)
+
+
+def arch_params(model_cfg: Mapping[str, Any]) -> dict[str, Any]:
+    """Constructor parameters from a [model] config mapping (everything but ``arch``)."""
+    return {k: v for k, v in model_cfg.items() if k != "arch"}

@@ -1,0 +1,41 @@
+"""Every SR architecture: output shape for each scale, and RepSR's fusion is exact."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from vivid.models.archs.factory import ARCHS, build_arch
+from vivid.models.archs.rep_sr import RepSR
+
+
+@pytest.mark.parametrize("arch", sorted(ARCHS))
+@pytest.mark.parametrize("scale", [2, 3, 4])
+def test_output_shape(arch: str, scale: int) -> None:
+    net = build_arch(arch, scale=scale, in_channels=1).eval()
+    with torch.no_grad():
+        y = net(torch.rand(1, 1, 13, 17))
+    assert y.shape == (1, 1, 13 * scale, 17 * scale)
+
+
+def test_vdsr_seed004_switches_change_the_network() -> None:
+    plain = build_arch("vdsr", scale=2, depth=12)
+    bn = build_arch("vdsr", scale=2, depth=12, batch_norm=True)
+    res = build_arch("vdsr", scale=2, depth=12, residual_blocks=True)
+    assert any(isinstance(m, torch.nn.BatchNorm2d) for m in bn.modules())
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in plain.modules())
+    assert sum(isinstance(m, torch.nn.Conv2d) for m in build_arch("vdsr", scale=2, depth=30).modules()) == 30
+    assert type(res.body[2]).__name__ == "_ResBlockBN"
+
+
+def test_repsr_fusion_is_exact() -> None:
+    torch.manual_seed(0)
+    net = RepSR(scale=3, channels=8, blocks=3).eval()
+    for p in net.parameters():
+        p.data.normal_(0, 0.2)
+    x = torch.rand(2, 1, 11, 9)
+    with torch.no_grad():
+        before = net(x)
+        after = net.fuse()(x)
+    assert torch.allclose(before, after, atol=1e-5)
+    assert not any(type(m).__name__ == "Conv2d" and m.kernel_size == (1, 1) for m in net.modules())

@@ -1,0 +1,84 @@
+"""The training loop: runs, validates, keeps the best, resumes where it stopped."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from vivid.errors import ConfigError
+from vivid.train.config import load_config
+from vivid.train.loop import train
+
+
+def _images(folder: Path, n: int, seed: int) -> None:
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(seed)
+    for i in range(n):
+        yy, xx = np.mgrid[0:96, 0:120]
+        base = 127 + 100 * np.sin(xx / (3 + i)) * np.cos(yy / (5 + i))
+        rgb = np.stack([base, base * 0.8, 255 - base], -1) + rng.normal(0, 3, (96, 120, 3))
+        Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8)).save(folder / f"{i}.png")
+
+
+@pytest.fixture()
+def config_file(tmp_path: Path) -> Path:
+    _images(tmp_path / "train", 3, 0)
+    _images(tmp_path / "val", 1, 1)
+    cfg = tmp_path / "tiny.toml"
+    cfg.write_text(f"""
+[run]
+name = "tiny"
+out_dir = "{tmp_path / 'runs'}"
+val_every = 4
+checkpoint_every = 3
+log_every = 2
+[data]
+train_dirs = ["{tmp_path / 'train'}"]
+val_dir = "{tmp_path / 'val'}"
+patch = 16
+batch = 2
+[model]
+arch = "rep_sr"
+scale = 2
+channels = 8
+blocks = 2
+[optim]
+iterations = 8
+warmup = 2
+""")
+    return cfg
+
+
+def test_train_writes_checkpoint_log_and_best(config_file: Path) -> None:
+    cfg = load_config(config_file)
+    out = train(cfg)
+    assert (out / "last.pt").exists() and (out / "best.safetensors").exists()
+    rows = list(csv.DictReader((out / "log.csv").open()))
+    assert int(rows[-1]["iteration"]) == 8
+    assert any(r["val_psnr"] for r in rows)
+
+
+def test_resume_continues_from_checkpoint(config_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = load_config(config_file)
+    train(replace(cfg, optim=replace(cfg.optim, iterations=6)))
+    out = train(cfg)
+    assert "resumed" in capsys.readouterr().out
+    iters = [int(r["iteration"]) for r in csv.DictReader((out / "log.csv").open())]
+    assert iters == sorted(iters) and iters[-1] == 8 and len(iters) == len(set(iters))
+
+
+def test_bad_configs_are_clear(tmp_path: Path, config_file: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_config(tmp_path / "missing.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text(config_file.read_text().replace("blocks = 2", "blokcs = 2"))
+    with pytest.raises(ConfigError, match="blokcs"):
+        load_config(bad)
+    bad.write_text(config_file.read_text().replace('arch = "rep_sr"', 'arch = "nope"'))
+    with pytest.raises(ConfigError, match="unknown architecture"):
+        load_config(bad)
