@@ -14,6 +14,7 @@ from vivid.errors import ConfigError
 class DataConfig:
     train_dirs: tuple[str, ...]
     val_dir: str
+    task: str = "sr"  # "sr" or a same-size restoration task ("denoise")
     patch: int = 48  # LR patch side
     batch: int = 16
     scale_aug: tuple[float, ...] = (1.0,)  # HR images are also used downscaled by these factors
@@ -25,12 +26,13 @@ class ModelConfig:
     """``arch`` plus the architecture's own named hyper-parameters (checked against its constructor)."""
 
     arch: str
-    scale: int
+    scale: int = 1  # SR factor; 1 for same-size tasks (not passed to their constructors)
     in_channels: int = 1
     params: dict[str, Any] = field(default_factory=dict)
 
     def arch_kwargs(self) -> dict[str, Any]:
-        return {"scale": self.scale, "in_channels": self.in_channels, **self.params}
+        scale = {"scale": self.scale} if self.scale != 1 else {}
+        return {**scale, "in_channels": self.in_channels, **self.params}
 
 
 @dataclass(frozen=True)
@@ -80,14 +82,15 @@ def _build(cls: type, raw: dict[str, Any], where: str) -> Any:
 
 
 def _model_config(raw: dict[str, Any]) -> ModelConfig:
-    if "arch" not in raw or "scale" not in raw:
-        raise ConfigError("[model] needs arch and scale")
+    if "arch" not in raw:
+        raise ConfigError("[model] needs arch")
     base = {k: raw[k] for k in ("arch", "scale", "in_channels") if k in raw}
     params = {k: v for k, v in raw.items() if k not in base}
     from vivid.models.archs.factory import build_arch
 
-    build_arch(base["arch"], scale=base["scale"], in_channels=base.get("in_channels", 1), **params)  # validates
-    return ModelConfig(**base, params=params)
+    cfg = ModelConfig(**base, params=params)
+    build_arch(cfg.arch, **cfg.arch_kwargs())  # validates the hyper-parameters
+    return cfg
 
 
 def load_config(path: str | Path) -> TrainConfig:
@@ -111,6 +114,6 @@ def load_config(path: str | Path) -> TrainConfig:
         model=_model_config(raw["model"]),
         optim=_build(OptimConfig, raw.get("optim", {}), "optim"),
     )
-    if cfg.model.scale not in (2, 3, 4):
-        raise ConfigError(f"[model] scale must be 2, 3 or 4, got {cfg.model.scale}")
+    if cfg.data.task == "sr" and cfg.model.scale not in (2, 3, 4):
+        raise ConfigError(f"[model] scale must be 2, 3 or 4 for SR, got {cfg.model.scale}")
     return cfg

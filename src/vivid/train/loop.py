@@ -45,6 +45,18 @@ def validate(model: torch.nn.Module, val: list, scale: int) -> float:
     return float(np.mean(scores))
 
 
+@torch.no_grad()
+def validate_restore(model: torch.nn.Module, pairs: list) -> float:
+    """Mean RGB PSNR (0..255 peak, output clipped and rounded) over (input, clean) pairs."""
+    model.eval()
+    scores = []
+    for inp, clean in pairs:
+        out = model(torch.from_numpy(inp[None])).numpy()[0]
+        a = np.clip(np.rint(out * 255), 0, 255).astype(np.float64)
+        scores.append(10 * np.log10(255.0**2 / np.mean((a - clean.astype(np.float64) * 255) ** 2)))
+    return float(np.mean(scores))
+
+
 def _atomic_torch_save(obj: dict, path: Path) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
     torch.save(obj, tmp)
@@ -85,10 +97,24 @@ def train(cfg: TrainConfig, *, resume: bool = True) -> Path:
         print(f"resumed {out} at iteration {it} (best {best:.3f} dB)", flush=True)
 
     t0 = time.time()
-    pairs = build_pairs(cfg.data.train_dirs, m.scale, m.in_channels, cfg.data.scale_aug, cfg.data.patch)
-    val = [make_pair(load_rgb(f), m.scale, m.in_channels) for f in list_images(cfg.data.val_dir)]
-    print(f"{len(pairs)} training images, {len(val)} validation images ({time.time() - t0:.1f} s)", flush=True)
-    sampler = PatchSampler(pairs, patch=cfg.data.patch, scale=m.scale, seed=sampler_seed)
+    if cfg.data.task == "sr":
+        pairs = build_pairs(cfg.data.train_dirs, m.scale, m.in_channels, cfg.data.scale_aug, cfg.data.patch)
+        val = [make_pair(load_rgb(f), m.scale, m.in_channels) for f in list_images(cfg.data.val_dir)]
+        sampler = PatchSampler(pairs, patch=cfg.data.patch, scale=m.scale, seed=sampler_seed)
+
+        def run_validation(net: torch.nn.Module) -> float:
+            return validate(net, val, m.scale)
+    else:
+        from vivid.train.restore_data import RestoreSampler, load_clean, validation_set
+
+        images = load_clean(cfg.data.train_dirs, cfg.data.patch)
+        sampler = RestoreSampler(images, task=cfg.data.task, patch=cfg.data.patch, seed=sampler_seed)
+        rval = validation_set(cfg.data.val_dir)
+
+        def run_validation(net: torch.nn.Module) -> float:
+            return validate_restore(net, rval)
+        pairs = images
+    print(f"{len(pairs)} training images ({time.time() - t0:.1f} s)", flush=True)
 
     log_path = out / "log.csv"
     new_log = not log_path.exists()
@@ -126,7 +152,7 @@ def train(cfg: TrainConfig, *, resume: bool = True) -> Path:
         n_loss += 1
         val_psnr = ""
         if it % cfg.run.val_every == 0 or it == cfg.optim.iterations:
-            v = validate(ema, val, m.scale)
+            v = run_validation(ema)
             val_psnr = f"{v:.4f}"
             if v > best:
                 best = v

@@ -17,6 +17,7 @@ ARCHS: dict[str, str] = {
     "vdsr": "vivid.models.archs.vdsr:VDSR",
     "unet_sr": "vivid.models.archs.unet_sr:UNetSR",
     "fast_sr": "vivid.models.archs.fsrcnn:FastSR",
+    "denoise_unet": "vivid.models.archs.denoise_unet:DenoiseUNet",
 }
 
 
