@@ -110,8 +110,9 @@ def run_model(
         raise ConfigError(f"strength must be between 0 and 1, got {strength}")
     if alpha not in ("resample", "model"):
         raise ConfigError(f"alpha must be 'resample' or 'model', got {alpha!r}")
-    d = restorer.descriptor
     color = image.color
+    restorer = restorer.bind(color)
+    d = restorer.descriptor
     _, h, w = color.shape
     s = d.scale
     target = size or (h * s, w * s)

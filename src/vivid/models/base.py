@@ -84,5 +84,13 @@ class Restorer(abc.ABC):
     def __call__(self, batch: np.ndarray, *, size: tuple[int, int] | None = None) -> np.ndarray:
         """Process ``batch``; ``size`` is the target (H, W) for ``any_scale`` models, else ignored."""
 
+    def bind(self, image: np.ndarray) -> Restorer:
+        """Fix per-image global parameters before tiling; called once with the whole ``(C, H, W)`` image.
+
+        Models whose output depends on image-wide statistics (a noise level, tone curves from a
+        thumbnail) return a bound copy here, so that every tile uses the same parameters.
+        """
+        return self
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release resources (sessions, threads)."""

@@ -1,20 +1,25 @@
 """vivid's own trained models: weights shipped in the package as safetensors, with hashes.
 
 ``zoo/weights/manifest.json`` lists every shipped weight file: its architecture and hyper-parameters,
-task, scale, colour space, sha256 and model card. Loading checks the hash, builds the (fused)
-architecture, loads the tensors strictly, and wraps it as a :class:`TorchRestorer`.
+task, scale, colour space, sha256 and model card. Loading checks the hash, builds the architecture
+(fused, for re-parameterisable ones), loads the tensors strictly, and wraps it as a Restorer.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from vivid.errors import ModelError
 from vivid.models.base import ModelDescriptor, Restorer
+from vivid.models.torch_runtime import TorchRestorer
 
 
 @dataclass(frozen=True)
@@ -26,11 +31,11 @@ class WeightEntry:
     task: str
     scale: int
     color_space: str
-    channels: int
-    blocks: int
-    tile_overlap: int
-    speed_class: str
-    card: str
+    params: dict[str, Any] = field(default_factory=dict)
+    tile_overlap: int = 16
+    size_multiple: int = 1
+    speed_class: str = "fast"
+    card: str = ""
 
 
 def weights_dir() -> Path:
@@ -59,20 +64,50 @@ def find_weights(name: str, scale: int) -> WeightEntry:
     raise ModelError(f"no shipped weights for {name} x{scale}: the package may be incomplete; reinstall vivid")
 
 
-def build_network(entry: WeightEntry):  # noqa: ANN201 - torch module
-    if entry.arch == "rep_sr":
-        from vivid.models.archs.rep_sr import build_fused
+def build_network(entry: WeightEntry):  # noqa: ANN201 - a torch module
+    from vivid.models.archs.factory import build_arch
 
-        in_ch = 1 if entry.color_space == "y" else 3
-        return build_fused(scale=entry.scale, in_channels=in_ch, channels=entry.channels, blocks=entry.blocks)
-    raise ModelError(f"shipped weights {entry.file} name an unknown architecture {entry.arch!r}")
+    kwargs = dict(entry.params)
+    if entry.scale != 1:
+        kwargs["scale"] = entry.scale
+    net = build_arch(entry.arch, **kwargs)
+    fuse = getattr(net, "fuse", None)
+    return fuse() if callable(fuse) else net
+
+
+class NoiseMapRestorer(TorchRestorer):
+    """A denoiser fed with a noise-level map (FFDNet style). ``bind`` estimates sigma for each image."""
+
+    def __init__(self, module, descriptor: ModelDescriptor, *, sigma: float | None = None) -> None:  # noqa: ANN001
+        super().__init__(module, descriptor)
+        self.sigma = sigma
+
+    def bind(self, image: np.ndarray) -> Restorer:
+        if self.sigma is not None:
+            return self
+        from vivid.models.classical.denoise import estimate_noise_sigma
+
+        bound = copy.copy(self)
+        bound.sigma = float(estimate_noise_sigma(image))
+        return bound
+
+    def with_sigma(self, sigma: float) -> NoiseMapRestorer:
+        """A copy that assumes noise of standard deviation ``sigma`` (0..255 scale): lower removes less."""
+        bound = copy.copy(self)
+        bound.sigma = float(sigma)
+        return bound
+
+    def __call__(self, batch: np.ndarray, *, size: tuple[int, int] | None = None) -> np.ndarray:
+        if self.sigma is None:
+            raise ModelError(f"{self.descriptor.name}: no noise level set (the engine calls bind() first)")
+        n, _, h, w = batch.shape
+        level = np.full((n, 1, h, w), self.sigma / 255.0, dtype=np.float32)
+        return super().__call__(np.concatenate([batch, level], axis=1))
 
 
 def load_builtin(name: str, scale: int) -> Restorer:
     """Load shipped model ``name`` at ``scale`` (hash-checked, strict)."""
     from safetensors.torch import load_file
-
-    from vivid.models.torch_runtime import TorchRestorer
 
     entry = find_weights(name, scale)
     path = weights_dir() / entry.file
@@ -85,12 +120,18 @@ def load_builtin(name: str, scale: int) -> Restorer:
     net.load_state_dict(load_file(str(path)), strict=True)
     desc = ModelDescriptor(
         name=name, task=entry.task, scale=entry.scale, color_space=entry.color_space,  # type: ignore[arg-type]
-        tileable=True, tile_overlap=entry.tile_overlap, runtime="torch", dtypes=("float32", "bfloat16"),
-        license="Apache-2.0", provenance=f"vivid-trained ({entry.card})", sha256=digest,
-        speed_class=entry.speed_class,  # type: ignore[arg-type]
+        size_multiple=entry.size_multiple, tileable=True, tile_overlap=entry.tile_overlap, runtime="torch",
+        dtypes=("float32", "bfloat16"), license="Apache-2.0", provenance=f"vivid-trained (card: {entry.card})",
+        sha256=digest, speed_class=entry.speed_class,  # type: ignore[arg-type]
     )
+    if entry.task == "denoise":
+        return NoiseMapRestorer(net, desc)
     return TorchRestorer(net, desc)
 
 
 def build_vivid_sr(scale: int) -> Restorer:
     return load_builtin("vivid-sr", scale)
+
+
+def build_vivid_denoise(scale: int) -> Restorer:
+    return load_builtin("vivid-denoise", 1)
