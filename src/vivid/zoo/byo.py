@@ -1,0 +1,203 @@
+"""Bring your own model: turn a model file into a :class:`~vivid.models.base.Restorer`.
+
+:func:`load_model_file` dispatches on the file suffix:
+
+* ``.pth .pt .ckpt .bin .safetensors`` — PyTorch weights, architecture recognised by spandrel
+  (:mod:`vivid.zoo.byo_spandrel`). Loading is safe by default: only tensors are unpickled.
+* ``.pb`` — OpenCV ``dnn_superres`` graphs: FSRCNN, FSRCNN-small, ESPCN, LapSRN, EDSR
+  (:mod:`vivid.zoo.byo_opencv`).
+* ``.onnx`` — any ONNX image-to-image model, run by ONNX Runtime (:mod:`vivid.zoo.byo_onnx`).
+
+The helpers below are shared by those modules: every user model gets the name ``file:<filename>``,
+the licence ``"unknown (user file)"`` and the file's sha256 in its descriptor.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from vivid.errors import ConfigError, InputError, ModelError
+from vivid.models.base import TASKS
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from vivid.models.base import Restorer
+
+TORCH_SUFFIXES = (".pth", ".pt", ".ckpt", ".bin", ".safetensors")
+OPENCV_SUFFIXES = (".pb",)
+ONNX_SUFFIXES = (".onnx",)
+USER_LICENSE = "unknown (user file)"
+
+
+def load_model_file(
+    path: str | Path,
+    *,
+    task: str | None = None,
+    scale: int | None = None,
+    family: str | None = None,
+    allow_pickle: bool = False,
+) -> Restorer:
+    """Load a user's model file, ready to run.
+
+    Args:
+        path: the model file.
+        task: what the model does (one of :data:`vivid.models.base.TASKS`); inferred where the file
+            says it (spandrel's purpose, scale > 1 means ``"sr"``), required for ONNX models of scale 1.
+        scale: the scale you expect; a model of another scale raises :class:`ModelError`. Required
+            with ``family`` for ``.pb`` files whose name does not say them (``FSRCNN_x2.pb`` does).
+        family: OpenCV ``dnn_superres`` family for ``.pb`` files (fsrcnn, espcn, lapsrn, edsr).
+        allow_pickle: let PyTorch files that store pickled Python objects (whole modules,
+            TorchScript) load. Unpickling runs code from the file: only for files you trust.
+
+    Returns:
+        A :class:`Restorer` whose descriptor is named ``file:<filename>``, with the file's sha256, the
+        licence ``"unknown (user file)"`` and where it came from in ``provenance``.
+
+    Raises:
+        InputError: the file does not exist.
+        ConfigError: ``task`` is not a vivid task, or ``family`` is given for a file that is not ``.pb``.
+        ModelError: the file is not a model, its format or architecture is not supported, or it
+            does not fit ``task`` / ``scale``.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"model file {str(p)!r} does not exist or is not a file: check the path")
+    if task is not None and task not in TASKS:
+        raise ConfigError(f"unknown task {task!r}: use one of {', '.join(TASKS)}")
+    suffix = p.suffix.lower()
+    if family is not None and suffix not in OPENCV_SUFFIXES:
+        raise ConfigError(f"family={family!r} applies to OpenCV .pb files only, not to {p.name!r}: drop it")
+    if suffix in TORCH_SUFFIXES:
+        from vivid.zoo.byo_spandrel import load_torch_file
+
+        return load_torch_file(p, task=task, scale=scale, allow_pickle=allow_pickle)
+    if suffix in OPENCV_SUFFIXES:
+        from vivid.zoo.byo_opencv import load_opencv_file
+
+        return load_opencv_file(p, task=task, scale=scale, family=family)
+    if suffix in ONNX_SUFFIXES:
+        from vivid.zoo.byo_onnx import load_onnx_file
+
+        return load_onnx_file(p, task=task, scale=scale)
+    formats = ", ".join(TORCH_SUFFIXES + OPENCV_SUFFIXES + ONNX_SUFFIXES)
+    raise ModelError(f"model file {p.name!r} has an unsupported suffix {p.suffix!r}: supported are {formats}")
+
+
+def file_sha256(path: Path) -> str:
+    """Hex sha256 of the file's bytes."""
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def user_provenance(path: Path, sha256: str, detail: str) -> str:
+    """``"user file <name> sha256:<first 12>; <detail>"``."""
+    return f"user file {path.name} sha256:{sha256[:12]}; {detail}"
+
+
+def brief(err: BaseException) -> str:
+    """``"Type: first line of the message"``, short enough for a one-line error."""
+    text = next((line.strip() for line in str(err).splitlines() if line.strip()), "")
+    return f"{type(err).__name__}: {text[:120]}" if text else type(err).__name__
+
+
+def not_a_model(path: Path, reader: str, detail: str) -> ModelError:
+    """The error for a file that ``reader`` cannot read as a model."""
+    return ModelError(
+        f"{path.name!r} is not a model file ({reader} could not read it: {detail}); check the file"
+    )
+
+
+def check_scale(path: Path, model_scale: int, wanted: int | None) -> None:
+    """Raise if the caller asked for a scale the model does not have."""
+    if wanted is not None and wanted != model_scale:
+        raise ModelError(
+            f"model file {path.name!r} is x{model_scale}, you asked for x{wanted}: "
+            f"use scale={model_scale} or a x{wanted} model"
+        )
+
+
+def resolve_task(path: Path, model_scale: int, task: str | None, default: str | None) -> str:
+    """The task: the caller's, else ``default``; SR models (scale > 1) only do ``"sr"``."""
+    if task is None:
+        task = "sr" if model_scale > 1 else default
+    if task is None:
+        raise ModelError(
+            f"model file {path.name!r} keeps the image size (x1), so its task cannot be inferred: "
+            f"pass task= one of {', '.join(t for t in TASKS if t != 'sr')}"
+        )
+    if (task == "sr") != (model_scale > 1):
+        raise ModelError(
+            f"model file {path.name!r} is x{model_scale}, which does not fit task {task!r}: "
+            f"'sr' models enlarge the image, other tasks keep its size"
+        )
+    return task
+
+
+def color_space_for(path: Path, channels: int) -> str:
+    """``"rgb"`` for 3 input channels, ``"gray"`` for 1; anything else is not an image model vivid runs."""
+    if channels == 3:
+        return "rgb"
+    if channels == 1:
+        return "gray"
+    raise ModelError(
+        f"model file {path.name!r} takes {channels} input channels: vivid runs models of 3 (RGB) or 1 (gray)"
+    )
+
+
+def speed_class_for(n_params: int) -> str:
+    """A rough speed class from the parameter count (a user's model has no measured speed)."""
+    if n_params < 30_000:
+        return "realtime"
+    if n_params < 300_000:
+        return "fast"
+    if n_params < 3_000_000:
+        return "medium"
+    return "slow"
+
+
+#: probe sizes (H, W): odd first (if 17 runs, any size does); then multiples a U-Net or a window may need
+PROBE_SIZES = ((17, 17), (16, 16), (32, 32), (64, 64))
+
+
+def probe_scale(
+    path: Path,
+    run: Callable[[np.ndarray], np.ndarray],
+    channels: int,
+    sizes: tuple[tuple[int, int], ...] = PROBE_SIZES,
+) -> tuple[int, int, tuple[int, int]]:
+    """Run ``run`` on small random inputs to learn ``(scale, out_channels, (H, W) that ran)``.
+
+    The first size that runs and gives the same integer scale on both axes decides.
+    """
+    import numpy as np
+
+    errors = []
+    for h, w in sizes:
+        x = np.random.default_rng(0).random((1, channels, h, w), dtype=np.float32)
+        try:
+            y = run(x)
+        except Exception as e:  # noqa: BLE001 - any runtime failure only means "not this size"
+            errors.append(f"{h}x{w}: {type(e).__name__}")
+            continue
+        s = y.shape[2] // h if y.ndim == 4 else 0
+        if s >= 1 and y.shape[0] == 1 and y.shape[2:] == (s * h, s * w):
+            return s, int(y.shape[1]), (h, w)
+        errors.append(f"{h}x{w}: output shape {tuple(y.shape)}")
+    raise ModelError(
+        f"model file {path.name!r} did not map a (1, {channels}, H, W) image to an integer-scaled image "
+        f"({'; '.join(errors)}): vivid runs image-to-image models only"
+    )
+
+
+def size_rule(probed: tuple[int, int]) -> tuple[int, int]:
+    """``(size_multiple, min_size)`` from the probe size that ran: an odd size means any size works
+    (from 16, the smallest tried); an even size ``k`` means "pad to multiples of ``k``"."""
+    k = probed[0]
+    return (1, 16) if k % 2 else (k, k)
