@@ -41,7 +41,21 @@ def plan_jobs(inputs: list[Path], output: Path, *, fmt: str | None, recursive: b
     single_file = len(inputs) == 1 and inputs[0].is_file()
     if single_file and output.suffix.lower() in IMAGE_SUFFIXES and not output.is_dir():
         dst = output if fmt is None else output.with_suffix(_out_suffix(output, fmt))
-        return [Job(inputs[0], dst)]
+        jobs = [Job(inputs[0], dst)]
+    else:
+        jobs = _folder_jobs(inputs, output, fmt=fmt, recursive=recursive)
+    seen: dict[Path, Path] = {}
+    for j in jobs:
+        key = j.dst.resolve()
+        if key == j.src.resolve():
+            raise ConfigError(f"output {j.dst} is the input itself: choose another output name or folder")
+        if key in seen:
+            raise ConfigError(f"{j.src} and {seen[key]} would both be written to {j.dst}: rename one or use --format")
+        seen[key] = j.src
+    return jobs
+
+
+def _folder_jobs(inputs: list[Path], output: Path, *, fmt: str | None, recursive: bool) -> list[Job]:
     jobs: list[Job] = []
     for p in inputs:
         if p.is_file():
@@ -54,12 +68,4 @@ def plan_jobs(inputs: list[Path], output: Path, *, fmt: str | None, recursive: b
             jobs.append(Job(f, output / p.resolve().name / rel.parent / (f.stem + _out_suffix(f, fmt))))
     if not jobs:
         raise InputError(f"no images found in {', '.join(str(p) for p in inputs)}")
-    seen: dict[Path, Path] = {}
-    for j in jobs:
-        key = j.dst.resolve()
-        if key in seen:
-            raise ConfigError(f"{j.src} and {seen[key]} would both be written to {j.dst}: rename one or use --format")
-        seen[key] = j.src
-        if key == j.src.resolve():
-            raise ConfigError(f"output {j.dst} is the input itself: choose another output folder")
     return jobs

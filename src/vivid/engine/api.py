@@ -174,6 +174,25 @@ def guard_colors(before: Image, after: Image, *, size: int = 32) -> Image:
     return after.with_pixels(pix)
 
 
+def pick_scale(model: str, needed: float) -> int:
+    """The model scale to run for an SR factor ``needed``: the smallest offered scale that reaches it,
+    else the largest (the engine resamples the rest). Requests above the largest offered scale with
+    an explicit integer factor are left to the model to refuse."""
+    from vivid.models.registry import get_entry
+    from vivid.zoo.loader import is_model_file_ref
+
+    want = max(2, math.ceil(needed - 1e-9))
+    if is_model_file_ref(model):
+        return want
+    entry = get_entry(model)
+    if entry.any_scale or want in entry.scales:
+        return want
+    if abs(needed - round(needed)) < 1e-9 and round(needed) not in entry.scales and needed > max(entry.scales):
+        return want  # an explicit unsupported integer factor: the model says so clearly
+    higher = [s for s in entry.scales if s >= needed]
+    return min(higher) if higher else max(entry.scales)
+
+
 def plan_for(
     image: Image,
     *,
@@ -207,7 +226,7 @@ def plan_for(
             return Plan(steps=(Step(task=task, model=name, scale=native, reason="chosen by the user"),))
     if task == "sr":
         th, tw = _target_size(image.height, image.width, scale=scale if scale else (None if size else 2), size=size)
-        step_scale = max(2, math.ceil(max(th / image.height, tw / image.width) - 1e-9))
+        step_scale = pick_scale(name, max(th / image.height, tw / image.width))
     return Plan(steps=(Step(task=task, model=name, scale=step_scale, reason="chosen by the user"),))
 
 

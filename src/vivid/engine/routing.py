@@ -104,9 +104,12 @@ def analyze(image: Image, *, scale: float | None = None, size: tuple[int, int] |
     steps: list[Step] = []
     notes: list[str] = []
 
-    def add(task: str, reason: str, step_scale: int = 1) -> None:
+    def add(task: str, reason: str, factor: float = 1.0) -> None:
+        from vivid.engine.api import pick_scale
+
         try:
             name = default_model(task)
+            step_scale = pick_scale(name, factor) if task == "sr" else 1
         except Exception as e:  # a task without an installed model: say so instead of failing
             notes.append(f"{task} would help ({reason}) but {e}")
             return
@@ -136,7 +139,7 @@ def analyze(image: Image, *, scale: float | None = None, size: tuple[int, int] |
             factor = 2.0
             why = f"the image is small ({a.width}x{a.height}, longest side < {SMALL_SIDE}) → super-resolution x2"
         if factor > 1:
-            add("sr", why, max(2, math.ceil(factor - 1e-9)))
+            add("sr", why, factor)
     if not steps and not notes:
         notes.append("brightness, noise, colour and size look fine → nothing to do")
     return Plan(steps=tuple(steps), analysis=asdict(a), notes=tuple(notes))

@@ -1,0 +1,118 @@
+"""`vivid enhance` end to end: files and folders, exit codes, one-line errors, nothing half-written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from vivid.cli.main import app
+
+runner = CliRunner()
+
+
+def make_png(path: Path, w: int = 40, h: int = 30, seed: int = 0) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:h, 0:w]
+    rgb = np.stack([xx * 5, yy * 7, (xx + yy) * 3], -1) % 256 + rng.integers(0, 8, (h, w, 3))
+    Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8)).save(path)
+    return path
+
+
+def enhance(*args: str):  # noqa: ANN201
+    return runner.invoke(app, ["enhance", *args])
+
+
+def test_single_file_sr_writes_output_with_provenance(tmp_path: Path) -> None:
+    src = make_png(tmp_path / "in.png")
+    out = tmp_path / "out.png"
+    res = enhance(str(src), "-o", str(out), "--task", "sr", "--scale", "2")
+    assert res.exit_code == 0, res.output
+    with Image.open(out) as im:
+        assert im.size == (80, 60)
+        prov = json.loads(im.text["vivid"])
+    assert prov["steps"][0]["task"] == "sr" and prov["steps"][0]["sha256"]
+
+
+def test_target_size(tmp_path: Path) -> None:
+    src = make_png(tmp_path / "in.png")
+    out = tmp_path / "out.png"
+    assert enhance(str(src), "-o", str(out), "--task", "sr", "--size", "100x50").exit_code == 0
+    with Image.open(out) as im:
+        assert im.size == (100, 50)
+
+
+def test_folder_batch_mirrors_structure_and_skips_existing(tmp_path: Path) -> None:
+    root = tmp_path / "photos"
+    make_png(root / "a.png")
+    make_png(root / "sub" / "b.png", seed=1)
+    out = tmp_path / "out"
+    res = enhance(str(root), "-o", str(out), "--task", "sr", "--scale", "2", "-q")
+    assert res.exit_code == 0, res.output
+    assert (out / "photos" / "a.png").exists() and (out / "photos" / "sub" / "b.png").exists()
+    res = enhance(str(root), "-o", str(out), "--task", "sr", "--scale", "2", "--skip-existing", "-q")
+    assert res.exit_code == 0 and "2 skipped" in res.output
+
+
+def test_batch_goes_on_past_a_bad_file_and_reports_it(tmp_path: Path) -> None:
+    root = tmp_path / "photos"
+    make_png(root / "good.png")
+    (root / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"garbage")
+    out = tmp_path / "out"
+    res = enhance(str(root), "-o", str(out), "--task", "sr", "--scale", "2", "-q")
+    assert res.exit_code == 1
+    assert (out / "photos" / "good.png").exists()
+    assert not (out / "photos" / "broken.png").exists()
+    assert "broken.png" in res.output and "Traceback" not in res.output
+    assert not list(out.rglob("*.tmp")) and not [p for p in out.rglob("*") if p.name.startswith(".")]
+
+
+@pytest.mark.parametrize(
+    "args,code,words",
+    [
+        (["--task", "sharpen"], 2, "unknown task"),
+        (["--task", "sr", "--model", "vivid-srr"], 4, "did you mean"),
+        (["--task", "sr", "--size", "big"], 2, "--size"),
+        (["--task", "sr", "--model", "vivid-sr", "--scale", "7"], 4, "does not support scale"),
+        (["--model", "vivid-sr"], 2, "explicit --task"),
+    ],
+)
+def test_bad_options_get_one_clear_line(tmp_path: Path, args: list[str], code: int, words: str) -> None:
+    src = make_png(tmp_path / "in.png")
+    res = enhance(str(src), "-o", str(tmp_path / "o.png"), *args)
+    assert res.exit_code == code, res.output
+    assert words in res.output and "Traceback" not in res.output
+    assert not (tmp_path / "o.png").exists()
+
+
+def test_missing_input_and_existing_output(tmp_path: Path) -> None:
+    res = enhance(str(tmp_path / "nope.png"), "-o", str(tmp_path / "o.png"))
+    assert res.exit_code == 2 and "does not exist" in res.output
+    src = make_png(tmp_path / "in.png")
+    out = tmp_path / "o.png"
+    out.write_bytes(b"keep me")
+    res = enhance(str(src), "-o", str(out), "--task", "sr", "--scale", "2")
+    assert res.exit_code == 1 and "exists" in res.output
+    assert out.read_bytes() == b"keep me"
+
+
+def test_never_writes_onto_the_input(tmp_path: Path) -> None:
+    src = make_png(tmp_path / "in.png")
+    before = src.read_bytes()
+    res = enhance(str(src), "-o", str(src), "--task", "sr", "--scale", "2", "--overwrite")
+    assert res.exit_code == 2 and "input itself" in res.output
+    assert src.read_bytes() == before
+
+
+def test_models_lists_every_registered_model() -> None:
+    from vivid.models.registry import ENTRIES
+
+    res = runner.invoke(app, ["models", "--json"])
+    assert res.exit_code == 0
+    names = {m["name"] for m in json.loads(res.output)}
+    assert names == {e.name for e in ENTRIES}
