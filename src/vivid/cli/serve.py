@@ -1,0 +1,49 @@
+"""``vivid serve``: the REST API and web app (uvicorn over :func:`vivid.server.app.create_app`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on (default 127.0.0.1; env VIVID_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port (default 8000; env VIVID_PORT).")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="Uploads, results and the SQLite database "
+                                                       "(default ./vivid-data; env VIVID_DATA_DIR).")] = None,
+    database_url: Annotated[str | None, typer.Option(help="SQLAlchemy URL, e.g. postgresql://user:pw@host/db "
+                                                          "(default: SQLite in the data folder).")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Background job threads (default 1).")] = None,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+) -> None:
+    """Start the web app and REST API (docs at /docs); Ctrl+C stops it, unfinished jobs resume next time."""
+    from vivid.cli.main import guarded
+
+    guarded(_serve)(host=host, port=port, data_dir=data_dir, database_url=database_url, workers=workers,
+                    log_level=log_level)
+
+
+def _serve(*, host: str | None, port: int | None, data_dir: Path | None, database_url: str | None,
+           workers: int | None, log_level: str) -> None:
+    import uvicorn
+    from pydantic import ValidationError
+
+    from vivid.cli.main import out_console
+    from vivid.errors import ConfigError
+    from vivid.server.app import create_app
+    from vivid.server.db import _redact
+    from vivid.server.settings import Settings
+
+    given = {"host": host, "port": port, "data_dir": data_dir, "database_url": database_url, "workers": workers}
+    try:
+        settings = Settings(**{k: v for k, v in given.items() if v is not None})
+    except ValidationError as e:
+        raise ConfigError("; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors())) from None
+    shown_host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    url = f"http://{shown_host}:{settings.port}"
+    out_console.print(f"vivid: serving on {url}  (API docs {url}/docs; data {settings.data_dir.resolve()}; "
+                      f"database {_redact(settings.resolved_database_url())})", highlight=False, soft_wrap=True)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=log_level,
+                timeout_graceful_shutdown=10)

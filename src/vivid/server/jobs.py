@@ -1,0 +1,326 @@
+"""Background jobs: a small pool of worker threads running the same library calls as everything else.
+
+A job is a database record (:class:`vivid.server.records.Job`) plus files in the store. Workers pick
+job ids from a queue, run ``vivid.enhance`` (or the video pipeline) and report progress through the
+engine's one ``Progress`` callback type. Live progress is kept in memory for ``GET /v1/jobs/{id}``
+and the server-sent events stream, and written to the database now and then.
+
+Cancellation is cooperative: ``cancel()`` sets a flag that the progress callback turns into
+:class:`JobCancelled` at the next tile, step, frame or file. At startup, jobs that were queued or
+running when the previous process ended are queued again (``resume_attempts`` times), so nothing
+accepted is lost; a shutdown puts the running job back in the queue.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from vivid.errors import VividError
+from vivid.server.db import Database
+from vivid.server.records import (
+    CANCELLED, DONE, FAILED, FINAL_STATES, PENDING, QUEUED, RUNNING, Job, Result, utcnow,
+)
+from vivid.server.store import Store
+
+log = logging.getLogger("vivid.server")
+
+_DB_PROGRESS_INTERVAL = 1.0  # seconds between progress writes to the database
+
+
+class JobCancelled(Exception):
+    """Raised inside the progress callback when the job was cancelled."""
+
+
+class ServerStopping(Exception):
+    """Raised inside the progress callback when the service shuts down (the job is re-queued)."""
+
+
+@dataclass
+class Live:
+    """In-memory state of a queued or running job (what SSE and GET /v1/jobs/{id} show)."""
+
+    status: str = QUEUED
+    progress: float = 0.0
+    message: str = ""
+    started: float | None = None  # time.monotonic() when it started running
+    version: int = 0  # bumped on every change (SSE sends only changes)
+    last_db: float = 0.0  # time.monotonic() of the last progress write to the database
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+    def eta_seconds(self) -> float | None:
+        if self.status != RUNNING or self.started is None or self.progress < 0.02:
+            return None
+        elapsed = time.monotonic() - self.started
+        return max(0.0, elapsed * (1.0 - self.progress) / self.progress)
+
+
+class StepProgress:
+    """Turns the engine's per-step ``(done, total)`` calls into one job fraction.
+
+    The engine reports each step's tiles from 1..total; a call after a completed step starts the next
+    step. ``n_items`` inputs of ``n_steps`` steps each share the job's 0..1.
+    """
+
+    def __init__(self, runner: JobRunner, job_id: str, live: Live, *, n_items: int) -> None:
+        self.runner, self.job_id, self.live = runner, job_id, live
+        self.n_items = max(1, n_items)
+        self.item = 0
+        self.n_steps = 1
+        self.step = 0
+        self._step_done = False
+        self._last_db = 0.0
+
+    def start_item(self, index: int, n_steps: int, message: str) -> None:
+        self.item, self.n_steps, self.step, self._step_done = index, max(1, n_steps), 0, False
+        self.set(self.item / self.n_items, message)
+
+    def set(self, fraction: float, message: str) -> None:
+        self.check()
+        self.runner._update(self.job_id, self.live, min(max(fraction, 0.0), 1.0), message)
+
+    def check(self) -> None:
+        if self.live.cancel.is_set():
+            raise JobCancelled()
+        if self.runner.stopping.is_set():
+            raise ServerStopping()
+
+    def __call__(self, done: float, total: float, message: str = "") -> None:
+        if total <= 0:  # the amount of work is not known yet (e.g. a video without a frame count)
+            self.check()
+            return
+        if self._step_done:
+            self.step = min(self.step + 1, self.n_steps - 1)
+            self._step_done = False
+        frac_step = (done / total) if total else 1.0
+        if done >= total:
+            self._step_done = True
+        within_item = (self.step + min(frac_step, 1.0)) / self.n_steps
+        label = f"input {self.item + 1}/{self.n_items}: {message}" if self.n_items > 1 else message
+        self.set((self.item + within_item) / self.n_items, label)
+
+
+class JobRunner:
+    """Worker threads over a queue of job ids."""
+
+    def __init__(self, *, db: Database, store: Store, models: Any, settings: Any) -> None:
+        self.db, self.store, self.models, self.settings = db, store, models, settings
+        self.queue: queue.Queue[str | None] = queue.Queue()
+        self.stopping = threading.Event()
+        self._live: dict[str, Live] = {}
+        self._lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+
+    # --- lifecycle -----------------------------------------------------------------------------------
+    def start(self) -> None:
+        self.resume()
+        for i in range(self.settings.workers):
+            t = threading.Thread(target=self._work, name=f"vivid-worker-{i}", daemon=True)
+            t.start()
+            self._threads.append(t)
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop the workers; a running job goes back to the queue (it resumes at the next start)."""
+        self.stopping.set()
+        for _ in self._threads:
+            self.queue.put(None)
+        deadline = time.monotonic() + timeout
+        for t in self._threads:
+            t.join(max(0.0, deadline - time.monotonic()))
+        self._threads.clear()
+
+    def alive(self) -> bool:
+        return bool(self._threads) and all(t.is_alive() for t in self._threads)
+
+    def resume(self) -> None:
+        """Queue again what the previous process accepted but did not finish."""
+        with self.db.session() as s:
+            jobs = s.scalars(select(Job).where(Job.status.in_((QUEUED, RUNNING))).order_by(Job.created_at)).all()
+            for job in jobs:
+                if job.mode == "sync":  # its client's connection ended with the old process
+                    self._finish(job, FAILED, "interrupted", "the server restarted while this request ran; "
+                                                            "send it again")
+                elif job.status == RUNNING and job.attempts >= self.settings.resume_attempts:
+                    self._finish(job, FAILED, "interrupted",
+                                 f"the server stopped {job.attempts} times while this job ran; not retried again "
+                                 f"(submit it again to retry)")
+                else:
+                    if job.status == RUNNING:
+                        job.status = QUEUED
+                        job.message = "resumed after a server restart"
+                        log.info("resuming job %s (attempt %d)", job.id, job.attempts + 1)
+                    self._live[job.id] = Live(status=QUEUED, progress=job.progress, message=job.message)
+                    self.queue.put(job.id)
+
+    # --- API -----------------------------------------------------------------------------------------
+    def submit(self, job_id: str) -> None:
+        with self._lock:
+            self._live[job_id] = Live()
+        self.queue.put(job_id)
+
+    def live(self, job_id: str) -> Live | None:
+        with self._lock:
+            return self._live.get(job_id)
+
+    def cancel(self, job_id: str) -> str:
+        """Cancel a job; returns the status it has now (queued jobs are cancelled at once)."""
+        live = self.live(job_id)
+        with self.db.session() as s:
+            job = s.get(Job, job_id)
+            if job is None:
+                raise KeyError(job_id)
+            if job.status in FINAL_STATES:
+                return job.status
+            if live is not None:
+                live.cancel.set()
+            if job.status == QUEUED:
+                self._finish(job, CANCELLED, None, None, note="cancelled before it started")
+                self._set_live(job_id, CANCELLED, message="cancelled before it started")
+                return CANCELLED
+            job.message = "cancelling"
+            return job.status
+
+    # --- internals -----------------------------------------------------------------------------------
+    def _set_live(self, job_id: str, status: str, *, progress: float | None = None, message: str | None = None) -> None:
+        with self._lock:
+            live = self._live.setdefault(job_id, Live())
+            live.status = status
+            if progress is not None:
+                live.progress = progress
+            if message is not None:
+                live.message = message
+            live.version += 1
+
+    def _update(self, job_id: str, live: Live, progress: float, message: str) -> None:
+        with self._lock:
+            live.progress, live.message = progress, message[:300]
+            live.version += 1
+        now = time.monotonic()
+        if now - live.last_db >= _DB_PROGRESS_INTERVAL:
+            live.last_db = now
+            with self.db.session() as s:
+                job = s.get(Job, job_id)
+                if job is not None and job.status == RUNNING:
+                    job.progress, job.message = progress, message[:300]
+
+    @staticmethod
+    def _finish(job: Job, status: str, code: str | None, message: str | None, *,
+                progress: float | None = None, note: str | None = None) -> None:
+        """Put a job in a final state; ``note`` is its one-line status message (default: ``message``)."""
+        job.status = status
+        job.error_code, job.error_message = code, message
+        job.finished_at = utcnow()
+        if progress is not None:
+            job.progress = progress
+        job.message = (note or message or status)[:300]
+
+    def _work(self) -> None:
+        while True:
+            job_id = self.queue.get()
+            if job_id is None or self.stopping.is_set():
+                return
+            try:
+                self._run(job_id)
+            except Exception:  # never let one job kill the worker
+                log.exception("job %s crashed the worker loop", job_id)
+
+    def _run(self, job_id: str) -> None:
+        with self.db.session() as s:
+            job = s.get(Job, job_id)
+            if job is None or job.status != QUEUED:
+                return
+            job.status = RUNNING
+            job.started_at = job.started_at or utcnow()
+            job.attempts += 1
+            job.message = "started"
+            kind, options, created_at = job.kind, dict(job.options), job.created_at
+            items = [(r.index, r.status, r.upload.stored_path, r.upload.original_name) for r in job.results]
+        live = self.live(job_id) or Live()
+        with self._lock:
+            self._live[job_id] = live
+            live.status, live.started, live.version = RUNNING, time.monotonic(), live.version + 1
+        progress = StepProgress(self, job_id, live, n_items=len(items))
+        try:
+            if kind == "video":
+                from vivid.server.video import run_video_job
+
+                run_video_job(self, job_id, options, items, progress, created_at=created_at)
+            else:
+                self._run_images(job_id, options, items, progress, created_at=created_at)
+        except JobCancelled:
+            self._end(job_id, CANCELLED, None, None, note="cancelled")
+        except ServerStopping:
+            with self.db.session() as s:
+                job = s.get(Job, job_id)
+                if job is not None:
+                    job.status, job.message = QUEUED, "interrupted by a shutdown; resumes at the next start"
+                    job.attempts = max(0, job.attempts - 1)  # a clean shutdown is not the job's fault
+            self._set_live(job_id, QUEUED, message="interrupted by a shutdown")
+        except VividError as e:
+            from vivid.server.errors import error_code
+
+            self._end(job_id, FAILED, error_code(e), str(e))
+        except Exception as e:
+            log.exception("job %s failed unexpectedly", job_id)
+            self._end(job_id, FAILED, "internal_error", f"internal error ({type(e).__name__}); it was logged")
+
+    def _end(self, job_id: str, status: str, code: str | None, message: str | None, *,
+             note: str | None = None) -> None:
+        with self.db.session() as s:
+            job = s.get(Job, job_id)
+            if job is None:
+                return
+            progress = 1.0 if status == DONE else None
+            self._finish(job, status, code, message, progress=progress, note=note or message or status)
+        self._set_live(job_id, status, progress=1.0 if status == DONE else None, message=note or message or status)
+
+    def _run_images(self, job_id: str, options: dict[str, Any], items: list[tuple[int, str, str, str]],
+                    progress: StepProgress, *, created_at: Any) -> None:
+        from vivid.io.read import read_image
+        from vivid.server.work import EnhanceOptions, encode_result, make_plan, run_enhance
+
+        opts = EnhanceOptions.model_validate(options)
+        failures: list[str] = []
+        for index, status, upload_path, name in items:
+            if status == DONE:  # finished before a restart
+                continue
+            progress.start_item(index, 1, f"reading {name}")
+            try:
+                image = read_image(self.store.path(upload_path), max_pixels=self.settings.max_pixels)
+                plan = make_plan(image, opts, models=self.models)
+                progress.start_item(index, len(plan.steps), f"{len(plan.steps)} step(s) planned")
+                result = run_enhance(image, opts, models=self.models, plan=plan, progress=progress)
+                progress.check()
+                data, prov = encode_result(result, opts)
+                rel = self.store.save_result(data, job_id=job_id, index=index, ext=opts.extension, when=created_at)
+                self._save_item(job_id, index, DONE, stored_path=rel, format=opts.format,
+                                width=result.image.width, height=result.image.height, size_bytes=len(data),
+                                plan=result.plan.to_dict(), provenance=prov)
+            except (JobCancelled, ServerStopping):
+                raise
+            except VividError as e:  # one bad input does not stop the others
+                failures.append(f"{name}: {e}")
+                self._save_item(job_id, index, FAILED, error_message=str(e))
+        n = len(items)
+        if failures and len(failures) == n:
+            from vivid.errors import InputError
+
+            raise InputError(failures[0] if n == 1 else f"all {n} inputs failed; first: {failures[0]}")
+        note = f"{n - len(failures)} of {n} done; failed: " + "; ".join(failures) if failures else "done"
+        self._end(job_id, DONE, "partial" if failures else None, note if failures else None, note=note)
+
+    def _save_item(self, job_id: str, index: int, status: str, **values: Any) -> None:
+        with self.db.session() as s:
+            row = s.scalars(select(Result).where(Result.job_id == job_id, Result.index == index)).one()
+            row.status = status
+            for k, v in values.items():
+                setattr(row, k, v)
+
+
+__all__ = ["JobCancelled", "JobRunner", "Live", "PENDING", "ServerStopping", "StepProgress"]

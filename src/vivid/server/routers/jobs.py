@@ -1,0 +1,219 @@
+"""Jobs: submit (many images or a video), follow (status, server-sent events), cancel, download."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import zipfile
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import FileResponse, StreamingResponse
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+from starlette.background import BackgroundTask
+
+from vivid.errors import ConfigError
+from vivid.server.errors import ConflictError, NotFoundError, UnsupportedMediaError
+from vivid.server.intake import accept_image, accept_video, get_upload, new_id
+from vivid.server.media import OUTPUT_FORMATS, download_name, sniff
+from vivid.server.records import DONE, FINAL_STATES, PENDING, QUEUED, Job, Result, utcnow
+from vivid.server.schemas import ErrorOut, JobListOut, JobOut, job_out
+from vivid.server.services import Services, ServicesDep, SettingsDep
+from vivid.server.work import options_from_form
+
+router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
+
+_ERRORS = {c: {"model": ErrorOut} for c in (404, 409, 413, 415, 422)}
+
+
+def load_job(s: Session, job_id: str) -> Job:
+    job = None
+    if job_id.isalnum() and len(job_id) <= 32:
+        job = s.scalars(select(Job).where(Job.id == job_id)
+                        .options(selectinload(Job.results).selectinload(Result.upload))).one_or_none()
+    if job is None:
+        raise NotFoundError(f"no job with id {job_id!r}")
+    return job
+
+
+def _job(services: Services, job_id: str) -> JobOut:
+    with services.db.session() as s:
+        return job_out(load_job(s, job_id), services.runner.live(job_id))
+
+
+@router.post("", status_code=202, response_model=JobOut, responses=_ERRORS,
+             summary="Submit a job: one or many images, or one video")
+def submit(
+    services: ServicesDep,
+    settings: SettingsDep,
+    files: Annotated[list[UploadFile] | None, File(description="Images (one or many) or one video.")] = None,
+    upload_ids: Annotated[list[str] | None, Form(description="Earlier uploads' ids instead of (or besides) files.")] = None,
+    task: Annotated[str, Form()] = "auto",
+    model: Annotated[str | None, Form()] = None,
+    plan: Annotated[str | None, Form(description="A plan as JSON (as for /v1/enhance).")] = None,
+    scale: Annotated[float | None, Form()] = None,
+    size: Annotated[str | None, Form(description="WxH")] = None,
+    strength: Annotated[float, Form()] = 1.0,
+    format: Annotated[str, Form(description="png, jpeg, webp or tiff (images).")] = "png",
+    quality: Annotated[int | None, Form()] = None,
+) -> JobOut:
+    """Everything is checked and stored before the answer (202 with the job); workers do the rest.
+    Follow it with ``GET /v1/jobs/{id}`` or ``GET /v1/jobs/{id}/events``."""
+    from vivid.server.video import video_available, video_options
+
+    opts = options_from_form(task=task, model=model, plan=plan, scale=scale, size=size, strength=strength,
+                             format=format, quality=quality)
+    files = [f for f in (files or []) if f.filename or f.size]
+    ids = [i for i in (upload_ids or []) if i]
+    n = len(files) + len(ids)
+    if n == 0:
+        raise ConfigError("a job needs at least one file (field 'files') or upload_ids")
+    if n > settings.max_files:
+        raise ConfigError(f"{n} files in one job, more than the limit of {settings.max_files}: split them")
+    heads = []
+    for f in files:
+        heads.append(f.file.read(64))
+        f.file.seek(0)
+    kinds = {sniff(h)[0] if h else "image" for h in heads} | {get_upload(services, i).media for i in ids}
+    kind = "video" if "video" in kinds else "image"
+    if kind == "video":
+        if n != 1:
+            raise ConfigError("a video job takes exactly one video (and no images)")
+        if not video_available():
+            raise UnsupportedMediaError("video is not available on this server yet: send images")
+        video_options(opts)  # refuses options that mean nothing for video, before anything is stored
+        uploads = [accept_video(services, settings, files[0]) if files else get_upload(services, ids[0])]
+    else:
+        uploads = [accept_image(services, settings, f)[0] for f in files] + [get_upload(services, i) for i in ids]
+    job = Job(id=new_id(), created_at=utcnow(), kind=kind, mode="queued", status=QUEUED, progress=0.0,
+              message="queued", options=opts.model_dump(mode="json"), attempts=0)
+    job.results = [Result(index=i, upload_id=u.id, status=PENDING) for i, u in enumerate(uploads)]
+    with services.db.session() as s:
+        s.add(job)
+    services.runner.submit(job.id)
+    return _job(services, job.id)
+
+
+@router.get("", response_model=JobListOut, summary="History: jobs, newest first (with thumbnail links)")
+def history(
+    services: ServicesDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    status: Annotated[str | None, Query(description="Only jobs in this state.")] = None,
+) -> JobListOut:
+    with services.db.session() as s:
+        q = select(Job)
+        if status is not None:
+            q = q.where(Job.status == status)
+        total = s.scalar(select(func.count()).select_from(q.subquery())) or 0
+        jobs = s.scalars(q.order_by(Job.created_at.desc(), Job.id).limit(limit).offset(offset)
+                         .options(selectinload(Job.results).selectinload(Result.upload))).all()
+        return JobListOut(jobs=[job_out(j, services.runner.live(j.id)) for j in jobs], total=total)
+
+
+@router.get("/{job_id}", response_model=JobOut, responses=_ERRORS, summary="A job's status, progress, ETA and results")
+def get_job(services: ServicesDep, job_id: str) -> JobOut:
+    return _job(services, job_id)
+
+
+@router.delete("/{job_id}", response_model=JobOut, responses=_ERRORS, summary="Cancel a job")
+def cancel(services: ServicesDep, job_id: str) -> JobOut:
+    """A queued job is cancelled at once; a running one at its next tile, step, frame or file
+    (poll the job or its events). Cancelling a finished job is a 409 (cancelled ones: no-op)."""
+    _job(services, job_id)  # 404 first
+    status = services.runner.cancel(job_id)
+    if status in (DONE, "failed"):
+        raise ConflictError(f"job {job_id} has already finished ({status}); nothing to cancel")
+    return _job(services, job_id)
+
+
+@router.get("/{job_id}/events", summary="Server-sent events: the job's progress until it ends",
+            response_class=StreamingResponse,
+            responses={200: {"content": {"text/event-stream": {}},
+                             "description": "`event: progress` with the job as JSON on every change, then "
+                                            "`event: end` when it has finished."}, 404: {"model": ErrorOut}})
+async def events(request: Request, services: ServicesDep, job_id: str,
+                 interval: Annotated[float, Query(ge=0.05, le=5)] = 0.25) -> StreamingResponse:
+    await asyncio.to_thread(_job, services, job_id)  # 404 before the stream starts
+
+    async def stream():  # noqa: ANN202
+        last_version, last_sent, keepalive = None, None, 0.0
+        while True:
+            live = services.runner.live(job_id)
+            version = live.version if live is not None else None
+            if version is None or version != last_version:
+                last_version = version
+                job = await asyncio.to_thread(_job, services, job_id)
+                body = job.model_dump_json()
+                if body != last_sent:
+                    last_sent = body
+                    yield f"event: progress\ndata: {body}\n\n"
+                if job.status in FINAL_STATES:
+                    yield f"event: end\ndata: {json.dumps({'status': job.status})}\n\n"
+                    return
+            if await request.is_disconnected():
+                return
+            await asyncio.sleep(interval)
+            keepalive += interval
+            if keepalive >= 15:
+                keepalive = 0.0
+                yield ": keep-alive\n\n"
+
+    return StreamingResponse(stream(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+def _media_type(fmt: str | None) -> str:
+    if fmt in OUTPUT_FORMATS:
+        return OUTPUT_FORMATS[fmt][0]
+    return {"mp4": "video/mp4", "mov": "video/quicktime", "webm": "video/webm", "mkv": "video/x-matroska",
+            "avi": "video/x-msvideo"}.get(fmt or "", "application/octet-stream")
+
+
+@router.get("/{job_id}/result/{index}", responses={200: {"content": {"image/png": {}, "video/mp4": {}}},
+                                                   **_ERRORS}, summary="Download one result")
+def result(services: ServicesDep, job_id: str, index: int) -> FileResponse:
+    with services.db.session() as s:
+        job = load_job(s, job_id)
+        row = next((r for r in job.results if r.index == index), None)
+        if row is None:
+            raise NotFoundError(f"job {job_id} has no input {index} (it has {len(job.results)})")
+        if row.stored_path is None:
+            raise ConflictError(f"input {index} of job {job_id} has no result ({row.status}"
+                                + (f": {row.error_message}" if row.error_message else "") + ")")
+        path, fmt, name = services.store.path(row.stored_path), row.format, row.upload.original_name
+    if not path.is_file():
+        raise NotFoundError(f"the result file of job {job_id} input {index} is missing from the store")
+    ext = path.suffix.lstrip(".")
+    return FileResponse(path, media_type=_media_type(fmt), filename=download_name(name, suffix="_vivid", ext=ext))
+
+
+@router.get("/{job_id}/result", responses={200: {"content": {"application/zip": {}, "image/png": {}}}, **_ERRORS},
+            summary="Download the result (one input) or a ZIP of all results")
+def results(services: ServicesDep, job_id: str) -> FileResponse:
+    with services.db.session() as s:
+        job = load_job(s, job_id)
+        done = [(r.index, r.stored_path, r.upload.original_name) for r in job.results if r.stored_path]
+        n = len(job.results)
+    if not done:
+        raise ConflictError(f"job {job_id} has no results yet")
+    if n == 1:
+        return result(services, job_id, done[0][0])
+    zip_path = services.store.new_temp_path(suffix=".zip")
+    names: set[str] = set()
+    try:
+        with zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_STORED) as zf:
+            for index, rel, original in done:
+                p = services.store.path(rel)
+                name = download_name(original, suffix="_vivid", ext=p.suffix.lstrip("."))
+                if name in names:
+                    name = download_name(original, suffix=f"_vivid_{index}", ext=p.suffix.lstrip("."))
+                names.add(name)
+                zf.write(p, arcname=name)
+    except BaseException:
+        zip_path.unlink(missing_ok=True)
+        raise
+    return FileResponse(zip_path, media_type="application/zip", filename=f"vivid_{job_id}.zip",
+                        background=BackgroundTask(zip_path.unlink, missing_ok=True))
+

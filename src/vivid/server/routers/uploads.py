@@ -1,0 +1,46 @@
+"""Stored uploads: metadata and thumbnails (for the history)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import FileResponse, Response
+
+from vivid.server.intake import get_upload
+from vivid.server.schemas import ErrorOut, UploadOut, upload_out
+from vivid.server.services import ServicesDep
+
+router = APIRouter(prefix="/v1/uploads", tags=["uploads"])
+
+_VIDEO_ICON = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="256" height="160" viewBox="0 0 256 160">'
+    '<rect width="256" height="160" fill="#2b2f36"/><polygon points="104,50 104,110 160,80" fill="#e8eaed"/></svg>'
+)
+
+
+@router.get("/{upload_id}", response_model=UploadOut, responses={404: {"model": ErrorOut}},
+            summary="An upload's record")
+def get(services: ServicesDep, upload_id: str) -> UploadOut:
+    return upload_out(get_upload(services, upload_id))
+
+
+@router.get("/{upload_id}/thumbnail", responses={200: {"content": {"image/jpeg": {}, "image/svg+xml": {}}},
+                                                 404: {"model": ErrorOut}},
+            summary="A small JPEG preview (made once, then cached)")
+def thumbnail(services: ServicesDep, upload_id: str) -> Response:
+    rec = get_upload(services, upload_id)
+    path = services.store.thumbnail_path(rec.id)
+    if not path.is_file():
+        if rec.media == "video":
+            from vivid.server.video import video_thumbnail
+
+            data = video_thumbnail(services.store.path(rec.stored_path))
+            if data is None:
+                return Response(_VIDEO_ICON, media_type="image/svg+xml", headers={"Cache-Control": "max-age=3600"})
+        else:
+            from vivid.io.read import read_image
+            from vivid.server.media import thumbnail as make_thumbnail
+
+            image = read_image(services.store.path(rec.stored_path), max_pixels=services.settings.max_pixels)
+            data = make_thumbnail(image)
+        services.store.save_thumbnail(rec.id, data)
+    return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "max-age=86400"})

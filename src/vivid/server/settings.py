@@ -1,0 +1,62 @@
+"""The service's typed configuration (environment variables ``VIVID_*``), validated once at the edge."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Request
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Service settings. Every field can be set as ``VIVID_<FIELD>`` (e.g. ``VIVID_DATABASE_URL``)."""
+
+    model_config = SettingsConfigDict(env_prefix="VIVID_", extra="ignore")
+
+    data_dir: Path = Field(Path("vivid-data"), description="Uploads, results, thumbnails and the SQLite database.")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default sqlite:///<data_dir>/vivid.db. postgresql://... works too.")
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    workers: int = Field(1, ge=1, le=64, description="Background job threads (also the number of "
+                                                       "synchronous enhancements run at once).")
+    max_upload_mb: float = Field(100.0, gt=0, description="Largest request body (all files together), in MB.")
+    max_pixels: int = Field(100_000_000, ge=1, description="Largest image accepted at all (pixels).")
+    sync_max_pixels: int = Field(4_000_000, ge=1, description="Largest image POST /v1/enhance runs at once; "
+                                                              "bigger ones go through POST /v1/jobs.")
+    max_files: int = Field(200, ge=1, description="Most files in one job.")
+    api_keys: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="When non-empty, /v1 requires one of these in the X-API-Key header "
+                                          "(env: comma-separated).")
+    resume_attempts: int = Field(2, ge=1, description="How often a job interrupted by a restart is started "
+                                                      "again before it is marked failed.")
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, v: object) -> object:
+        if isinstance(v, str):
+            if v.strip().startswith("["):
+                import json
+
+                return json.loads(v)
+            return [k.strip() for k in v.split(",") if k.strip()]
+        return v
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)
+
+    def resolved_database_url(self) -> str:
+        """The database URL to use; ``postgresql://`` is mapped to the installed psycopg 3 driver."""
+        url = self.database_url or f"sqlite:///{(self.data_dir / 'vivid.db').resolve()}"
+        for prefix in ("postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix):]
+        return url
+
+
+def get_settings(request: Request) -> Settings:
+    """Dependency: the settings the app was created with (tests may override this dependency)."""
+    return request.app.state.settings

@@ -1,0 +1,103 @@
+"""Video jobs: the server's thin layer over :func:`vivid.video.enhance_video`.
+
+The output goes straight to its final place in the store (a name fixed by the job), so a job interrupted
+by a restart continues from the video pipeline's own checkpoint (``resume``) instead of starting over.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from vivid.errors import ConfigError
+
+if TYPE_CHECKING:
+    from vivid.server.jobs import JobRunner, StepProgress
+    from vivid.server.work import EnhanceOptions
+
+#: input container → (output suffix, codec): browsers play MP4/H.264; WebM keeps VP9; the rest go to MKV
+_OUTPUT = {"mp4": ("mp4", "h264"), "mov": ("mov", "h264"), "webm": ("webm", "vp9")}
+_DEFAULT_OUTPUT = ("mkv", "h264")
+
+
+def video_available() -> bool:
+    try:
+        import vivid.video  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def video_options(opts: EnhanceOptions, *, resume: bool = False, codec: str = "h264") -> Any:
+    """The video pipeline's options for a job's options (refusing what has no meaning for video)."""
+    from vivid.video import VideoOptions
+
+    if opts.plan is not None:
+        raise ConfigError("a video job takes task, model and scale, not a plan")
+    if opts.size is not None:
+        raise ConfigError("a video job takes scale, not size")
+    if opts.strength != 1.0:
+        raise ConfigError(f"strength {opts.strength} is not available for video (only 1)")
+    return VideoOptions(task=opts.task, model=opts.model, scale=opts.scale, codec=codec, resume=resume)
+
+
+def check_video(path: Path) -> tuple[int, int]:
+    """Probe a stored upload (refusing corrupt or unsupported files); returns (width, height)."""
+    from vivid.video import probe
+
+    info = probe(path)
+    return info.width, info.height
+
+
+def run_video_job(runner: JobRunner, job_id: str, options: dict[str, Any], items: list[tuple[int, str, str, str]],
+                  progress: StepProgress, *, created_at: Any) -> None:
+    from vivid.server.jobs import JobCancelled
+    from vivid.server.records import DONE
+    from vivid.server.work import EnhanceOptions
+    from vivid.video import enhance_video
+    from vivid.video.segments import WorkDir
+
+    opts = EnhanceOptions.model_validate(options)
+    ((index, _status, upload_path, name),) = items
+    src = runner.store.path(upload_path)
+    ext, codec = _OUTPUT.get(src.suffix.lstrip(".").lower(), _DEFAULT_OUTPUT)
+    rel = runner.store.result_name(job_id, index, ext, created_at)
+    dst = runner.store.path(rel)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    work = WorkDir(dst)
+    progress.start_item(index, 1, f"reading {name}")
+    if dst.exists() and not work.exists():  # finished just before an interruption
+        runner._save_item(job_id, index, DONE, stored_path=rel, format=ext, size_bytes=dst.stat().st_size)
+        runner._end(job_id, DONE, None, None, note="done")
+        return
+    try:
+        result = enhance_video(src, dst, video_options(opts, resume=work.exists(), codec=codec),
+                               models=runner.models, progress=progress)
+    except JobCancelled:
+        shutil.rmtree(work.path, ignore_errors=True)
+        dst.unlink(missing_ok=True)
+        raise
+    from vivid import __version__
+
+    provenance = {"software": f"vivid {__version__}", "frames": result.frames, "fps": round(result.fps, 2),
+                  "codec": result.settings.encoder if hasattr(result.settings, "encoder") else codec,
+                  "plan": [s.reason for s in result.plan.steps], "notes": list(result.notes)}
+    runner._save_item(job_id, index, DONE, stored_path=rel, format=ext, width=result.width, height=result.height,
+                      size_bytes=dst.stat().st_size, plan=result.plan.to_dict(), provenance=provenance)
+    runner._end(job_id, DONE, None, None, note=f"done: {result.frames} frames")
+
+
+def video_thumbnail(path: Path) -> bytes | None:
+    """A JPEG of a frame from the middle of the video, or None when it cannot be decoded."""
+    from vivid.errors import VividError
+    from vivid.io.image import Image
+    from vivid.server.media import thumbnail
+    from vivid.video import probe
+    from vivid.video.planning import sample_frames
+
+    try:
+        frame, _t = sample_frames(probe(path), count=1)[0]
+    except VividError:
+        return None
+    return thumbnail(Image(frame))
