@@ -254,6 +254,7 @@ def version() -> None:
 
 # --- sub-command groups living in their own modules (one line each) ------------------------------
 # e.g.: from vivid.cli.bench import bench_app; app.add_typer(bench_app, name="bench")
+from vivid.cli.video import video; app.command(name="video")(video)  # noqa: E402, E702
 from vivid.cli.serve import serve; app.command()(serve)  # noqa: E402, E702
 
 

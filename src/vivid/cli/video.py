@@ -1,0 +1,109 @@
+"""``vivid video``: enhance a video file — a thin layer over :func:`vivid.video.enhance_video`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def video(
+    input: Annotated[Path, typer.Argument(help="The video file.", show_default=False)],  # noqa: A002
+    output: Annotated[Path, typer.Option("-o", "--output", help="Output file: .mp4, .mkv, .mov or .webm.")],
+    task: Annotated[str, typer.Option(help="sr, denoise, lowlight, color, colorize or auto.")] = "auto",
+    scale: Annotated[float | None, typer.Option(help="Super-resolution factor (default 2 for --task sr).")] = None,
+    model: Annotated[str | None, typer.Option(help="Model name (see 'vivid models') or file:PATH.")] = None,
+    codec: Annotated[str, typer.Option(help="Video codec: h264, h265, vp9 or av1.")] = "h264",
+    crf: Annotated[int | None, typer.Option(help="Encoder quality, lower is better (default: 18 h264, 22 h265, 32 vp9/av1).")] = None,
+    preset: Annotated[str | None, typer.Option(help="Encoder speed: x264/x265 preset name, or vp9 0-8 / av1 0-13.")] = None,
+    batch: Annotated[int, typer.Option(min=1, max=256, help="Frames per model call.")] = 4,
+    resume: Annotated[bool, typer.Option(help="Finish an interrupted run of the same command.")] = False,
+    realtime: Annotated[bool, typer.Option(help="Measure the task's models here and pick one that keeps up with the frame rate.")] = False,
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing output.")] = False,
+    smooth: Annotated[float, typer.Option(min=0.0, max=60.0, help="Seconds over which lowlight/color/colorize decisions are smoothed (0: off).")] = 0.5,
+    segment_seconds: Annotated[float, typer.Option(min=0.01, help="Length of resumable segments (each starts with a keyframe).")] = 10.0,
+    duration: Annotated[float | None, typer.Option(help="Process only the first this-many seconds (a preview).")] = None,
+    allow_pickle: Annotated[bool, typer.Option(help="Allow model files that run pickled code (trusted files only).")] = False,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar.")] = False,
+) -> None:
+    """Enhance a video: every frame through one plan; audio, subtitles, timestamps, rotation and colour kept.
+
+    Interrupted (Ctrl-C, crash)? Run the same command again with --resume: finished segments are kept.
+    """
+    from vivid.cli.main import guarded
+
+    guarded(_run)(input, output, task=task, scale=scale, model=model, codec=codec, crf=crf, preset=preset,
+                  batch=batch, resume=resume, realtime=realtime, overwrite=overwrite, smooth=smooth,
+                  segment_seconds=segment_seconds, duration=duration, allow_pickle=allow_pickle, quiet=quiet)
+
+
+def _run(input: Path, output: Path, *, task: str, scale: float | None, model: str | None, codec: str,  # noqa: A002, PLR0913
+         crf: int | None, preset: str | None, batch: int, resume: bool, realtime: bool, overwrite: bool,
+         smooth: float, segment_seconds: float, duration: float | None, allow_pickle: bool, quiet: bool) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
+    from rich.text import Text
+
+    from vivid.cli.main import console
+    from vivid.video import VideoOptions, enhance_video
+    from vivid.video.segments import WorkDir
+
+    class FpsColumn(ProgressColumn):
+        def render(self, task) -> Text:  # noqa: ANN001
+            return Text(f"{task.speed:.1f} fps" if task.speed else "- fps", style="progress.data.speed")
+
+    options = VideoOptions(task=task, model=model, scale=scale, codec=codec, crf=crf, preset=preset, batch=batch,
+                           resume=resume, realtime=realtime, overwrite=overwrite, temporal_seconds=smooth,
+                           segment_seconds=segment_seconds, duration=duration, allow_pickle=allow_pickle)
+    work = WorkDir(output)
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("frames"),
+                   FpsColumn(), TimeRemainingColumn(), console=console, disable=quiet, transient=True)
+    bar_task = bar.add_task("starting", total=None)
+    started = False
+
+    def on_progress(done: float, total: float, message: str = "") -> None:
+        nonlocal started
+        if not started:  # the bar appears once the checks passed and work begins
+            bar.start()
+            # frames finished by an earlier run do not count towards the speed
+            bar.reset(bar_task, total=total or None, completed=done, description=message)
+            started = True
+            return
+        bar.update(bar_task, total=total or None, completed=done, description=message)
+
+    def stop() -> None:
+        if started:
+            bar.stop()
+
+    try:
+        result = enhance_video(input, output, options, progress=on_progress)
+    except KeyboardInterrupt:
+        stop()
+        ckpt = work.load() if work.exists() else None
+        n = len(ckpt.segments) if ckpt else 0
+        console.print(f"[bold yellow]interrupted:[/] {n} finished segment(s) kept in {work.path}; "
+                      f"run the same command with --resume to finish", highlight=False, soft_wrap=True)
+        raise typer.Exit(130) from None
+    except Exception:
+        stop()
+        if work.exists():
+            console.print(f"note: finished segments are kept in {work.path}; after fixing the problem, "
+                          f"run the same command with --resume", highlight=False, soft_wrap=True)
+        raise
+    stop()
+    if not quiet:
+        for line in result.plan.explain():
+            console.print(f"  {line}", highlight=False)
+        if result.realtime is not None:
+            for line in result.realtime.lines():
+                console.print(f"  realtime: {line}", highlight=False)
+        for note in result.notes:
+            console.print(f"  note: {note}", highlight=False)
+    src_fps = f"; source {result.source_fps:.2f} fps" if result.source_fps else ""
+    resumed = f", {result.resumed_segments} of {result.segments} segments from the earlier run" if result.resumed_segments else ""
+    s = result.settings
+    console.print(
+        f"wrote {result.output}: {result.frames} frames {result.width}x{result.height} {s.codec} ({s.encoder}, "
+        f"crf {s.crf}, preset {s.preset}) in {result.seconds:.1f} s, {result.fps:.1f} fps{src_fps}{resumed}",
+        highlight=False, soft_wrap=True,
+    )

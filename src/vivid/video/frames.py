@@ -1,0 +1,51 @@
+"""The video edge's pixel conversions: PyAV frames <-> vivid's float32 RGB ``(3, H, W)`` in [0, 1].
+
+This is to video what :mod:`vivid.io` is to image files: the only place where video pixels change form.
+Decoding converts YUV to RGB with the frame's own matrix and range (BT.601/709/2020, limited/full);
+encoding converts back with the source's matrix and range and tags the frame with the source's colour
+description, so colours survive the round trip.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vivid.video.probe import ColorTags
+
+_SWS_CS = {1: 1, 4: 4, 5: 5, 6: 5, 7: 7, 9: 9, 10: 9}  # AVColorSpace -> swscale matrix id
+
+
+def frame_to_rgb(frame, *, bit_depth: int = 8) -> np.ndarray:  # noqa: ANN001 - av.VideoFrame
+    """A decoded frame as float32 RGB ``(3, H, W)`` in [0, 1] (16-bit intermediate for deep sources)."""
+    if bit_depth > 8:
+        a = frame.to_ndarray(format="rgb48le")
+        out = np.ascontiguousarray(a.transpose(2, 0, 1), dtype=np.float32)
+        out *= np.float32(1 / 65535)
+        return out
+    a = frame.to_ndarray(format="rgb24")
+    out = np.ascontiguousarray(a.transpose(2, 0, 1), dtype=np.float32)
+    out *= np.float32(1 / 255)
+    return out
+
+
+def rgb_to_frame(rgb: np.ndarray, *, pix_fmt: str, color: ColorTags):  # noqa: ANN201 - av.VideoFrame
+    """Float RGB ``(3, H, W)`` in [0, 1] as a frame in ``pix_fmt``, converted and tagged with ``color``."""
+    import av
+
+    deep = pix_fmt.endswith(("10le", "12le", "16le"))
+    peak = 65535.0 if deep else 255.0
+    q = np.empty(rgb.shape[1:] + (3,), dtype=np.uint16 if deep else np.uint8)
+    hwc = rgb.transpose(1, 2, 0)
+    np.rint(np.clip(hwc * np.float32(peak), 0, peak), out=q, casting="unsafe")
+    frame = av.VideoFrame.from_ndarray(q, format="rgb48le" if deep else "rgb24")
+    kwargs = {}
+    if color.colorspace in _SWS_CS:
+        kwargs["dst_colorspace"] = _SWS_CS[color.colorspace]
+    if color.color_range in (1, 2):
+        kwargs["dst_color_range"] = color.color_range
+    out = frame.reformat(format=pix_fmt, **kwargs)
+    out.color_range = color.color_range
+    out.colorspace = color.colorspace
+    out.color_primaries = color.color_primaries
+    out.color_trc = color.color_trc
+    return out

@@ -1,0 +1,105 @@
+"""The options of a video job: one typed record, validated once when it is made."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from vivid.errors import ConfigError
+from vivid.models.base import TASKS
+
+
+@dataclass(frozen=True)
+class VideoOptions:
+    """How to enhance a video.
+
+    Attributes:
+        task: ``sr``, ``denoise``, ``lowlight``, ``color``, ``colorize`` or ``auto`` (analyse a few
+            sampled frames once and apply that one plan to the whole clip).
+        model: registry name or ``file:PATH`` (default: the task's recommended model).
+        scale: SR factor (default 2 for ``sr``); the output size is rounded to even numbers (4:2:0).
+        codec: ``h264`` (default), ``h265``, ``vp9`` or ``av1``.
+        crf: encoder quality (lower is better; default per codec, see :mod:`vivid.video.codecs`).
+        preset: encoder speed (x264/x265 names, or libvpx/SVT-AV1 speed numbers).
+        batch: frames per model call (for models that can take a batch).
+        resume: finish an interrupted run of the same job from its checkpoint.
+        realtime: measure the task's models on this clip and pick one that keeps up with its frame rate.
+        overwrite: replace an existing output.
+        temporal_seconds: time constant for smoothing global decisions (lowlight/color/colorize) over
+            time; 0 turns smoothing off.
+        segment_seconds: length of the resumable segments (each starts with a keyframe).
+        duration: process only the first this-many seconds (other streams are cut to match).
+        allow_pickle: allow model files that run pickled code.
+    """
+
+    task: str = "auto"
+    model: str | None = None
+    scale: float | None = None
+    codec: str = "h264"
+    crf: int | None = None
+    preset: str | None = None
+    batch: int = 4
+    resume: bool = False
+    realtime: bool = False
+    overwrite: bool = False
+    temporal_seconds: float = 0.5
+    segment_seconds: float = 10.0
+    duration: float | None = None
+    allow_pickle: bool = False
+
+    def __post_init__(self) -> None:
+        if self.task not in (*TASKS, "auto"):
+            raise ConfigError(f"unknown task {self.task!r}: use one of {', '.join(TASKS)} or auto")
+        if self.model is not None and self.task == "auto":
+            raise ConfigError("--model needs an explicit --task (auto picks its models itself)")
+        if self.realtime and self.task == "auto":
+            raise ConfigError("--realtime needs an explicit --task (for example --task sr): "
+                              "it compares that task's models")
+        if self.scale is not None:
+            if not (math.isfinite(self.scale) and 1 <= self.scale <= 16):
+                raise ConfigError(f"--scale must be between 1 and 16, got {self.scale}")
+            if self.task not in ("sr", "auto"):
+                raise ConfigError(f"--scale is for --task sr (or auto), not {self.task}")
+        if not 1 <= self.batch <= 256:
+            raise ConfigError(f"--batch must be between 1 and 256, got {self.batch}")
+        if not (math.isfinite(self.temporal_seconds) and 0 <= self.temporal_seconds <= 60):
+            raise ConfigError(f"--smooth must be between 0 and 60 seconds, got {self.temporal_seconds}")
+        if not (math.isfinite(self.segment_seconds) and 0.01 <= self.segment_seconds <= 3600):
+            raise ConfigError(f"--segment-seconds must be between 0.01 and 3600, got {self.segment_seconds}")
+        if self.duration is not None and not (math.isfinite(self.duration) and self.duration > 0):
+            raise ConfigError(f"--duration must be a positive number of seconds, got {self.duration}")
+
+    def job_key(self, src: Path) -> dict[str, Any]:
+        """Everything that decides the output, with the input's identity: what a resumed run must match.
+
+        ``batch``, ``resume``, ``overwrite`` and ``allow_pickle`` do not change the pixels and may differ.
+        """
+        from vivid import __version__
+
+        st = src.stat()
+        d = asdict(self)
+        for k in ("batch", "resume", "overwrite", "allow_pickle"):
+            d.pop(k)
+        d["input"] = {"path": str(src.resolve()), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+        d["vivid"] = __version__
+        return d
+
+
+def key_hash(key: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def key_differences(old: dict[str, Any], new: dict[str, Any]) -> str:
+    """A short human list of what changed between two job keys."""
+    diffs = []
+    for k in sorted(set(old) | set(new)):
+        if old.get(k) != new.get(k):
+            if k == "input":
+                diffs.append("the input file changed")
+            else:
+                diffs.append(f"{k}: {old.get(k)!r} → {new.get(k)!r}")
+    return ", ".join(diffs) or "unknown"

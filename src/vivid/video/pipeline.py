@@ -1,0 +1,341 @@
+"""``enhance_video``: decode, enhance every frame with one plan, encode in resumable segments, remux the rest.
+
+The flow, all checks first::
+
+    probe input ─ check output path, codec, container ─ plan (sampled frames; --realtime measures models)
+      ─ check the container can hold every stream (header written in memory) ─ checkpoint
+      ─ decode ▸ batch ▸ FrameProcessor ▸ encode into segment k (new segment every N s of the output)
+      ─ join segments + copy audio/subtitle/data packets into OUT (temporary name, then renamed)
+
+Frames stream through memory (no frame files). Every frame keeps its own timestamp, so variable frame
+rates and audio sync survive; rotation and the colour description are carried over.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from vivid.engine.plan import Plan
+from vivid.engine.progress import Progress, null_progress
+from vivid.errors import ConfigError, InputError, OutputError
+from vivid.video.codecs import EncoderSettings, container_for, output_pix_fmt, resolve_encoder
+from vivid.video.frames import frame_to_rgb, rgb_to_frame
+from vivid.video.options import VideoOptions, key_differences, key_hash
+from vivid.video.probe import VideoInfo, probe
+from vivid.video.process import FrameProcessor
+from vivid.video.realtime import RealtimeChoice
+from vivid.video.segments import Checkpoint, SegmentWriter, StreamFormat, WorkDir
+
+
+@dataclass(frozen=True)
+class VideoResult:
+    """What a video job did."""
+
+    output: Path
+    frames: int
+    processed: int
+    segments: int
+    resumed_segments: int
+    seconds: float
+    plan: Plan
+    width: int
+    height: int
+    source_fps: float | None
+    settings: EncoderSettings
+    realtime: RealtimeChoice | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def fps(self) -> float:
+        """Frames processed per second of wall time in this run (decode, models, encode, mux)."""
+        return self.processed / self.seconds if self.seconds > 0 else 0.0
+
+
+def check_paths(src: Path, dst: Path, *, overwrite: bool) -> str:
+    """Validate input and output paths before any work; return the output container format."""
+    fmt = container_for(dst)
+    if not src.exists():
+        raise InputError(f"input {src} does not exist")
+    if dst.exists() and (dst.resolve() == src.resolve() or os.path.samefile(dst, src)):
+        raise OutputError(f"output {dst} is the input: write to another file (vivid never overwrites inputs)")
+    if dst.resolve() == src.resolve():
+        raise OutputError(f"output {dst} is the input: write to another file")
+    parent = dst.parent
+    if not parent.is_dir():
+        raise OutputError(f"output folder {parent} does not exist: create it first")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(f"output folder {parent} is not writable: choose another output")
+    if dst.exists() and not overwrite:
+        raise OutputError(f"output {dst} exists: pass --overwrite to replace it")
+    if dst.is_dir():
+        raise OutputError(f"output {dst} is a folder: give a file name such as {dst / 'out.mp4'}")
+    return fmt
+
+
+class _FrameSource:
+    """Decoded frames with reliable timestamps ``(frame, pts, duration)``, optionally after a point."""
+
+    def __init__(self, info: VideoInfo, *, end_pts: int | None) -> None:
+        self.info = info
+        self.end_pts = end_pts
+        tb = info.time_base
+        self.interval = max(1, round(1 / ((info.fps or 25) * tb)))
+        self.fixed = 0  # frames whose timestamp had to be made up or moved
+
+    def _iter(self, container, vs) -> Iterator[tuple[Any, int, int]]:  # noqa: ANN001
+        last: int | None = None
+        for frame in container.decode(vs):
+            pts = frame.pts
+            if pts is None:
+                pts = last + self.interval if last is not None else self.info.start_pts
+                self.fixed += 1
+            elif last is not None and pts <= last:  # broken files: keep the order, nudge the time
+                pts = last + 1
+                self.fixed += 1
+            if self.end_pts is not None and pts >= self.end_pts:
+                return
+            last = pts
+            duration = frame.duration if frame.duration else self.interval
+            yield frame, pts, int(duration)
+
+    def frames(self, *, after_pts: int | None, skip: int) -> Iterator[tuple[Any, int, int]]:
+        """Frames after ``after_pts`` (seeking there); else from the start, skipping ``skip`` frames."""
+        import av
+
+        with av.open(str(self.info.path)) as c:
+            vs = c.streams[self.info.stream_index]
+            vs.thread_type = "AUTO"
+            if after_pts is None:
+                yield from self._iter(c, vs)
+                return
+            c.seek(after_pts, stream=vs, backward=True)
+            it = self._iter(c, vs)
+            first = next(it, None)
+            # the seek must land on or before the resume point, else frames could be missed
+            if first is not None and first[0].pts is not None and first[1] <= after_pts:
+                for item in it:
+                    if item[1] > after_pts:
+                        yield item
+                return
+        # the seek did not land before the resume point: decode from the start instead
+        with av.open(str(self.info.path)) as c:
+            vs = c.streams[self.info.stream_index]
+            vs.thread_type = "AUTO"
+            for i, item in enumerate(self._iter(c, vs)):
+                if i >= skip:
+                    yield item
+
+
+def _start_checkpoint(work: WorkDir, key: dict[str, Any], options: VideoOptions) -> Checkpoint | None:
+    """The checkpoint to continue from (``--resume``), or None for a fresh start; refuses mismatches."""
+    existing = work.load() if work.exists() else None
+    if existing is None:
+        if work.path.exists():
+            work.remove()  # a folder without a checkpoint holds nothing finished
+        return None
+    if not options.resume:
+        raise OutputError(
+            f"an unfinished run of this output left {work.path}: add --resume to finish it, "
+            f"or delete that folder to start over"
+        )
+    if existing.options_hash != key_hash(key):
+        raise ConfigError(
+            f"--resume: the options differ from the unfinished run in {work.path} "
+            f"({key_differences(existing.options, key)}): use the same options, "
+            f"or delete that folder to start over"
+        )
+    return existing
+
+
+def _realtime(info: VideoInfo, options: VideoOptions, samples: list[tuple[np.ndarray, float]], models: Any,
+              settings: EncoderSettings, fmt_for: Any) -> RealtimeChoice:
+    from vivid.engine.api import DEFAULT_MODELS, plan_for
+    from vivid.io.image import Image
+    from vivid.models.registry import get_entry
+    from vivid.video.planning import output_size
+    from vivid.video.process import resize_batch
+    from vivid.video.realtime import candidates_for, choose_realtime, encode_seconds_per_frame
+
+    frames = np.stack([x for x, _ in samples])
+    times = [t for _, t in samples]
+    step_scale = max(2, math.ceil((options.scale or 2) - 1e-9))
+    if options.model is not None:
+        try:
+            speed = get_entry(options.model).speed_class
+        except Exception:  # a model file: no registry entry
+            speed = "?"
+        candidates = [(options.model, speed)]
+    else:
+        candidates = candidates_for(options.task, step_scale=step_scale)
+
+    def make_processor(name: str) -> FrameProcessor:
+        plan = plan_for(Image(frames[0]), task=options.task, model=name, scale=options.scale, size=None,
+                        models=models)
+        size = output_size(plan, info.height, info.width, scale=options.scale)
+        return FrameProcessor(plan, models, out_size=size, temporal_seconds=options.temporal_seconds)
+
+    factor = (options.scale or 2) if options.task == "sr" else 1
+    h, w = round(info.height * factor), round(info.width * factor)
+    h, w = h - h % 2, w - w % 2
+    fmt = fmt_for((h, w))
+    enc = encode_seconds_per_frame(resize_batch(frames[:4], (h, w)), settings=settings, fmt=fmt)
+    source_fps = float(info.fps) if info.fps else 25.0
+    return choose_realtime(candidates, frames, times, source_fps=source_fps, make_processor=make_processor,
+                           encode_seconds=enc, preference=DEFAULT_MODELS.get(options.task, ()))
+
+
+def enhance_video(
+    src: Path | str,
+    dst: Path | str,
+    options: VideoOptions | None = None,
+    *,
+    models: Any = None,
+    progress: Progress = null_progress,
+) -> VideoResult:
+    """Enhance the video ``src`` into ``dst`` (see the module docstring and :class:`VideoOptions`).
+
+    Args:
+        models: optional cache with ``get(name, scale) -> Restorer`` (default: a new
+            :class:`vivid.engine.cache.ModelCache`).
+        progress: called as ``progress(frames_done, frames_total, message)`` after every batch.
+
+    Raises :class:`InputError`, :class:`OutputError`, :class:`ConfigError` or :class:`ModelError` before
+    any work when something cannot work; an interruption leaves the finished segments for ``resume``.
+    """
+    from vivid.engine.cache import ModelCache
+    from vivid.video.mux import assemble, check_muxable
+    from vivid.video.planning import output_size, plan_video, sample_frames
+
+    t_start = time.perf_counter()
+    options = options or VideoOptions()
+    src, dst = Path(src), Path(dst)
+    fmt = check_paths(src, dst, overwrite=options.overwrite)
+    info = probe(src)
+    settings = resolve_encoder(options.codec, crf=options.crf, preset=options.preset, container=fmt)
+    pix_fmt = output_pix_fmt(settings.encoder, bit_depth=info.bit_depth)
+
+    def stream_format(size: tuple[int, int]) -> StreamFormat:
+        return StreamFormat(width=size[1], height=size[0], pix_fmt=pix_fmt, time_base=info.time_base,
+                            fps=info.fps, color=info.color, sample_aspect_ratio=info.sample_aspect_ratio)
+
+    even_in = (max(2, info.height // 2 * 2), max(2, info.width // 2 * 2))
+    check_muxable(info, fmt=fmt, settings=settings, stream_format=stream_format(even_in))
+    work = WorkDir(dst)
+    key = options.job_key(src)
+    ckpt = _start_checkpoint(work, key, options)
+    if models is None:
+        models = ModelCache(allow_pickle=options.allow_pickle,
+                            task_hint=None if options.task == "auto" else options.task)
+    notes: list[str] = []
+    choice: RealtimeChoice | None = None
+    end = options.duration
+    if ckpt is not None:
+        plan = Plan.from_dict(ckpt.plan)
+        if ckpt.realtime:
+            choice = _choice_from_dict(ckpt.realtime)
+    else:
+        samples = sample_frames(info, count=6 if options.realtime else 5, end=end)
+        chosen_model = options.model
+        if options.realtime:
+            choice = _realtime(info, options, samples, models, settings, stream_format)
+            chosen_model = choice.model
+        plan = plan_video(samples, task=options.task, model=chosen_model, scale=options.scale, models=models)
+    out_h, out_w = output_size(plan, info.height, info.width, scale=options.scale)
+    sfmt = stream_format((out_h, out_w))
+    processor = FrameProcessor(plan, models, out_size=(out_h, out_w),
+                               temporal_seconds=options.temporal_seconds)
+
+    tb = info.time_base
+    if ckpt is None:
+        work.create()
+        ckpt = Checkpoint(options_hash=key_hash(key), options=key, plan=plan.to_dict(), t0=info.start_pts,
+                          realtime=choice.to_dict() if choice else None)
+        work.save(ckpt)
+        resumed = 0
+    else:
+        work.drop_unfinished(ckpt)
+        resumed = len(ckpt.segments)
+        if ckpt.segments:
+            processor.load_state_dict(ckpt.segments[-1].state)
+    t0 = ckpt.t0
+    end_pts = t0 + math.ceil(Fraction(str(end)) / tb) if end is not None else None
+    seg_len = Fraction(str(options.segment_seconds))
+    total = info.frames or 0
+    if end is not None and info.fps:
+        total = min(total or 10**12, math.ceil(end * info.fps))
+    source = _FrameSource(info, end_pts=end_pts)
+    after = ckpt.segments[-1].last_pts if ckpt.segments else None
+    done = ckpt.frames_done
+    processed = 0
+    writer: SegmentWriter | None = None
+    grid = -1
+    pending: list[tuple[np.ndarray, int, int, float]] = []
+
+    def flush() -> None:
+        nonlocal done, processed
+        if not pending:
+            return
+        assert writer is not None
+        out = processor(np.stack([p[0] for p in pending]), [p[3] for p in pending])
+        for o, (_, pts, dur, _) in zip(out, pending, strict=True):
+            writer.write(rgb_to_frame(o, pix_fmt=pix_fmt, color=info.color), pts=pts, duration=dur)
+        done += len(pending)
+        processed += len(pending)
+        pending.clear()
+        progress(done, max(total, done), f"segment {writer.index + 1}")
+
+    def close_segment() -> None:
+        nonlocal writer
+        assert writer is not None
+        flush()
+        ckpt.segments.append(writer.finish(processor.state_dict()))
+        work.save(ckpt)
+        writer = None
+
+    progress(done, max(total, done), "starting")
+    try:
+        for frame, pts, dur in source.frames(after_pts=after, skip=done):
+            g = int((pts - t0) * tb // seg_len)
+            if writer is not None and g != grid:
+                close_segment()
+            if writer is None:
+                writer = SegmentWriter(work, len(ckpt.segments), settings=settings, fmt=sfmt)
+                grid = g
+            pending.append((frame_to_rgb(frame, bit_depth=info.bit_depth), pts, dur, float((pts - t0) * tb)))
+            if len(pending) >= options.batch:
+                flush()
+        if writer is not None:
+            close_segment()
+    finally:
+        if writer is not None:
+            writer.abort()
+    if not ckpt.segments:
+        raise InputError(f"{src}: no video frame was decoded" + (f" in the first {end:g} s" if end else ""))
+    if source.fixed:
+        notes.append(f"{source.fixed} frames had missing or out-of-order timestamps: made increasing")
+    assemble(info, work, segments=len(ckpt.segments), fmt=fmt, fps=info.fps,
+             end=float(t0 * tb) + end if end is not None else None, dst=dst)
+    frames_out = ckpt.frames_done
+    work.remove()
+    return VideoResult(
+        output=dst, frames=frames_out, processed=processed, segments=len(ckpt.segments),
+        resumed_segments=resumed, seconds=time.perf_counter() - t_start, plan=plan, width=out_w, height=out_h,
+        source_fps=float(info.fps) if info.fps else None, settings=settings, realtime=choice,
+        notes=tuple(notes),
+    )
+
+
+def _choice_from_dict(d: dict[str, Any]) -> RealtimeChoice:
+    from vivid.video.realtime import SpeedSample
+
+    return RealtimeChoice(model=d["model"], fps=d["fps"], source_fps=d["source_fps"], keeps_up=d["keeps_up"],
+                          samples=tuple(SpeedSample(**s) for s in d["samples"]))

@@ -1,0 +1,140 @@
+"""``--realtime``: measure the task's models on this clip, on this machine, and pick one that keeps up.
+
+Every registry model for the task (or the one ``--model`` names) runs on a few frames of the clip through the
+same frame processor the job uses, in speed-class order (realtime, fast, medium, slow), after one warm-up
+frame; a model that is already slower than one frame per frame interval on its warm-up frame is not timed
+further. The encoder's cost per frame (measured once at the output size) is added, since it shares the
+machine. Of the models that keep up with the source frame rate, the one the engine recommends for the task
+wins (vivid's learned model before classical ones), then the heavier speed class; when none keeps up the
+fastest is used, and the report says so.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from vivid.errors import VividError
+from vivid.video.codecs import EncoderSettings
+from vivid.video.frames import rgb_to_frame
+from vivid.video.segments import StreamFormat
+
+SPEED_ORDER = {"realtime": 0, "fast": 1, "medium": 2, "slow": 3}
+
+
+@dataclass(frozen=True)
+class SpeedSample:
+    """One candidate's measurement (fps through model + encoder, and the model alone)."""
+
+    model: str
+    speed_class: str
+    fps: float | None
+    model_fps: float | None
+    keeps_up: bool
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class RealtimeChoice:
+    model: str
+    fps: float
+    source_fps: float
+    keeps_up: bool
+    samples: tuple[SpeedSample, ...]
+
+    def lines(self) -> list[str]:
+        out = []
+        for s in self.samples:
+            if s.error:
+                out.append(f"{s.model} ({s.speed_class}): not measured: {s.error}")
+            else:
+                out.append(f"{s.model} ({s.speed_class}): {s.fps:.1f} fps with encoding "
+                           f"({s.model_fps:.1f} fps model only) → {'keeps up' if s.keeps_up else 'too slow'}")
+        verdict = "keeps up with" if self.keeps_up else "does NOT keep up with"
+        out.append(f"chosen: {self.model} at {self.fps:.1f} fps, which {verdict} "
+                   f"the source's {self.source_fps:.2f} fps")
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        from dataclasses import asdict
+
+        return asdict(self)
+
+
+def encode_seconds_per_frame(frames: np.ndarray, *, settings: EncoderSettings, fmt: StreamFormat) -> float:
+    """Seconds to convert and encode one output frame (into memory), from a few frames ``(N, 3, H, W)``."""
+    import av
+
+    with av.open(io.BytesIO(), "w", format="matroska") as out:
+        vs = out.add_stream(settings.encoder, rate=fmt.fps or Fraction(25), options=settings.options())
+        vs.width, vs.height, vs.pix_fmt = fmt.width, fmt.height, fmt.pix_fmt
+        vs.codec_context.time_base = fmt.time_base
+        t0 = time.perf_counter()
+        for i, f in enumerate(frames):
+            frame = rgb_to_frame(f, pix_fmt=fmt.pix_fmt, color=fmt.color)
+            frame.pts = i
+            out.mux(vs.encode(frame))
+        out.mux(vs.encode(None))
+        return (time.perf_counter() - t0) / max(1, len(frames))
+
+
+def candidates_for(task: str, *, step_scale: int) -> list[tuple[str, str]]:
+    """Registry models for ``task`` (SR: those with ``step_scale``) as ``(name, speed_class)``, fastest first."""
+    from vivid.models.registry import list_models
+
+    entries = [e for e in list_models(task) if task != "sr" or e.supports_scale(step_scale)]
+    entries.sort(key=lambda e: SPEED_ORDER.get(e.speed_class, 9))
+    return [(e.name, e.speed_class) for e in entries]
+
+
+def choose_realtime(
+    candidates: list[tuple[str, str]],
+    frames: np.ndarray,
+    times: list[float],
+    *,
+    source_fps: float,
+    make_processor: Any,
+    encode_seconds: float,
+    preference: tuple[str, ...] = (),
+    timed_frames: int = 4,
+) -> RealtimeChoice:
+    """Measure each candidate (``make_processor(name)`` builds its frame processor) and pick one."""
+    samples: list[SpeedSample] = []
+    interval = 1.0 / source_fps if source_fps > 0 else 0.04
+    for name, speed_class in candidates:
+        try:
+            proc = make_processor(name)
+            t0 = time.perf_counter()
+            proc(frames[:1], times[:1])  # warm-up: loading, planning kernels for this shape
+            warm = time.perf_counter() - t0
+            if warm > 20 * interval + 2.0:  # hopeless: do not spend more time on it
+                per_frame = warm
+            else:
+                timed = frames[1: 1 + timed_frames] if len(frames) > 1 else frames
+                t0 = time.perf_counter()
+                proc(timed, times[1: 1 + len(timed)] if len(frames) > 1 else times)
+                per_frame = (time.perf_counter() - t0) / len(timed)
+        except (VividError, ImportError) as e:
+            samples.append(SpeedSample(name, speed_class, None, None, False, str(e)))
+            continue
+        fps = 1.0 / (per_frame + encode_seconds)
+        samples.append(SpeedSample(name, speed_class, fps, 1.0 / per_frame, fps >= source_fps))
+    measured = [s for s in samples if s.fps is not None]
+    if not measured:
+        raise VividError("--realtime: no model for this task could be measured: "
+                         + "; ".join(f"{s.model}: {s.error}" for s in samples))
+    keeping = [s for s in measured if s.keeps_up]
+    if keeping:
+        def rank(s: SpeedSample) -> tuple[int, int]:
+            pref = preference.index(s.model) if s.model in preference else len(preference)
+            return pref, -SPEED_ORDER.get(s.speed_class, 0)
+
+        best = min(keeping, key=rank)
+    else:
+        best = max(measured, key=lambda s: s.fps or 0.0)
+    return RealtimeChoice(best.model, float(best.fps or 0.0), float(source_fps), best.keeps_up, tuple(samples))

@@ -1,0 +1,70 @@
+"""``vivid video``: a thin layer — progress, one-line errors with exit codes, Ctrl-C then --resume."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.video.conftest import make_clip, read_streams
+from vivid.cli.main import app
+
+runner = CliRunner()
+
+
+def invoke(*args: str):  # noqa: ANN201
+    return runner.invoke(app, ["video", *args])
+
+
+def test_video_command_writes_the_output(tmp_path: Path) -> None:
+    src = make_clip(tmp_path / "in.mkv", frames=6)
+    out = tmp_path / "out.mkv"
+    r = invoke(str(src), "-o", str(out), "--task", "sr", "--model", "vivid-sr", "--preset", "ultrafast")
+    assert r.exit_code == 0, r.output
+    assert "wrote" in r.output and "6 frames 128x96 h264" in r.output
+    assert "sr with vivid-sr x2" in r.output  # the plan is shown
+    b = read_streams(out)
+    assert len(b["video"]) == 6 and b["types"] == ["video", "audio", "subtitle"]
+
+
+def test_errors_are_one_line_with_exit_codes(tmp_path: Path) -> None:
+    src = make_clip(tmp_path / "in.mkv", frames=3)
+    r = invoke(str(src), "-o", str(src), "--task", "sr")
+    assert r.exit_code == 3 and r.output.count("\n") == 1 and "is the input" in r.output
+    r = invoke(str(tmp_path / "nope.mkv"), "-o", str(tmp_path / "o.mkv"))
+    assert r.exit_code == 2 and "does not exist" in r.output
+    r = invoke(str(src), "-o", str(tmp_path / "o.mkv"), "--task", "sr", "--model", "no-such-model")
+    assert r.exit_code == 4 and "unknown model" in r.output
+    assert not (tmp_path / "o.mkv").exists()
+
+
+def test_ctrl_c_keeps_segments_and_resume_finishes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import vivid.video.pipeline as pipeline
+
+    src = make_clip(tmp_path / "in.mkv", frames=20)
+    out = tmp_path / "out.mkv"
+    args = [str(src), "-o", str(out), "--task", "sr", "--model", "vivid-sr", "--preset", "ultrafast",
+            "--segment-seconds", "0.5", "--batch", "2"]
+    real = pipeline.rgb_to_frame
+    calls = {"n": 0}
+
+    def interrupt_at_12(*a, **k):  # noqa: ANN002, ANN003, ANN202
+        calls["n"] += 1
+        if calls["n"] > 12:
+            raise KeyboardInterrupt
+        return real(*a, **k)
+
+    monkeypatch.setattr(pipeline, "rgb_to_frame", interrupt_at_12)
+    r = invoke(*args)
+    assert r.exit_code == 130, r.output
+    assert "interrupted" in r.output and "2 finished segment(s)" in r.output and "--resume" in r.output
+    assert not out.exists()
+    monkeypatch.setattr(pipeline, "rgb_to_frame", real)
+    r = invoke(*args)  # forgetting --resume is caught, not silently restarted
+    assert r.exit_code == 3 and "--resume" in r.output
+    r = invoke(*args, "--resume")
+    assert r.exit_code == 0, r.output
+    assert "2 of 4 segments from the earlier run" in r.output
+    b = read_streams(out)
+    assert len(b["video"]) == 20 and b["video_pts"] == read_streams(src)["video_pts"]

@@ -1,0 +1,50 @@
+"""--realtime: candidates are measured in speed order and the pick keeps up when any model can.
+
+No speed is asserted: the slow test model sleeps 0.25 s per frame against a 10 fps source (it cannot keep
+up on any machine), the fast one is a nearest-neighbour repeat of 64x48 frames.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.video.conftest import Cache, Sleepy, Upscale, make_clip
+from vivid.video import VideoOptions, enhance_video
+from vivid.video import realtime as realtime_mod
+from vivid.video.realtime import candidates_for
+
+
+def test_registry_candidates_are_in_speed_order() -> None:
+    names = candidates_for("sr", step_scale=2)
+    speeds = [s for _, s in names]
+    assert speeds == sorted(speeds, key=realtime_mod.SPEED_ORDER.__getitem__)
+    assert "vivid-sr" in [n for n, _ in names] and "up" in [n for n, _ in names]
+    assert "vivid-sr" not in [n for n, _ in candidates_for("sr", step_scale=3)]  # it ships x2 only
+
+
+def test_realtime_picks_a_model_that_keeps_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = make_clip(tmp_path / "in.mkv", frames=10)
+    monkeypatch.setattr(realtime_mod, "candidates_for", lambda task, step_scale: [("up", "realtime"), ("sleepy", "slow")])
+    res = enhance_video(src, tmp_path / "out.mkv",
+                        VideoOptions(task="sr", realtime=True, preset="ultrafast"),
+                        models=Cache(up=Upscale(), sleepy=Sleepy(name="sleepy")))
+    choice = res.realtime
+    assert choice is not None and choice.model == "up" and choice.keeps_up
+    assert [s.model for s in choice.samples] == ["up", "sleepy"]  # measured in speed order
+    slow = choice.samples[1]
+    assert slow.fps is not None and slow.fps < 10 and not slow.keeps_up
+    assert res.plan.steps[0].model == "up" and res.frames == 10
+    assert any("does NOT" not in line and "chosen: up" in line for line in choice.lines())
+
+
+def test_realtime_reports_when_nothing_keeps_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = make_clip(tmp_path / "in.mkv", frames=4, fps=25)
+    monkeypatch.setattr(realtime_mod, "candidates_for", lambda task, step_scale: [("sleepy", "slow"), ("gone", "fast")])
+    res = enhance_video(src, tmp_path / "out.mkv", VideoOptions(task="sr", realtime=True, preset="ultrafast"),
+                        models=Cache(sleepy=Sleepy(name="sleepy")))
+    choice = res.realtime
+    assert choice is not None and choice.model == "sleepy" and not choice.keeps_up
+    assert choice.samples[1].error and "unknown model 'gone'" in choice.samples[1].error
+    assert "does NOT keep up" in choice.lines()[-1]
