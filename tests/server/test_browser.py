@@ -155,6 +155,17 @@ def test_errors_are_shown_and_batches_report_progress(page, tmp_path: Path) -> N
     assert dl.value.suggested_filename.endswith(".zip")
     shot(page, "5-batch")
 
+    # an image over the synchronous limit goes on as a background job by itself
+    big = tmp_path / "big.png"
+    big.write_bytes(png_bytes(480, 500))
+    page.set_input_files("#file", str(big))
+    expect(page.locator("#plan-panel")).to_be_visible()
+    page.select_option("#task", "color")
+    page.click("#run")
+    expect(page.locator("#job-title")).to_have_text("Large image job")
+    expect(page.locator("#job-status")).to_contain_text("done", timeout=30_000)
+    expect(page.locator("#job-results button")).to_have_count(1)
+
 
 def test_phone_layout_has_no_horizontal_scroll(browser, server, tmp_path: Path) -> None:  # noqa: ANN001
     from playwright.sync_api import expect

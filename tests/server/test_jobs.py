@@ -78,12 +78,13 @@ def events_of(client: TestClient, job_id: str) -> list[tuple[str, dict]]:
 def test_events_stream_progress_until_the_end(client) -> None:  # noqa: ANN001
     job = submit(client, 2)
     events = events_of(client, job["id"])
-    assert events[-1] == ("end", {"status": "done"})
+    seen = [(e, d.get("status"), d.get("progress")) for e, d in events]
+    assert events[-1] == ("end", {"status": "done"}), seen
     progress = [d["progress"] for e, d in events if e == "progress"]
-    assert progress == sorted(progress) and progress[-1] == 1.0
+    assert progress == sorted(progress) and progress[-1] == 1.0, seen
     # a finished job: one progress event and the end
     again = events_of(client, job["id"])
-    assert [e for e, _ in again] == ["progress", "end"]
+    assert [e for e, _ in again] == ["progress", "end"], again
 
 
 @dataclass
@@ -238,3 +239,36 @@ def test_bad_video_requests(client, tmp_path, settings) -> None:  # noqa: ANN001
                              files={"files": ("v.mp4", clip, "video/mp4")}), 422, "invalid_option")
     two = [("files", ("v.mp4", clip, "video/mp4")), ("files", ("p.png", png_bytes(), "image/png"))]
     assert_error(client.post("/v1/jobs", data={"task": "sr"}, files=two), 422, "invalid_option")
+
+
+def test_video_job_resumes_from_its_checkpoint_after_a_restart(settings, tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    import time
+
+    import vivid.video as video_pkg
+
+    real = video_pkg.enhance_video
+    started, release = threading.Event(), threading.Event()
+    resumed: list[bool] = []
+
+    def held(src, dst, options, *, models, progress):  # noqa: ANN001, ANN202
+        def gated(done, total, message=""):  # noqa: ANN001, ANN202
+            started.set()
+            while not release.is_set():
+                progress(done, total, message)  # raises at shutdown: the pipeline keeps its checkpoint
+                time.sleep(0.01)
+            progress(done, total, message)
+
+        resumed.append(options.resume)
+        return real(src, dst, options, models=models, progress=gated)
+
+    monkeypatch.setattr(video_pkg, "enhance_video", held)
+    clip = mp4_bytes(tmp_path)
+    with TestClient(create_app(settings)) as c:
+        job = c.post("/v1/jobs", data={"task": "color", "model": "grayworld"},
+                     files={"files": ("clip.mp4", clip, "video/mp4")}).json()
+        assert started.wait(20)
+    release.set()
+    with TestClient(create_app(settings)) as c:
+        done = wait_for(c, job["id"], timeout=60)
+    assert done["status"] == "done", done
+    assert resumed == [False, True]

@@ -52,7 +52,7 @@ def check_video(path: Path) -> tuple[int, int]:
 
 def run_video_job(runner: JobRunner, job_id: str, options: dict[str, Any], items: list[tuple[int, str, str, str]],
                   progress: StepProgress, *, created_at: Any) -> None:
-    from vivid.server.jobs import JobCancelled
+    from vivid.server.jobs import ServerStopping
     from vivid.server.records import DONE
     from vivid.server.work import EnhanceOptions
     from vivid.video import enhance_video
@@ -74,7 +74,9 @@ def run_video_job(runner: JobRunner, job_id: str, options: dict[str, Any], items
     try:
         result = enhance_video(src, dst, video_options(opts, resume=work.exists(), codec=codec),
                                models=runner.models, progress=progress)
-    except JobCancelled:
+    except ServerStopping:  # keep the finished segments: the job resumes from them at the next start
+        raise
+    except BaseException:  # cancelled or failed: nothing half-made stays in the store
         shutil.rmtree(work.path, ignore_errors=True)
         dst.unlink(missing_ok=True)
         raise

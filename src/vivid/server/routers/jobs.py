@@ -121,7 +121,9 @@ def get_job(services: ServicesDep, job_id: str) -> JobOut:
 def cancel(services: ServicesDep, job_id: str) -> JobOut:
     """A queued job is cancelled at once; a running one at its next tile, step, frame or file
     (poll the job or its events). Cancelling a finished job is a 409 (cancelled ones: no-op)."""
-    _job(services, job_id)  # 404 first
+    current = _job(services, job_id)  # 404 first
+    if current.mode == "sync" and current.status == "running":
+        raise ConflictError(f"job {job_id} runs inside its POST /v1/enhance request: close that request to stop it")
     status = services.runner.cancel(job_id)
     if status in (DONE, "failed"):
         raise ConflictError(f"job {job_id} has already finished ({status}); nothing to cancel")
