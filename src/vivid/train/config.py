@@ -14,11 +14,12 @@ from vivid.errors import ConfigError
 class DataConfig:
     train_dirs: tuple[str, ...]
     val_dir: str
-    task: str = "sr"  # "sr" or a same-size restoration task ("denoise")
+    task: str = "sr"  # "sr" or a same-size restoration task ("denoise", "lowlight", "tone", "zero_ref")
     patch: int = 48  # LR patch side
     batch: int = 16
     scale_aug: tuple[float, ...] = (1.0,)  # HR images are also used downscaled by these factors
     workers_seed: int = 0
+    holdout: int = 0  # restoration tasks: the last N images of val_dir validate and are left out of training
 
 
 @dataclass(frozen=True)
@@ -116,4 +117,18 @@ def load_config(path: str | Path) -> TrainConfig:
     )
     if cfg.data.task == "sr" and cfg.model.scale not in (2, 3, 4):
         raise ConfigError(f"[model] scale must be 2, 3 or 4 for SR, got {cfg.model.scale}")
+    if cfg.data.task != "sr":
+        from vivid.train.restore_data import TASKS
+
+        if cfg.data.task not in TASKS:
+            raise ConfigError(f"[data] task {cfg.data.task!r} is unknown: use sr or one of {TASKS}")
+    if cfg.data.holdout < 0 or (cfg.data.holdout and cfg.data.task == "sr"):
+        raise ConfigError(
+            f"[data] holdout must be >= 0 and is for restoration tasks only, got {cfg.data.holdout}"
+        )
+    # the global branch sees the patch through a thumbnail: tiny crops would teach it nothing global
+    if cfg.model.arch == "global_local" and cfg.data.patch < 128:
+        raise ConfigError(
+            f"[data] patch must be >= 128 for global_local (192-256 recommended), got {cfg.data.patch}"
+        )
     return cfg

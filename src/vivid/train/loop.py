@@ -16,6 +16,7 @@ import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
 
+from vivid.errors import ConfigError
 from vivid.models.archs.factory import build_arch
 from vivid.train.config import TrainConfig
 from vivid.train.sr_data import PatchSampler, build_pairs, list_images, load_rgb, make_pair
@@ -105,11 +106,16 @@ def train(cfg: TrainConfig, *, resume: bool = True) -> Path:
         def run_validation(net: torch.nn.Module) -> float:
             return validate(net, val, m.scale)
     else:
-        from vivid.train.restore_data import RestoreSampler, load_clean, validation_set
+        from vivid.train import restore_data as rd
 
-        images = load_clean(cfg.data.train_dirs, cfg.data.patch)
-        sampler = RestoreSampler(images, task=cfg.data.task, patch=cfg.data.patch, seed=sampler_seed)
-        rval = validation_set(cfg.data.val_dir)
+        if cfg.data.task == "denoise" and cfg.data.holdout == 0:
+            images = rd.load_clean(cfg.data.train_dirs, cfg.data.patch)
+            rval = rd.validation_set(cfg.data.val_dir)
+        else:
+            train_files, val_files = rd.holdout_split(cfg.data.train_dirs, cfg.data.val_dir, cfg.data.holdout)
+            images = rd.load_files(train_files, cfg.data.patch)
+            rval = rd.synthetic_validation_set(val_files, task=cfg.data.task)
+        sampler = rd.RestoreSampler(images, task=cfg.data.task, patch=cfg.data.patch, seed=sampler_seed)
 
         def run_validation(net: torch.nn.Module) -> float:
             return validate_restore(net, rval)
@@ -130,14 +136,25 @@ def train(cfg: TrainConfig, *, resume: bool = True) -> Path:
         tb = None
 
     loss_fn = torch.nn.L1Loss() if cfg.optim.loss == "l1" else torch.nn.MSELoss()
+    zero_ref = cfg.data.task == "zero_ref"
+    if zero_ref:
+        from vivid.train.zero_ref_losses import zero_reference_loss
+
+        if not all(callable(getattr(model, f, None)) for f in ("curve_maps", "apply_curves")):
+            raise ConfigError(f"task zero_ref needs a curve-map model (e.g. zero_dce), got arch {m.arch!r}")
     run_loss, n_loss, t_start = 0.0, 0, time.time()
     model.train()
     while it < cfg.optim.iterations:
         lr_np, hr_np = sampler.batch(cfg.data.batch)
         for g in opt.param_groups:
             g["lr"] = _lr_at(it, cfg)
-        pred = model(torch.from_numpy(lr_np))
-        loss = loss_fn(pred, torch.from_numpy(hr_np))
+        if zero_ref:  # no target: the zero-reference losses judge the output and the curve maps
+            x = torch.from_numpy(lr_np)
+            maps = model.curve_maps(x)
+            loss = zero_reference_loss(model.apply_curves(x, maps), x, maps)
+        else:
+            pred = model(torch.from_numpy(lr_np))
+            loss = loss_fn(pred, torch.from_numpy(hr_np))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         if cfg.optim.grad_clip > 0:

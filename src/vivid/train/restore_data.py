@@ -2,6 +2,13 @@
 
 ``denoise``: additive Gaussian (σ 0–55), Poisson-Gaussian sensor noise and noise + JPEG, on colour and
 gray (3 equal channels) patches; the network also receives the noise-level map (σ / 255), as FFDNet.
+
+``lowlight``: well-exposed photos darkened as a camera would see them (:func:`degrade_lowlight`);
+``tone``: random exposure, contrast, white balance and saturation (:func:`degrade_tone`); in both the
+target is the original. ``zero_ref``: darkened inputs only (no target), for the zero-reference losses.
+
+Validation for these comes from held-out training images (:func:`holdout_split`) degraded with fixed
+seeds (:func:`synthetic_validation_set`) — never from the test sets (LOL, FiveK).
 """
 
 from __future__ import annotations
@@ -11,10 +18,13 @@ from pathlib import Path
 import numpy as np
 
 from vivid.errors import ConfigError
-from vivid.ops.degrade import jpeg
+from vivid.ops.color import linear_to_srgb, srgb_to_linear
+from vivid.ops.degrade import color_cast, jpeg, low_light
 from vivid.train.sr_data import list_images, load_rgb
 
-TASKS = ("denoise",)
+TASKS = ("denoise", "lowlight", "tone", "zero_ref")
+#: share of patches made gray (3 equal channels) per task
+GRAY_SHARE = {"denoise": 0.15, "lowlight": 0.05, "tone": 0.0, "zero_ref": 0.05}
 
 
 def load_clean(dirs: tuple[str, ...], min_side: int) -> list[np.ndarray]:
@@ -25,6 +35,85 @@ def load_clean(dirs: tuple[str, ...], min_side: int) -> list[np.ndarray]:
             if min(rgb.shape[1:]) >= min_side:
                 images.append(rgb)
     return images
+
+
+def load_files(files: list[Path], min_side: int) -> list[np.ndarray]:
+    """Images ``(3, H, W)`` float32 of ``files`` whose shorter side is at least ``min_side``."""
+    images = []
+    for f in files:
+        rgb = load_rgb(Path(f)).astype(np.float32)
+        if min(rgb.shape[1:]) >= min_side:
+            images.append(rgb)
+    return images
+
+
+def holdout_split(train_dirs: tuple[str, ...], val_dir: str, holdout: int) -> tuple[list[Path], list[Path]]:
+    """Training and validation files: the last ``holdout`` images of ``val_dir`` validate and are left
+    out of training (when ``val_dir`` is one of ``train_dirs``); ``holdout=0`` validates on all of it."""
+    if holdout < 0:
+        raise ConfigError(f"[data] holdout must be >= 0, got {holdout}")
+    val_all = list_images(val_dir)
+    if holdout > len(val_all):
+        raise ConfigError(f"[data] holdout = {holdout} but {val_dir} holds only {len(val_all)} images")
+    val = val_all[-holdout:] if holdout else val_all
+    held = {f.resolve() for f in val} if holdout else set()
+    train = [f for d in train_dirs for f in list_images(d) if f.resolve() not in held]
+    return train, val
+
+
+def _quantize8(x: np.ndarray) -> np.ndarray:
+    return (np.rint(np.clip(x, 0.0, 1.0) * 255.0) / 255.0).astype(np.float32)
+
+
+def _log_uniform(rng: np.random.Generator, lo: float, hi: float) -> float:
+    return float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
+
+
+def degrade_lowlight(clean: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A camera-like under-exposed capture of ``clean`` ``(3, H, W)`` sRGB, 8-bit quantised.
+
+    A slight colour shift of the light (5500–7500 K), then in linear light exposure 0.03–0.4 (log-uniform)
+    with gamma 1–1.6, Poisson shot noise (2e-5–2e-3 linear units per electron) and Gaussian read noise
+    (std 2e-4–3e-3), as :func:`vivid.ops.degrade.low_light`.
+    """
+    x = color_cast(clean, temperature=float(rng.uniform(5500.0, 7500.0)))
+    dark = low_light(
+        x,
+        exposure=_log_uniform(rng, 0.03, 0.4),
+        gamma=float(rng.uniform(1.0, 1.6)),
+        shot_noise=_log_uniform(rng, 2e-5, 2e-3),
+        read_noise=_log_uniform(rng, 2e-4, 3e-3),
+        seed=rng,
+    )
+    return _quantize8(dark)
+
+
+def degrade_tone(clean: np.ndarray, rng: np.random.Generator, *, keep_share: float = 0.1) -> np.ndarray:
+    """A badly toned version of ``clean`` ``(3, H, W)`` sRGB, 8-bit quantised.
+
+    White balance of a 3000–10000 K light, exposure ±1.5 EV (linear light, clipped), contrast by the
+    S-curve ``x^c / (x^c + (1 - x)^c)`` with ``c`` 0.7–1.4, saturation ×0.6–1.4 around the luma. A share
+    ``keep_share`` is left as it was, so that the model learns to leave good photos alone.
+    """
+    if rng.random() < keep_share:
+        return _quantize8(clean)
+    x = color_cast(clean, temperature=float(rng.uniform(3000.0, 10000.0))).astype(np.float64)
+    x = linear_to_srgb(np.clip(srgb_to_linear(x) * 2.0 ** rng.uniform(-1.5, 1.5), 0.0, 1.0))
+    c = _log_uniform(rng, 0.7, 1.4)
+    xc = np.clip(x, 0.0, 1.0) ** c
+    x = xc / np.maximum(xc + np.clip(1.0 - x, 0.0, 1.0) ** c, 1e-12)
+    luma = 0.299 * x[0] + 0.587 * x[1] + 0.114 * x[2]
+    x = luma + float(rng.uniform(0.6, 1.4)) * (x - luma)
+    return _quantize8(x)
+
+
+def degrade(task: str, clean: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The network input for ``task`` (``lowlight``, ``tone`` or ``zero_ref``) made from ``clean``."""
+    if task in ("lowlight", "zero_ref"):
+        return degrade_lowlight(clean, rng)
+    if task == "tone":
+        return degrade_tone(clean, rng)
+    raise ConfigError(f"no image-to-image degradation for task {task!r}: known are lowlight, tone, zero_ref")
 
 
 def degrade_denoise(clean: np.ndarray, rng: np.random.Generator, *, max_sigma: float = 55.0) -> tuple[np.ndarray, float]:
@@ -49,12 +138,15 @@ def degrade_denoise(clean: np.ndarray, rng: np.random.Generator, *, max_sigma: f
 class RestoreSampler:
     """Random patches with flips/rotations, degraded for ``task``; returns (input, target) batches."""
 
-    def __init__(self, images: list[np.ndarray], *, task: str, patch: int, seed: int, gray_share: float = 0.15) -> None:
+    def __init__(
+        self, images: list[np.ndarray], *, task: str, patch: int, seed: int, gray_share: float | None = None
+    ) -> None:
         if task not in TASKS:
             raise ConfigError(f"unknown restoration task {task!r}: known are {TASKS}")
         if not images:
             raise ConfigError("no training images large enough for the patch size")
-        self.images, self.task, self.patch, self.gray_share = images, task, patch, gray_share
+        share = GRAY_SHARE[task] if gray_share is None else gray_share
+        self.images, self.task, self.patch, self.gray_share = images, task, patch, share
         areas = np.array([im.shape[1] * im.shape[2] for im in images], dtype=np.float64)
         self.prob = areas / areas.sum()
         self.rng = np.random.default_rng(seed)
@@ -72,7 +164,15 @@ class RestoreSampler:
             c = np.stack([g, g, g])
         return np.ascontiguousarray(c, dtype=np.float32)
 
-    def batch(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+    def batch(self, n: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """``n`` inputs and targets ``(n, C, patch, patch)``; the targets are None for ``zero_ref``."""
+        if self.task != "denoise":
+            inputs, targets = [], []
+            for _ in range(n):
+                clean = self._patch()
+                inputs.append(degrade(self.task, clean, self.rng))
+                targets.append(clean)
+            return np.stack(inputs), (None if self.task == "zero_ref" else np.stack(targets))
         inputs, targets = [], []
         for _ in range(n):
             clean = self._patch()
@@ -95,4 +195,27 @@ def validation_set(folder: str, *, sigma: float = 25.0, crop: int = 256, limit: 
         noisy = clean + np.random.default_rng(i).standard_normal(clean.shape).astype(np.float32) * (sigma / 255)
         level = np.full((1, ch, cw), sigma / 255, dtype=np.float32)
         pairs.append((np.concatenate([noisy, level]), clean))
+    return pairs
+
+
+def synthetic_validation_set(
+    files: list[Path], *, task: str, crop: int = 256, seed: int = 10_000
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Fixed (input, clean) pairs from ``files``: a centre crop (sides multiples of 8, at most ``crop``)
+    degraded for ``task`` with generator seed ``seed + index``. ``zero_ref`` validates on ``lowlight``
+    pairs; ``denoise`` uses AWGN σ 25 plus the noise map, as :func:`validation_set`."""
+    pairs = []
+    for i, f in enumerate(files):
+        rgb = load_rgb(Path(f)).astype(np.float32)
+        _, h, w = rgb.shape
+        ch, cw = min(crop, h) // 8 * 8, min(crop, w) // 8 * 8
+        y, x = (h - ch) // 2, (w - cw) // 2
+        clean = np.ascontiguousarray(rgb[:, y : y + ch, x : x + cw])
+        rng = np.random.default_rng(seed + i)
+        if task == "denoise":
+            noisy = clean + rng.standard_normal(clean.shape).astype(np.float32) * (25.0 / 255)
+            inp = np.concatenate([noisy, np.full((1, ch, cw), 25.0 / 255, dtype=np.float32)])
+        else:
+            inp = degrade("lowlight" if task == "zero_ref" else task, clean, rng)
+        pairs.append((inp, clean))
     return pairs

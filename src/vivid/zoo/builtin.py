@@ -105,6 +105,97 @@ class NoiseMapRestorer(TorchRestorer):
         return super().__call__(np.concatenate([batch, level], axis=1))
 
 
+def _rgb_batch(image: np.ndarray, name: str) -> np.ndarray:
+    """``(1, 3, H, W)`` float32 from a ``(C, H, W)`` image (gray repeated, as the engine feeds tiles)."""
+    if image.ndim == 3 and image.shape[0] == 1:
+        image = np.repeat(image, 3, axis=0)
+    if image.ndim != 3 or image.shape[0] != 3:
+        raise ModelError(f"{name}: bind() needs an RGB or gray image (C, H, W), got shape {image.shape}")
+    return np.ascontiguousarray(image[None], dtype=np.float32)
+
+
+class CurveRestorer(TorchRestorer):
+    """A global + local enhancer (``global_local``): ``bind`` computes the tone curves from the whole
+    image's thumbnail; each tile then gets those curves and the (tileable) local branch."""
+
+    def __init__(
+        self, module, descriptor: ModelDescriptor, *, dtype: str = "float32"  # noqa: ANN001
+    ) -> None:
+        super().__init__(module, descriptor, dtype=dtype)
+        self.curves = None  # (1, 3, K) torch tensor once bound
+
+    def bind(self, image: np.ndarray) -> Restorer:
+        torch = self._torch
+        with torch.inference_mode():
+            curves = self.module.curves(torch.from_numpy(_rgb_batch(image, self.descriptor.name)))
+        bound = copy.copy(self)
+        bound.curves = curves
+        return bound
+
+    def __call__(self, batch: np.ndarray, *, size: tuple[int, int] | None = None) -> np.ndarray:
+        if self.curves is None:
+            raise ModelError(f"{self.descriptor.name}: no tone curves yet (the engine calls bind() first)")
+        torch = self._torch
+        x = torch.from_numpy(np.ascontiguousarray(batch, dtype=np.float32))
+        with torch.inference_mode():
+            if self.dtype == "bfloat16":
+                with torch.autocast("cpu", dtype=torch.bfloat16):
+                    y = self.module.enhance(x, self.curves)
+                y = y.float()
+            else:
+                y = self.module.enhance(x, self.curves)
+        return y.numpy()
+
+
+class CurveMapRestorer(TorchRestorer):
+    """A Zero-DCE-style enhancer (``zero_dce``), run on the whole image (not tileable): ``bind`` estimates
+    the low-resolution curve maps from the whole image; the call upsamples and applies them. The network
+    is tiny, so it always computes in float32."""
+
+    def __init__(
+        self, module, descriptor: ModelDescriptor, *, dtype: str = "float32"  # noqa: ANN001
+    ) -> None:
+        super().__init__(module, descriptor, dtype=dtype)
+        self.maps = None  # (1, 3, h, w) torch tensor once bound
+        self.bound_size: tuple[int, int] | None = None
+
+    def bind(self, image: np.ndarray) -> Restorer:
+        torch = self._torch
+        with torch.inference_mode():
+            maps = self.module.curve_maps(torch.from_numpy(_rgb_batch(image, self.descriptor.name)))
+        bound = copy.copy(self)
+        bound.maps, bound.bound_size = maps, tuple(image.shape[1:])
+        return bound
+
+    def __call__(self, batch: np.ndarray, *, size: tuple[int, int] | None = None) -> np.ndarray:
+        torch = self._torch
+        x = torch.from_numpy(np.ascontiguousarray(batch, dtype=np.float32))
+        if self.maps is not None and tuple(batch.shape[2:]) != self.bound_size:
+            raise ModelError(
+                f"{self.descriptor.name}: bound to a {self.bound_size} image but called on "
+                f"{tuple(batch.shape[2:])}: this model runs on whole images (descriptor.tileable is False)"
+            )
+        with torch.inference_mode():
+            maps = self.module.curve_maps(x) if self.maps is None else self.maps
+            y = self.module.apply_curves(x, maps)
+        return y.numpy()
+
+
+#: architectures run by a restorer of their own (global parameters bound per image)
+_RESTORERS: dict[str, type[TorchRestorer]] = {"global_local": CurveRestorer, "zero_dce": CurveMapRestorer}
+#: architectures that must see the whole image at once
+_WHOLE_IMAGE = {"zero_dce"}
+
+
+def wrap_network(net, entry: WeightEntry, desc: ModelDescriptor) -> Restorer:  # noqa: ANN001
+    """The Restorer for a loaded network of ``entry``'s architecture and task."""
+    if entry.arch in _RESTORERS:
+        return _RESTORERS[entry.arch](net, desc)
+    if entry.task == "denoise":
+        return NoiseMapRestorer(net, desc)
+    return TorchRestorer(net, desc)
+
+
 def load_builtin(name: str, scale: int) -> Restorer:
     """Load shipped model ``name`` at ``scale`` (hash-checked, strict)."""
     from safetensors.torch import load_file
@@ -120,13 +211,12 @@ def load_builtin(name: str, scale: int) -> Restorer:
     net.load_state_dict(load_file(str(path)), strict=True)
     desc = ModelDescriptor(
         name=name, task=entry.task, scale=entry.scale, color_space=entry.color_space,  # type: ignore[arg-type]
-        size_multiple=entry.size_multiple, tileable=True, tile_overlap=entry.tile_overlap, runtime="torch",
-        dtypes=("float32", "bfloat16"), license="Apache-2.0", provenance=f"vivid-trained (card: {entry.card})",
-        sha256=digest, speed_class=entry.speed_class,  # type: ignore[arg-type]
+        size_multiple=entry.size_multiple, tileable=entry.arch not in _WHOLE_IMAGE,
+        tile_overlap=entry.tile_overlap, runtime="torch", dtypes=("float32", "bfloat16"), license="Apache-2.0",
+        provenance=f"vivid-trained (card: {entry.card})", sha256=digest,
+        speed_class=entry.speed_class,  # type: ignore[arg-type]
     )
-    if entry.task == "denoise":
-        return NoiseMapRestorer(net, desc)
-    return TorchRestorer(net, desc)
+    return wrap_network(net, entry, desc)
 
 
 def build_vivid_sr(scale: int) -> Restorer:
@@ -135,3 +225,15 @@ def build_vivid_sr(scale: int) -> Restorer:
 
 def build_vivid_denoise(scale: int) -> Restorer:
     return load_builtin("vivid-denoise", 1)
+
+
+def build_vivid_lowlight(scale: int) -> Restorer:
+    return load_builtin("vivid-lowlight", 1)
+
+
+def build_vivid_tone(scale: int) -> Restorer:
+    return load_builtin("vivid-tone", 1)
+
+
+def build_vivid_zerodce(scale: int) -> Restorer:
+    return load_builtin("vivid-zerodce", 1)

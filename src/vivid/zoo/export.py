@@ -8,9 +8,22 @@ from pathlib import Path
 
 from vivid.zoo.builtin import WeightEntry, file_sha256, read_manifest, weights_dir
 
-#: per-architecture facts the engine needs: tile overlap (>= 2x receptive radius) and size multiple
-_OVERLAP = {"rep_sr": lambda p: 2 * (p.get("blocks", 6) + 3), "denoise_unet": lambda p: 48}
-_MULTIPLE = {"denoise_unet": 8}
+
+def _global_local_overlap(p: dict) -> int:
+    from vivid.models.archs.global_local import receptive_radius
+
+    return 2 * receptive_radius(p.get("levels", 3)) + 4
+
+
+#: per-architecture facts the engine needs: tile overlap (>= 2x receptive radius) and size multiple.
+#: global_local's local branch is undecimated (any size, exact tiles); zero_dce runs on whole images.
+_OVERLAP = {
+    "rep_sr": lambda p: 2 * (p.get("blocks", 6) + 3),
+    "denoise_unet": lambda p: 48,
+    "global_local": _global_local_overlap,
+    "zero_dce": lambda p: 0,
+}
+_MULTIPLE = {"denoise_unet": 8, "global_local": 1, "zero_dce": 1}
 
 
 def export_run(run_dir: str | Path, *, name: str, task: str, speed_class: str = "fast") -> WeightEntry:

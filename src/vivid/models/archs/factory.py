@@ -18,6 +18,8 @@ ARCHS: dict[str, str] = {
     "unet_sr": "vivid.models.archs.unet_sr:UNetSR",
     "fast_sr": "vivid.models.archs.fsrcnn:FastSR",
     "denoise_unet": "vivid.models.archs.denoise_unet:DenoiseUNet",
+    "global_local": "vivid.models.archs.global_local:GlobalLocal",
+    "zero_dce": "vivid.models.archs.zero_dce:ZeroDCE",
 }
 
 

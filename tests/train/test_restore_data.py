@@ -1,0 +1,163 @@
+"""Same-size restoration training data (low-light, tone, zero-reference) and short runs of their configs."""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image as PILImage
+
+from vivid.engine.api import run_model
+from vivid.errors import ConfigError
+from vivid.io.image import Image
+from vivid.train.config import load_config
+from vivid.train.loop import train
+from vivid.train.restore_data import (
+    RestoreSampler,
+    degrade_lowlight,
+    degrade_tone,
+    holdout_split,
+    synthetic_validation_set,
+)
+from vivid.zoo import builtin, export
+
+CONFIGS = Path(__file__).resolve().parents[2] / "configs"
+
+
+def _scene(h: int = 64, w: int = 80, seed: int = 0) -> np.ndarray:
+    """A well-exposed, colourful (3, H, W) float32 image."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    base = 0.5 + 0.3 * np.sin(xx / 6.0) * np.cos(yy / 9.0)
+    img = np.stack([base, 0.9 * base + 0.05, 1.0 - 0.8 * base])
+    return np.clip(img + rng.normal(0, 0.01, img.shape), 0, 1).astype(np.float32)
+
+
+def _folder(folder: Path, n: int, seed: int) -> Path:
+    folder.mkdir(parents=True)
+    for i in range(n):
+        rgb = np.moveaxis(_scene(96, 120, seed + i), 0, -1)
+        PILImage.fromarray(np.rint(rgb * 255).astype(np.uint8)).save(folder / f"{i:03d}.png")
+    return folder
+
+
+def test_lowlight_darkens_deterministically() -> None:
+    clean = _scene()
+    a = degrade_lowlight(clean, np.random.default_rng(5))
+    b = degrade_lowlight(clean, np.random.default_rng(5))
+    c = degrade_lowlight(clean, np.random.default_rng(6))
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
+    assert a.shape == clean.shape and a.dtype == np.float32
+    assert np.array_equal(np.rint(a * 255), a * 255)  # 8-bit levels, like a real capture
+    for seed in range(8):
+        dark = degrade_lowlight(clean, np.random.default_rng(seed))
+        # exposure <= 0.4 in linear light: the sRGB mean drops below 3/4 of the original
+        assert dark.mean() < 0.75 * clean.mean() and dark.min() >= 0 and dark.max() <= 1
+
+
+def test_tone_changes_deterministically_and_sometimes_not_at_all() -> None:
+    clean = _scene()
+    a = degrade_tone(clean, np.random.default_rng(1))
+    assert np.array_equal(a, degrade_tone(clean, np.random.default_rng(1)))
+    assert np.abs(a - clean).mean() > 2 / 255 and a.min() >= 0 and a.max() <= 1
+    kept = degrade_tone(clean, np.random.default_rng(1), keep_share=1.0)
+    assert np.abs(kept - clean).max() <= 0.5 / 255
+
+
+@pytest.mark.parametrize("task", ["lowlight", "tone", "zero_ref"])
+def test_sampler_batches(task: str) -> None:
+    images = [_scene(70, 90, s) for s in range(3)]
+    x1, y1 = RestoreSampler(images, task=task, patch=32, seed=3).batch(4)
+    x2, _ = RestoreSampler(images, task=task, patch=32, seed=3).batch(4)
+    assert x1.shape == (4, 3, 32, 32) and x1.dtype == np.float32 and np.array_equal(x1, x2)
+    if task == "zero_ref":
+        assert y1 is None
+    else:
+        assert y1 is not None and y1.shape == x1.shape
+
+
+def test_holdout_split_and_validation_set(tmp_path: Path) -> None:
+    a, b = _folder(tmp_path / "a", 2, 0), _folder(tmp_path / "b", 5, 10)
+    train_files, val_files = holdout_split((str(a), str(b)), str(b), 2)
+    assert [f.name for f in val_files] == ["003.png", "004.png"]
+    assert len(train_files) == 5 and not set(val_files) & set(train_files)
+    _, all_val = holdout_split((str(a),), str(b), 0)
+    assert len(all_val) == 5
+    with pytest.raises(ConfigError, match="holdout"):
+        holdout_split((str(a),), str(b), 9)
+    pairs = synthetic_validation_set(val_files, task="lowlight")
+    again = synthetic_validation_set(val_files, task="zero_ref")  # validates on the lowlight pairs
+    assert len(pairs) == 2
+    for (inp, clean), (inp2, _) in zip(pairs, again, strict=True):
+        assert inp.shape == clean.shape == (3, 96, 120) and np.array_equal(inp, inp2)
+        assert inp.mean() < clean.mean()
+
+
+def test_all_configs_load() -> None:
+    files = sorted(CONFIGS.glob("*/*.toml"))
+    assert {f.stem for f in files} >= {"vivid_lowlight", "vivid_tone", "vivid_zerodce", "vivid_denoise"}
+    for f in files:
+        load_config(f)
+
+
+def test_config_rules(tmp_path: Path) -> None:
+    text = (CONFIGS / "lowlight" / "vivid_lowlight.toml").read_text()
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text.replace("patch = 192", "patch = 64"))
+    with pytest.raises(ConfigError, match="patch must be >= 128"):
+        load_config(bad)
+    bad.write_text(text.replace('task = "lowlight"', 'task = "dehaze"'))
+    with pytest.raises(ConfigError, match="dehaze"):
+        load_config(bad)
+
+
+@pytest.mark.parametrize(
+    "config,patch,task",
+    [
+        ("lowlight/vivid_lowlight.toml", 64, "lowlight"),
+        ("color/vivid_tone.toml", 64, "color"),
+        ("lowlight/vivid_zerodce.toml", 48, "lowlight"),
+    ],
+)
+def test_config_smoke_run_export_and_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, config: str, patch: int, task: str
+) -> None:
+    """Three iterations of each shipped config (shrunk patch and batch, tiny folders), validation, then
+    export into a scratch weights folder and inference through the engine."""
+    monkeypatch.setenv("VIVID_THREADS", "1")
+    train_dir = _folder(tmp_path / "train", 4, 0)
+    cfg = load_config(CONFIGS / config)
+    cfg = replace(
+        cfg,
+        run=replace(cfg.run, out_dir=str(tmp_path / "runs"), val_every=3, log_every=1, checkpoint_every=3),
+        data=replace(
+            cfg.data, train_dirs=(str(train_dir),), val_dir=str(train_dir), holdout=1, patch=patch, batch=2
+        ),
+        optim=replace(cfg.optim, iterations=3, warmup=1),
+    )
+    out = train(cfg)
+    rows = list(csv.DictReader((out / "log.csv").open()))
+    assert [int(r["iteration"]) for r in rows] == [1, 2, 3]
+    assert all(math.isfinite(float(r["loss"])) for r in rows)
+    assert math.isfinite(float(rows[-1]["val_psnr"]))
+    assert (out / "best.safetensors").exists()
+
+    weights = tmp_path / "weights"
+    weights.mkdir()
+    monkeypatch.setattr(builtin, "weights_dir", lambda: weights)
+    monkeypatch.setattr(export, "weights_dir", lambda: weights)
+    entry = export.export_run(out, name="vivid-test", task=task)
+    restorer = builtin.load_builtin("vivid-test", 1)
+    d = restorer.descriptor
+    assert d.task == task and d.size_multiple == 1
+    if cfg.model.arch == "global_local":
+        assert d.tileable and d.tile_overlap == entry.tile_overlap == 48
+    else:
+        assert not d.tileable
+    img = Image(_scene(50, 70) * 0.3)
+    result = run_model(restorer, img, tile=4096).pixels
+    assert result.shape == (3, 50, 70) and np.isfinite(result).all()
