@@ -7,7 +7,6 @@ import json
 import re
 
 import numpy as np
-import pytest
 from PIL import Image as PILImage
 
 from tests.server.support import assert_error, png_bytes
@@ -141,9 +140,9 @@ BAD_FILES = [  # (case, file name, content, status, code)
 
 
 def test_bad_files_are_clear_4xx_never_500(client) -> None:  # noqa: ANN001
-    for path in FIELD:
+    for path, field in FIELD.items():
         for case, name, content, status, code in BAD_FILES:
-            r = client.post(path, files={FIELD[path]: (name, content, "image/png")})
+            r = client.post(path, files={field: (name, content, "image/png")})
             assert r.status_code == status, f"{case} at {path}: {r.status_code} {r.text}"
             assert_error(r, status, code)
 

@@ -98,7 +98,7 @@ class Gate:
 
 @pytest.fixture
 def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[Gate]:
-    import vivid.server.work as work
+    from vivid.server import work
 
     g = Gate()
     real = work.run_enhance

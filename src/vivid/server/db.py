@@ -49,7 +49,7 @@ class Database:
     def __init__(self, url: str) -> None:
         try:
             self.engine = make_engine(url)
-        except Exception as e:  # bad URL or missing driver: say which
+        except Exception as e:  # noqa: BLE001 - bad URL or missing driver: say which
             raise ConfigError(f"cannot use database URL {_redact(url)!r}: {e}") from None
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
@@ -73,5 +73,5 @@ def _redact(url: str) -> str:
 
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except Exception:
+    except Exception:  # noqa: BLE001 - a message helper must not fail
         return "<unparseable URL>"

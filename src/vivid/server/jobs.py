@@ -25,7 +25,15 @@ from sqlalchemy import select
 from vivid.errors import VividError
 from vivid.server.db import Database
 from vivid.server.records import (
-    CANCELLED, DONE, FAILED, FINAL_STATES, PENDING, QUEUED, RUNNING, Job, Result, utcnow,
+    CANCELLED,
+    DONE,
+    FAILED,
+    FINAL_STATES,
+    QUEUED,
+    RUNNING,
+    Job,
+    Result,
+    utcnow,
 )
 from vivid.server.store import Store
 
@@ -196,6 +204,14 @@ class JobRunner:
             if message is not None:
                 live.message = message
             live.version += 1
+            if status in FINAL_STATES:
+                self._prune()
+
+    def _prune(self, keep: int = 256) -> None:
+        """Forget the live state of old finished jobs (their records say everything); lock held."""
+        finished = [k for k, v in self._live.items() if v.status in FINAL_STATES]
+        for k in finished[:-keep] if len(finished) > keep else ():
+            del self._live[k]
 
     def _update(self, job_id: str, live: Live, progress: float, message: str) -> None:
         with self._lock:
@@ -323,4 +339,4 @@ class JobRunner:
                 setattr(row, k, v)
 
 
-__all__ = ["JobCancelled", "JobRunner", "Live", "PENDING", "ServerStopping", "StepProgress"]
+__all__ = ["JobCancelled", "JobRunner", "Live", "ServerStopping", "StepProgress"]

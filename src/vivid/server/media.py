@@ -65,7 +65,7 @@ def decode_image(data: bytes, *, name: str, max_pixels: int) -> Image:
         return read_image_bytes(data, name=name, max_pixels=max_pixels)
     except VividError:
         raise
-    except Exception as e:  # a codec's own exception for a corrupt file: still the client's input
+    except Exception as e:  # noqa: BLE001 - a codec's own exception for a corrupt file is still bad input
         log.info("cannot decode upload %r: %s: %s", name, type(e).__name__, e)
         raise InputError(f"cannot decode {name!r}: the file is corrupt or truncated ({type(e).__name__})") from None
 

@@ -78,9 +78,9 @@ def enhance(
     except BaseException:
         _close(services, job.id, FAILED, error=None)
         raise
-    _close(services, job.id, DONE, values=dict(
-        stored_path=rel, format=opts.format, width=result.image.width, height=result.image.height,
-        size_bytes=len(data), plan=result.plan.to_dict(), provenance=prov))
+    _close(services, job.id, DONE, values={
+        "stored_path": rel, "format": opts.format, "width": result.image.width, "height": result.image.height,
+        "size_bytes": len(data), "plan": result.plan.to_dict(), "provenance": prov})
     result_url = f"/v1/jobs/{job.id}/result/0"
     if response == "json":
         from vivid.server.routers.jobs import load_job

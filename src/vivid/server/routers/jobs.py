@@ -142,7 +142,7 @@ async def events(request: Request, services: ServicesDep, job_id: str,
     async def stream():  # noqa: ANN202
         last_version, last_sent, keepalive = None, None, 0.0
         while True:
-            live = services.runner.live(job_id)
+            live = services.runner.live(job_id)  # None: not active in this process (read the record)
             version = live.version if live is not None else None
             if version is None or version != last_version:
                 last_version = version

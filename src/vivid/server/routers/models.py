@@ -13,13 +13,14 @@ router = APIRouter(prefix="/v1", tags=["models"])
 
 def _recommended() -> dict[str, str]:
     from vivid.engine.api import DEFAULT_MODELS, default_model
+    from vivid.errors import VividError
 
     out = {}
     for task in DEFAULT_MODELS:
         try:
             out[task] = default_model(task)
-        except Exception:  # a task without an installed model has no recommendation
-            continue
+        except VividError:  # a task without an installed model has no recommendation
+            pass
     return out
 
 
