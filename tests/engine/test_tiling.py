@@ -72,3 +72,11 @@ def test_bad_tile_options() -> None:
         run_tiled(lambda t: t, x, scale=1, tile=4, overlap=2)
     with pytest.raises(ConfigError, match="overlap"):
         run_tiled(lambda t: t, x, scale=1, tile=8, overlap=-1)
+
+
+def test_overlap_larger_than_tile_still_sums_to_one() -> None:
+    """Found in review: an overlap wider than the tile core must not break the cross-fade."""
+    x = np.random.default_rng(4).random((1, 150, 190)).astype(np.float32)
+    for overlap in (32, 40, 48):
+        got = run_tiled(lambda t: t, x, scale=1, tile=40, overlap=overlap)
+        assert np.abs(got - x).max() < 1e-5, overlap

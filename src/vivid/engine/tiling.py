@@ -54,7 +54,8 @@ def iter_tiled(
     _, h, w = x.shape
     rows, cols = plan_cores(h, tile), plan_cores(w, tile)
     margin = overlap
-    band = overlap / 2
+    # the cross-fade band may not exceed half the smallest core, or weights of non-neighbours would mix
+    band = min(overlap / 2, min(b - a for a, b in rows + cols) / 2)
     # Every tile is read with the same window size (shifted inside the image at the borders, which
     # only adds context): runtimes such as oneDNN re-plan for every new input shape.
     win_h = min(h, max(b - a for a, b in rows) + 2 * margin)
