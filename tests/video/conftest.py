@@ -42,15 +42,19 @@ def make_clip(
     rotation: float | None = None,
     bt709: bool = False,
     content: Callable[[int], np.ndarray] | None = None,
+    preset: str = "ultrafast",
 ) -> Path:
-    """Write a test clip; ``pts_ms`` gives variable frame times (milliseconds) instead of a fixed rate."""
+    """Write a test clip; ``pts_ms`` gives variable frame times (milliseconds) instead of a fixed rate.
+
+    ``preset="fast"`` makes x264 use B-frames (decode order differs from display order).
+    """
     import av
 
     w, h = size
     content = content or (lambda i: gradient_frame(i, h, w))
     ext = path.suffix.lower()
     with av.open(str(path), "w") as out:
-        vs = out.add_stream("libx264", rate=Fraction(fps), options={"preset": "ultrafast", "crf": "12"})
+        vs = out.add_stream("libx264", rate=Fraction(fps), options={"preset": preset, "crf": "12"})
         vs.width, vs.height, vs.pix_fmt = w, h, "yuv420p"
         if pts_ms is not None:
             vs.codec_context.time_base = Fraction(1, 1000)

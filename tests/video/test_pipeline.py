@@ -83,8 +83,9 @@ def test_variable_frame_rate_timestamps_are_kept(tmp_path: Path) -> None:
         assert b["audio"] == a["audio"]
 
 
-def test_resume_after_a_crash_redoes_only_unfinished_segments(tmp_path: Path) -> None:
-    src = make_clip(tmp_path / "in.mkv", frames=20)
+@pytest.mark.parametrize("name,preset", [("in.mkv", "ultrafast"), ("in.mp4", "fast")], ids=["mkv", "mp4-bframes"])
+def test_resume_after_a_crash_redoes_only_unfinished_segments(tmp_path: Path, name: str, preset: str) -> None:
+    src = make_clip(tmp_path / name, frames=20, preset=preset, subtitles=name.endswith(".mkv"))
     opts = VideoOptions(task="sr", model="up", segment_seconds=0.5, batch=2, preset="ultrafast")
 
     clean = tmp_path / "clean.mkv"
@@ -119,7 +120,7 @@ def test_resume_after_a_crash_redoes_only_unfinished_segments(tmp_path: Path) ->
     assert res.frames == 20 and res.processed == 10
     a, b, c = read_streams(src), read_streams(out), read_streams(clean)
     assert len(b["video"]) == 20 and b["video_pts"] == a["video_pts"]
-    assert b["audio"] == a["audio"] and b["subtitle"] == a["subtitle"]
+    assert b["audio"] == a["audio"] and b["subtitle"] == a["subtitle"] == c["subtitle"]
     # the resumed output decodes to the same pixels as an uninterrupted run
     assert all(np.array_equal(x, y) for x, y in zip(b["video"], c["video"], strict=True))
     assert not work.exists()

@@ -29,15 +29,24 @@ def frame_to_rgb(frame, *, bit_depth: int = 8) -> np.ndarray:  # noqa: ANN001 - 
 
 
 def rgb_to_frame(rgb: np.ndarray, *, pix_fmt: str, color: ColorTags):  # noqa: ANN201 - av.VideoFrame
-    """Float RGB ``(3, H, W)`` in [0, 1] as a frame in ``pix_fmt``, converted and tagged with ``color``."""
+    """Float RGB ``(3, H, W)`` in [0, 1] as a frame in ``pix_fmt``, converted and tagged with ``color``.
+
+    Values are rounded to the nearest level (8 or 16 bits) and saturate above 1; the input must not be
+    negative (vivid's frames are clipped to [0, 1] before they get here).
+    """
     import av
 
     deep = pix_fmt.endswith(("10le", "12le", "16le"))
-    peak = 65535.0 if deep else 255.0
-    q = np.empty(rgb.shape[1:] + (3,), dtype=np.uint16 if deep else np.uint8)
-    hwc = rgb.transpose(1, 2, 0)
-    np.rint(np.clip(hwc * np.float32(peak), 0, peak), out=q, casting="unsafe")
-    frame = av.VideoFrame.from_ndarray(q, format="rgb48le" if deep else "rgb24")
+    if deep:
+        q = np.empty(rgb.shape[1:] + (3,), dtype=np.uint16)
+        np.rint(np.clip(rgb.transpose(1, 2, 0) * np.float32(65535.0), 0, 65535.0), out=q, casting="unsafe")
+        frame = av.VideoFrame.from_ndarray(q, format="rgb48le")
+    else:
+        import cv2
+
+        # OpenCV scales, rounds (half to even, as np.rint), saturates and interleaves about 3x faster than numpy
+        q = cv2.merge([cv2.convertScaleAbs(c, alpha=255.0) for c in rgb])
+        frame = av.VideoFrame.from_ndarray(q, format="rgb24")
     kwargs = {}
     if color.colorspace in _SWS_CS:
         kwargs["dst_colorspace"] = _SWS_CS[color.colorspace]

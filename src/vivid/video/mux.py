@@ -148,7 +148,9 @@ def assemble(info: VideoInfo, work: WorkDir, *, segments: int, fmt: str, fps: Fr
     tmp = dst.with_name(f".{dst.stem}.vivid-part{dst.suffix}")
     try:
         with av.open(str(info.path)) as inp, av.open(str(work.segment_path(0))) as seg0, \
-                av.open(str(tmp), "w", format=fmt) as out:
+                av.open(str(tmp), "w", format=fmt, options={"avoid_negative_ts": "disabled"}) as out:
+            # "disabled": Matroska would otherwise shift every stream when one starts before zero (MP4's
+            # AAC priming, B-frame dts); MP4/MOV keep such starts in edit lists anyway
             _copy_tags(dict(inp.metadata), out.metadata)
             out_video = None
             others: dict[int, object] = {}

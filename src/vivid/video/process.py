@@ -49,20 +49,28 @@ def _luma601(x: np.ndarray) -> np.ndarray:
     return (0.299 * x[:, 0:1] + 0.587 * x[:, 1:2] + 0.114 * x[:, 2:3]).astype(np.float32)
 
 
-def batch_fits(restorer: Restorer, shape: tuple[int, ...]) -> bool:
-    """Whether a batch of this shape ``(N, C, H, W)`` may go to the model in one call.
+def frames_per_call(restorer: Restorer, shape: tuple[int, ...]) -> int:
+    """How many frames of this shape ``(N, C, H, W)`` may go to the model in one call (0: none).
 
-    Tileable models (and resamplers) qualify when a frame is no larger than the tile the engine would
-    choose for the whole batch's memory budget; then no tiling is needed.
+    Tileable models (and resamplers) qualify when one frame needs no tiling; the count is as many as
+    fit the memory budget the engine uses for one tile (at most ``N``).
     """
     from vivid.engine.tiling import auto_tile_size
 
     d = restorer.descriptor
     if not (d.tileable or d.any_scale):
-        return False
+        return 0
     n, _, h, w = shape
-    side = auto_tile_size(bytes_per_pixel=4 * 64 * max(1, d.scale * d.scale) * max(1, n))
-    return max(h, w) <= side
+    per_pixel = 4 * 64 * max(1, d.scale * d.scale)  # the engine's working-set estimate per input pixel
+    for k in range(max(1, n), 0, -1):
+        if max(h, w) <= auto_tile_size(bytes_per_pixel=per_pixel * k):
+            return k
+    return 0
+
+
+def batch_fits(restorer: Restorer, shape: tuple[int, ...]) -> bool:
+    """Whether a batch of this shape may go to the model in calls of one or more frames."""
+    return frames_per_call(restorer, shape) > 0
 
 
 def run_batch(restorer: Restorer, x: np.ndarray) -> np.ndarray:
@@ -96,24 +104,27 @@ def run_batch(restorer: Restorer, x: np.ndarray) -> np.ndarray:
 def apply_model(restorer: Restorer, x: np.ndarray, *, size: tuple[int, int] | None = None) -> np.ndarray:
     """``restorer`` on RGB frames ``(N, 3, H, W)``, resized to ``size`` when given; clipped to [0, 1].
 
-    One batched call when :func:`batch_fits` and the model binds no per-frame parameters, else
-    :func:`vivid.engine.api.run_model` per frame (tiling, global decisions).
+    Batched calls (as many frames per call as :func:`frames_per_call` allows) when the model binds no
+    per-frame parameters, else :func:`vivid.engine.api.run_model` per frame (tiling, global decisions).
     """
     from vivid.engine.api import run_model
     from vivid.io.image import Image
 
     d = restorer.descriptor
     n, _, h, w = x.shape
-    if batch_fits(restorer, x.shape) and all(restorer.bind(f) is restorer for f in x):
+    k = frames_per_call(restorer, x.shape)
+    if k and all(restorer.bind(f) is restorer for f in x):
         if d.any_scale:
             target = size or (h * d.scale, w * d.scale)
-            out = restorer(x, size=target) if d.color_space == "rgb" else None
+            calls = (lambda z: restorer(z, size=target)) if d.color_space == "rgb" else None
         else:
-            out = run_batch(restorer, x)
-        if out is not None:
+            calls = lambda z: run_batch(restorer, z)  # noqa: E731
+        if calls is not None:
+            out = np.concatenate([calls(x[i:i + k]) for i in range(0, n, k)]) if k < n else calls(x)
+            out = np.ascontiguousarray(out, dtype=np.float32)
             if size is not None:
-                out = resize_batch(np.ascontiguousarray(out, dtype=np.float32), size)
-            return np.clip(out, 0.0, 1.0).astype(np.float32, copy=False)
+                out = resize_batch(out, size)
+            return np.clip(out, 0.0, 1.0, out=out)
     return np.stack([run_model(restorer, Image(np.ascontiguousarray(f)), size=size).pixels for f in x])
 
 
