@@ -129,6 +129,25 @@ def test_streams_the_container_cannot_hold_are_named_before_work(clip_mkv: Path,
            VideoOptions(task="sr", model="up", codec="vp9"))
 
 
+def test_attachments_need_matroska(tmp_path: Path) -> None:
+    import av
+
+    src = make_clip(tmp_path / "fonts.mkv", frames=3, audio=False, subtitles=False)
+    with_font = tmp_path / "with_font.mkv"
+    with av.open(str(src)) as inp, av.open(str(with_font), "w") as out:
+        vs = out.add_stream_from_template(inp.streams.video[0])
+        out.add_attachment("font.ttf", "font/ttf", b"\0\1\0\0fake font")
+        for p in inp.demux(inp.streams.video[0]):
+            if p.size:
+                p.stream = vs
+                out.mux(p)
+    expect(InputError, r"attachment #1 \(font.ttf\) cannot be copied into a .mp4 file: write .mkv", with_font,
+           tmp_path / "out.mp4")
+    enhance_video(with_font, tmp_path / "out.mkv", OPTS, models=Cache(up=Upscale()))
+    with av.open(str(tmp_path / "out.mkv")) as c:
+        assert [s.type for s in c.streams] == ["video", "attachment"]
+
+
 def test_option_errors() -> None:
     with pytest.raises(ConfigError, match="unknown task"):
         VideoOptions(task="sharpen")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -147,3 +148,50 @@ def test_lowlight_task_runs_a_global_model_per_frame(clip_mkv: Path, tmp_path: P
     assert gain.frames == 15 == res.frames
     assert (b["width"], b["height"]) == (64, 48)
     assert abs(b["video"][5].mean() / 255 - 0.6) < 0.05
+
+
+def test_timecode_track_is_rebuilt_from_the_video_tag(tmp_path: Path) -> None:
+    """A QuickTime timecode (tmcd) data track: MOV rebuilds it, Matroska keeps the tag."""
+    import av
+
+    src = tmp_path / "tc.mov"
+    with av.open(str(src), "w") as out:
+        vs = out.add_stream("libx264", rate=Fraction(10), options={"preset": "ultrafast"})
+        vs.width, vs.height, vs.pix_fmt = 64, 48, "yuv420p"
+        vs.metadata["timecode"] = "01:00:00:00"
+        for i in range(5):
+            f = av.VideoFrame.from_ndarray(np.full((48, 64, 3), 40 * i, np.uint8), format="rgb24")
+            f.pts = i
+            out.mux(vs.encode(f))
+        out.mux(vs.encode(None))
+    for name in ("out.mov", "out.mkv"):
+        enhance_video(src, tmp_path / name, SR, models=Cache(up=Upscale()))
+        with av.open(str(tmp_path / name)) as c:
+            tags = {k.lower(): v for k, v in c.streams.video[0].metadata.items()}
+            assert tags["timecode"].startswith("01:00:00")
+            assert [s.type for s in c.streams] == (["video", "data"] if name.endswith(".mov") else ["video"])
+
+
+def test_ten_bit_video_stays_ten_bit(tmp_path: Path) -> None:
+    import av
+
+    src = tmp_path / "deep.mkv"
+    # a shallow ramp: 5 levels of 8 bits, about 20 of 10 bits, across the width
+    ramp = (np.linspace(0.50, 0.52, 64)[None, :, None] * np.ones((48, 1, 3)) * 65535).astype(np.uint16)
+    with av.open(str(src), "w") as out:
+        vs = out.add_stream("libx264", rate=Fraction(10), options={"preset": "ultrafast", "crf": "0"})
+        vs.width, vs.height, vs.pix_fmt = 64, 48, "yuv420p10le"
+        for i in range(4):
+            f = av.VideoFrame.from_ndarray(ramp, format="rgb48le").reformat(format="yuv420p10le")
+            f.pts = i
+            out.mux(vs.encode(f))
+        out.mux(vs.encode(None))
+    out_path = tmp_path / "deep_x2.mkv"
+    enhance_video(src, out_path, VideoOptions(task="sr", model="up", preset="ultrafast", crf=0),
+                  models=Cache(up=Upscale()))
+    with av.open(str(out_path)) as c:
+        frame = next(c.decode(video=0))
+        assert frame.format.name == "yuv420p10le"
+        row = frame.to_ndarray(format="rgb48le")[48, :, 1].astype(np.float64) / 65535
+    assert len(np.unique(np.round(row * 1023))) >= 15  # 8 bits would leave about 6 distinct values
+    assert np.abs(row - np.repeat(np.linspace(0.50, 0.52, 64), 2)).max() < 2 / 1023

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
 
-from vivid.errors import InputError
+from vivid.errors import InputError, OutputError
 from vivid.video.codecs import CONTAINERS, EncoderSettings
 from vivid.video.probe import VideoInfo
 from vivid.video.segments import StreamFormat, WorkDir
@@ -40,20 +40,49 @@ def _copy_tags(src: dict[str, str], dst: dict[str, str]) -> None:
             dst[k] = v
 
 
+def _fix_hint(fmt: str, stream) -> str:  # noqa: ANN001
+    if fmt != "matroska":
+        return "write .mkv instead"
+    return (f"no container vivid writes can keep it: drop it first, e.g. "
+            f"ffmpeg -i IN -map 0 -map -0:{stream.index} -c copy OUT.mkv")
+
+
+def _describe(stream) -> str:  # noqa: ANN001
+    codec = stream.codec_context.codec.canonical_name if stream.codec_context else stream.type
+    return f"the input's {stream.type} stream #{stream.index} ({codec})"
+
+
+def is_timecode_track(stream) -> bool:  # noqa: ANN001
+    """A QuickTime timecode (tmcd) track: the MP4/MOV muxer rebuilds it from the video's ``timecode`` tag."""
+    return stream.type == "data" and "timecode" in stream.metadata
+
+
 def _template_stream(out, stream, fmt: str):  # noqa: ANN001, ANN202 - av containers and streams
     """``out``'s copy of input ``stream``; a clear error when ``fmt`` cannot hold its codec."""
+    if stream.type == "attachment" and fmt != "matroska":
+        raise InputError(f"the input's attachment #{stream.index} ({stream.metadata.get('filename', 'file')}) "
+                         f"cannot be copied into a {_suffix(fmt)} file: write .mkv instead")
     try:
         new = out.add_stream_from_template(stream)
     except ValueError:
-        codec = stream.codec_context.codec.canonical_name if stream.codec_context else stream.type
         hint = _SUBTITLE_HINT.get(fmt, "") if stream.type == "subtitle" else ""
         raise InputError(
-            f"the input's {stream.type} stream #{stream.index} ({codec}) cannot be copied into a "
-            f"{_suffix(fmt)} file{' (' + hint + ')' if hint else ''}: write .mkv instead"
+            f"{_describe(stream)} cannot be copied into a {_suffix(fmt)} file"
+            f"{' (' + hint + ')' if hint else ''}: {_fix_hint(fmt, stream)}"
         ) from None
     _copy_tags(dict(stream.metadata), new.metadata)
     new.disposition = int(stream.disposition)
     return new
+
+
+def _video_tags(inp, video) -> dict[str, str]:  # noqa: ANN001
+    """The processed stream's tags, with the timecode of a timecode track that is not copied."""
+    tags: dict[str, str] = {}
+    _copy_tags(dict(video.metadata), tags)
+    for s in inp.streams:
+        if is_timecode_track(s) and "timecode" not in tags:
+            tags["timecode"] = s.metadata["timecode"]
+    return tags
 
 
 def _setup_video(vs, info: VideoInfo, fps: Fraction | None) -> None:  # noqa: ANN001
@@ -72,25 +101,46 @@ def check_muxable(info: VideoInfo, *, fmt: str, settings: EncoderSettings,
     from vivid.video.codecs import quiet_encoder_logs
 
     quiet_encoder_logs(settings.encoder)
-    with av.open(str(info.path)) as inp, av.open(io.BytesIO(), "w", format=fmt) as out:
-        for s in inp.streams:
-            if s.index == info.stream_index:
-                vs = out.add_stream(settings.encoder, rate=stream_format.fps or Fraction(25),
-                                    options=settings.options())
-                vs.width, vs.height = stream_format.width, stream_format.height
-                vs.pix_fmt = stream_format.pix_fmt
-                vs.codec_context.time_base = info.time_base
-                _setup_video(vs, info, stream_format.fps)
-            elif s.type == "attachment" and fmt != "matroska":
-                raise InputError(f"the input's attachment #{s.index} ({s.metadata.get('filename', 'file')}) "
-                                 f"cannot be copied into a {_suffix(fmt)} file: write .mkv instead")
-            else:
-                _template_stream(out, s, fmt)
+    with av.open(str(info.path)) as inp:
+        out = av.open(io.BytesIO(), "w", format=fmt, options={"avoid_negative_ts": "disabled"})
+        copied: dict[int, object] = {}
         try:
-            out.start_encoding()
-        except av.FFmpegError as e:
-            raise InputError(f"the input's streams cannot be written as {_suffix(fmt)} ({e.strerror or e}): "
-                             f"write .mkv instead") from None
+            for s in inp.streams:
+                if s.index == info.stream_index:
+                    vs = out.add_stream(settings.encoder, rate=stream_format.fps or Fraction(25),
+                                        options=settings.options())
+                    vs.width, vs.height = stream_format.width, stream_format.height
+                    vs.pix_fmt = stream_format.pix_fmt
+                    vs.codec_context.time_base = info.time_base
+                    _setup_video(vs, info, stream_format.fps)
+                    vs.metadata.update(_video_tags(inp, s))
+                elif not is_timecode_track(s):
+                    copied[s.index] = _template_stream(out, s, fmt)
+            try:
+                out.start_encoding()
+            except av.FFmpegError as e:
+                raise InputError(f"the input's streams cannot be written as {_suffix(fmt)} "
+                                 f"({e.strerror or e}): write .mkv instead") from None
+            # some muxers refuse a codec only at its first packet: write one of each copied stream
+            if copied:
+                seen: set[int] = set()
+                for n, p in enumerate(inp.demux(*[s for s in inp.streams if s.index in copied])):
+                    if p.size and p.stream_index not in seen and (p.pts is not None or p.dts is not None):
+                        stream = inp.streams[p.stream_index]
+                        p.stream = copied[p.stream_index]
+                        try:
+                            out.mux(p)
+                        except av.FFmpegError as e:
+                            raise InputError(f"{_describe(stream)} cannot be written into a {_suffix(fmt)} "
+                                             f"file ({e.strerror or e}): {_fix_hint(fmt, stream)}") from None
+                        seen.add(p.stream_index)
+                    if len(seen) == len(copied) or n > 5000:
+                        break
+        finally:
+            try:
+                out.close()
+            except av.FFmpegError:
+                pass  # the in-memory trial file: only its errors above matter
 
 
 def _segment_packets(work: WorkDir, count: int, tb: Fraction,
@@ -158,12 +208,12 @@ def assemble(info: VideoInfo, work: WorkDir, *, segments: int, fmt: str, fps: Fr
                 if s.index == info.stream_index:
                     # opaque: keep the template's codec (a decoder such as libdav1d names no encoder)
                     out_video = out.add_stream_from_template(seg0.streams.video[0], opaque=True)
-                    _copy_tags(dict(s.metadata), out_video.metadata)
+                    out_video.metadata.update(_video_tags(inp, s))
                     out_video.disposition = int(s.disposition)
                     _setup_video(out_video, info, fps)
                     if fmt in ("mp4", "mov") and out_video.codec_context.name in ("hevc", "libx265"):
                         out_video.codec_context.codec_tag = "hvc1"  # what Apple players look for
-                else:
+                elif not is_timecode_track(s):
                     others[s.index] = _template_stream(out, s, fmt)
             chapters = inp.chapters()
             if chapters:
@@ -176,5 +226,11 @@ def assemble(info: VideoInfo, work: WorkDir, *, segments: int, fmt: str, fps: Fr
         with tmp.open("rb") as f:
             os.fsync(f.fileno())
         os.replace(tmp, dst)
+    except av.FFmpegError as e:
+        raise OutputError(f"writing {dst} failed ({e.strerror or e}); the encoded segments are kept in "
+                          f"{work.path}: fix the cause and run again with --resume") from None
+    except OSError as e:
+        raise OutputError(f"writing {dst} failed ({e.strerror or e}); the encoded segments are kept in "
+                          f"{work.path}: fix the cause and run again with --resume") from None
     finally:
         tmp.unlink(missing_ok=True)
