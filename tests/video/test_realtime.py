@@ -36,6 +36,8 @@ def test_realtime_picks_a_model_that_keeps_up(tmp_path: Path, monkeypatch: pytes
     slow = choice.samples[1]
     assert slow.fps is not None and slow.fps < 10 and not slow.keeps_up
     assert res.plan.steps[0].model == "up" and res.frames == 10
+    assert res.plan.steps[0].reason.startswith("--realtime:") and "keeps up with the source's 10.00 fps" in \
+        res.plan.steps[0].reason
     assert any("does NOT" not in line and "chosen: up" in line for line in choice.lines())
 
 

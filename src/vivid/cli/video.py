@@ -93,12 +93,12 @@ def _run(input: Path, output: Path, *, task: str, scale: float | None, model: st
     stop()
     if not quiet:
         for line in result.plan.explain():
-            console.print(f"  {line}", highlight=False)
+            console.print(f"  {line}", highlight=False, soft_wrap=True)
         if result.realtime is not None:
             for line in result.realtime.lines():
-                console.print(f"  realtime: {line}", highlight=False)
+                console.print(f"  realtime: {line}", highlight=False, soft_wrap=True)
         for note in result.notes:
-            console.print(f"  note: {note}", highlight=False)
+            console.print(f"  note: {note}", highlight=False, soft_wrap=True)
     src_fps = f"; source {result.source_fps:.2f} fps" if result.source_fps else ""
     resumed = f", {result.resumed_segments} of {result.segments} segments from the earlier run" if result.resumed_segments else ""
     s = result.settings

@@ -17,7 +17,7 @@ import math
 import os
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -236,6 +236,8 @@ def enhance_video(
         models = ModelCache(allow_pickle=options.allow_pickle,
                             task_hint=None if options.task == "auto" else options.task)
     notes: list[str] = []
+    if options.resume and ckpt is None:
+        notes.append("--resume: no unfinished run of this output was found, so it started from the beginning")
     choice: RealtimeChoice | None = None
     end = options.duration
     if ckpt is not None:
@@ -249,6 +251,11 @@ def enhance_video(
             choice = _realtime(info, options, samples, models, settings, stream_format)
             chosen_model = choice.model
         plan = plan_video(samples, task=options.task, model=chosen_model, scale=options.scale, models=models)
+        if choice is not None:
+            pace = "keeps up with" if choice.keeps_up else "slower than"
+            why = f"--realtime: {choice.fps:.1f} fps measured here, {pace} the source's {choice.source_fps:.2f} fps"
+            plan = replace(plan, steps=tuple(replace(s, reason=why) if s.task == options.task else s
+                                             for s in plan.steps))
     out_h, out_w = output_size(plan, info.height, info.width, scale=options.scale)
     sfmt = stream_format((out_h, out_w))
     processor = FrameProcessor(plan, models, out_size=(out_h, out_w),
