@@ -255,3 +255,21 @@ def test_ui_is_served_offline(client) -> None:  # noqa: ANN001
     for asset in ("/static/app.js", "/static/app.css"):
         r = client.get(asset)
         assert r.status_code == 200 and "http://" not in r.text.replace("http://www.w3.org", "")
+
+
+def test_unexpected_errors_are_a_generic_500(settings, monkeypatch) -> None:  # noqa: ANN001
+    import vivid.models.registry as registry
+    from fastapi.testclient import TestClient
+
+    from vivid.server.app import create_app
+
+    def broken(task=None):  # noqa: ANN001, ANN202
+        raise RuntimeError("secret internal detail")
+
+    monkeypatch.setattr(registry, "list_models", broken)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+        r = c.get("/v1/models")
+        err = assert_error(r, 500, "internal_error")
+        assert "secret" not in r.text and "Traceback" not in r.text
+        assert "logged" in err["message"]
+        assert c.get("/healthz").status_code == 200
