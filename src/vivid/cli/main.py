@@ -24,7 +24,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console(stderr=True)
-out_console = Console()
+# tables and JSON go to stdout; when it is not a terminal (a pipe, a file) do not squeeze them into 80 columns
+out_console = Console(width=None if sys.stdout.isatty() else 200)
 
 
 def _fail(message: str, code: int) -> typer.Exit:
@@ -256,6 +257,7 @@ def version() -> None:
 # e.g.: from vivid.cli.bench import bench_app; app.add_typer(bench_app, name="bench")
 from vivid.cli.video import video; app.command(name="video")(video)  # noqa: E402, E702
 from vivid.cli.serve import serve; app.command()(serve)  # noqa: E402, E702
+from vivid.cli.bench import bench_app; app.add_typer(bench_app, name="bench")  # noqa: E402, E702
 
 
 def run() -> None:

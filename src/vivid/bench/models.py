@@ -1,0 +1,101 @@
+"""Models in a benchmark: load through the engine's :class:`~vivid.engine.cache.ModelCache` and check that
+each one fits the task and scale asked for, before any work starts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from vivid.errors import ConfigError, ModelError
+
+if TYPE_CHECKING:
+    from vivid.engine.cache import ModelCache
+    from vivid.models.base import Restorer
+
+SKIP_HINT = " (or pass --skip-unsupported to leave such pairs out)"
+
+
+@dataclass(frozen=True)
+class BenchModel:
+    """A loaded model: ``spec`` as given, ``name`` with ``{scale}`` filled in, ``label`` for tables."""
+
+    spec: str
+    name: str
+    label: str
+    restorer: Restorer
+
+
+def model_label(name: str) -> str:
+    """A short table label: registry names as they are, files as ``file:<folder>/<name>``."""
+    if not name.startswith("file:"):
+        return name
+    p = Path(name[5:])
+    return "file:" + (f"{p.parent.name}/{p.name}" if p.parent.name else p.name)
+
+
+def split_list(values: list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+    """Comma-separated (and repeated) option values as one tuple: ``["a,b", "c"]`` -> ``("a", "b", "c")``."""
+    out: list[str] = []
+    for v in values or ():
+        out.extend(part.strip() for part in v.split(",") if part.strip())
+    return tuple(out)
+
+
+def load_bench_model(
+    cache: ModelCache,
+    spec: str,
+    *,
+    task: str | None,
+    scale: int | None,
+    skip_unsupported: bool = False,
+) -> BenchModel | None:
+    """Load ``spec`` (registry name or ``file:PATH``; ``{scale}`` in it becomes ``scale``) and check it.
+
+    Args:
+        cache: where models are loaded (once per name and scale).
+        task: the benchmark's task; the model must do it (None: any task, as in speed runs).
+        scale: the SR scale asked for; SR models must offer it (ignored for other tasks).
+        skip_unsupported: return None instead of raising when the model lacks ``scale``.
+
+    Raises:
+        ModelError: unknown model, unloadable file, wrong task, or (unless skipping) a missing scale.
+        ConfigError: ``{scale}`` in a spec when there is no scale to fill in.
+    """
+    from vivid.zoo.loader import is_model_file_ref
+
+    name = spec.replace("{scale}", str(scale)) if scale is not None else spec
+    if "{scale}" in name:
+        raise ConfigError(f"model {spec!r} uses {{scale}}, which only SR benchmarks (--scale) fill in")
+    if is_model_file_ref(name):
+        restorer = cache.get(name, None)  # the file's own scale: compared below
+    else:
+        from vivid.models.registry import get_entry
+
+        entry = get_entry(name)  # an unknown name fails here, with close matches
+        if task is not None and entry.task != task:
+            raise ModelError(
+                f"model {name!r} is a {entry.task} model, but this benchmark is --task {task}: "
+                f"pick {task} models ('vivid models --task {task}')"
+            )
+        is_sr = entry.task == "sr"
+        if is_sr and scale is not None and not entry.supports_scale(scale):
+            if skip_unsupported:
+                return None
+            offers = ", ".join(f"x{s}" for s in entry.scales)
+            raise ModelError(f"model {name!r} does not support scale {scale}: it offers {offers}{SKIP_HINT}")
+        restorer = cache.get(name, scale if is_sr else None)
+    d = restorer.descriptor
+    if task is not None and d.task != task:
+        raise ModelError(
+            f"model {name!r} is a {d.task} model, but this benchmark is --task {task}: "
+            f"pick {task} models ('vivid models --task {task}')"
+        )
+    if d.task == "sr" and scale is not None and not d.any_scale and d.scale != scale:
+        if skip_unsupported:
+            return None
+        raise ModelError(
+            f"model {name!r} is x{d.scale}, but the benchmark asks for x{scale}: use a x{scale} model "
+            f"(a file path may say {{scale}}, e.g. file:weights/X{{scale}}.pt){SKIP_HINT}"
+        )
+    return BenchModel(spec, name, model_label(name), restorer)

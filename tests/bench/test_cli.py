@@ -1,0 +1,134 @@
+"""``vivid bench quality`` / ``vivid bench speed`` from the command line, and the report files."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from vivid.cli.main import app
+
+runner = CliRunner()
+
+
+def test_quality_prints_a_table_and_writes_a_self_contained_report(make_folder, tmp_path: Path) -> None:
+    folder = make_folder("mine", n=2)
+    out = tmp_path / "report"
+    res = runner.invoke(
+        app,
+        [
+            "bench",
+            "quality",
+            "--task",
+            "sr",
+            "--scale",
+            "2",
+            "--data",
+            str(folder),
+            "--models",
+            "bicubic,lanczos",
+            "--out",
+            str(out),
+            "-q",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    md = res.stdout
+    assert (
+        "| dataset | model | images | PSNR | SSIM | Δ PSNR vs baseline | published PSNR / SSIM | ms / image |"
+        in md
+    )
+    assert "| mine | bicubic (baseline) | 2 |" in md and "| mine | lanczos | 2 |" in md
+    assert sorted(p.name for p in out.iterdir()) == [
+        "report.html",
+        "results.csv",
+        "results.json",
+        "results.md",
+    ]
+    html = (out / "report.html").read_text()
+    assert "<table>" in html and "bicubic (baseline)" in html
+    assert '<img alt="quality against time per image" src="data:image/png;base64,iVBOR' in html
+    assert 'src="data:image/png;base64,' in html.split("<h2>Crops</h2>")[1]
+    assert "<link" not in html and "<script" not in html  # nothing external
+    rows = list(csv.DictReader(io.StringIO((out / "results.csv").read_text())))
+    assert [r["model"] for r in rows] == ["bicubic (baseline)", "bicubic", "lanczos"]
+    doc = json.loads((out / "results.json").read_text())
+    assert doc["kind"] == "quality" and len(doc["images"]) == 2 * 3
+    assert (out / "results.md").read_text().startswith("# vivid bench quality — sr")
+
+
+def test_quality_bad_model_exits_with_one_line_before_work(make_folder, tmp_path: Path) -> None:
+    folder = make_folder("mine", n=1)
+    res = runner.invoke(
+        app,
+        [
+            "bench",
+            "quality",
+            "--scale",
+            "2",
+            "--data",
+            str(folder),
+            "--models",
+            "bicubik",
+            "--out",
+            str(tmp_path / "r"),
+            "-q",
+        ],
+    )
+    assert res.exit_code == 4
+    assert "unknown model 'bicubik'" in res.output and "bicubic" in res.output
+    assert "Traceback" not in res.output
+    assert not any((tmp_path / "r").iterdir())  # no report of a run that did not happen
+
+
+def test_quality_unknown_dataset_exits_2() -> None:
+    res = runner.invoke(app, ["bench", "quality", "--data", "Set55", "--models", "bicubic", "-q"])
+    assert res.exit_code == 2 and "unknown dataset 'Set55'" in res.output
+
+
+def test_speed_table_with_reference_ratios(tmp_path: Path) -> None:
+    out = tmp_path / "speed"
+    res = runner.invoke(
+        app,
+        [
+            "bench",
+            "speed",
+            "--models",
+            "bicubic",
+            "--reference",
+            "lanczos",
+            "--sizes",
+            "64x48",
+            "--scale",
+            "2",
+            "--runs",
+            "5",
+            "--out",
+            str(out),
+            "-q",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    md = res.stdout
+    assert (
+        "| model | size (output) | input | ms / frame | output MP/s | fps "
+        "| speed vs lanczos (×, > 1 = faster) |" in md
+    )
+    assert "Sizes name the OUTPUT frame" in md and "Machine:" in md
+    doc = json.loads((out / "results.json").read_text())
+    rows = {r["model"]: r for r in doc["rows"]}
+    assert rows["lanczos"]["ratio"] == 1.0
+    assert (rows["bicubic"]["in_width"], rows["bicubic"]["in_height"]) == (32, 24)
+    assert (rows["bicubic"]["out_width"], rows["bicubic"]["out_height"]) == (64, 48)
+    assert len(rows["bicubic"]["runs_ms"]) == 5 and rows["bicubic"]["peak_rss_mib"] > 10
+    assert 'src="data:image/png;base64,' in (out / "report.html").read_text()
+
+
+def test_speed_rejects_fewer_than_five_runs_and_bad_sizes() -> None:
+    res = runner.invoke(app, ["bench", "speed", "--models", "bicubic", "--runs", "3", "-q"])
+    assert res.exit_code == 2 and "at least 5" in res.output
+    res = runner.invoke(app, ["bench", "speed", "--models", "bicubic", "--sizes", "720q", "-q"])
+    assert res.exit_code == 2 and "unknown frame size '720q'" in res.output

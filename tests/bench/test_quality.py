@@ -1,0 +1,196 @@
+"""``vivid bench quality``: table structure, determinism, gains, and errors before any work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vivid.bench.datasets import resolve_dataset
+from vivid.bench.protocols import make_protocol
+from vivid.bench.quality import QualityConfig, plan_quality, run_quality
+from vivid.errors import ConfigError, InputError, ModelError
+
+
+def bench(**kw):  # noqa: ANN003, ANN201
+    config = QualityConfig(**kw)
+    return run_quality(plan_quality(config))
+
+
+def numbers(result) -> list[tuple]:  # noqa: ANN001
+    """Every per-image score (times left out)."""
+    return [(s.setting, s.dataset, s.model, s.image, tuple(sorted(s.metrics.items()))) for s in result.images]
+
+
+def test_sr_table_structure_and_bicubic_gain_is_zero(make_folder) -> None:
+    folder = make_folder("mine", n=3)
+    result = bench(task="sr", datasets=(str(folder),), models=("bicubic", "lanczos"), scales=(2, 3), crops=1)
+    assert [(g.task, g.setting) for g in result.groups] == [("sr", "x2"), ("sr", "x3")]
+    for g in result.groups:
+        assert [m.key for m in g.metrics] == ["psnr", "ssim"]
+        assert [(r.model, r.is_baseline, r.images) for r in g.rows] == [
+            ("bicubic (baseline)", True, 3),
+            ("bicubic", False, 3),
+            ("lanczos", False, 3),
+        ]
+        base, bic, lan = g.rows
+        # the same model on the same inputs: the gain is exactly zero, not merely small
+        assert bic.gain == 0.0 and bic.metrics == base.metrics
+        assert lan.gain == pytest.approx(lan.metrics["psnr"] - base.metrics["psnr"])
+        assert 15 < base.metrics["psnr"] < 60 and 0 < base.metrics["ssim"] <= 1
+        assert bic.seconds_per_image is not None and bic.seconds_per_image > 0
+    # crops only for the first setting: GT, input, baseline, two models
+    assert len(result.crops) == 1
+    assert [p.label for p in result.crops[0].panels] == [
+        "ground truth",
+        "degraded input",
+        "baseline: bicubic",
+        "bicubic",
+        "lanczos",
+    ]
+    assert all(p.pixels.dtype == np.uint8 and p.pixels.shape[2] == 3 for p in result.crops[0].panels)
+
+
+def test_same_command_twice_gives_identical_numbers(make_folder, paired_folder) -> None:
+    clean = make_folder("clean", n=2)
+    pairs = paired_folder("pairs")
+    for kw in (
+        dict(task="sr", datasets=(str(clean),), models=("bicubic",), scales=(2,)),
+        dict(task="denoise", datasets=(str(clean),), models=("nlm",), sigmas=(25.0,)),
+        dict(task="lowlight", datasets=(str(clean), str(pairs)), models=("gamma",)),
+        dict(task="color", datasets=(str(clean),), models=("grayworld",)),
+    ):
+        first, second = bench(**kw, crops=0), bench(**kw, crops=0)
+        assert numbers(first) == numbers(second), kw["task"]
+
+
+def test_denoise_seeds_noise_per_image_and_gains_over_the_noisy_input(make_folder) -> None:
+    folder = make_folder("clean", n=2, size=(48, 48))
+    result = bench(task="denoise", datasets=(str(folder),), models=("nlm",), sigmas=(15.0, 50.0), crops=0)
+    assert [g.setting for g in result.groups] == ["sigma15", "sigma50"]
+    noisy15, noisy50 = (g.rows[0].metrics["psnr"] for g in result.groups)
+    # AWGN PSNR is about 20 log10(255 / sigma): 24.6 dB at 15, 14.2 dB at 50 (a little more where clean
+    # values near 0 and 1 would be clipped: here they are not, the input is float)
+    assert noisy15 == pytest.approx(20 * np.log10(255 / 15), abs=0.3)
+    assert noisy50 == pytest.approx(20 * np.log10(255 / 50), abs=0.3)
+    assert "not quantised" in result.groups[0].title
+
+
+def test_lowlight_pairs_report_uncorrected_and_gt_mean_psnr(paired_folder) -> None:
+    root = paired_folder("pairs")
+    result = bench(task="lowlight", datasets=(str(root),), models=("gamma",), crops=0)
+    (g,) = result.groups
+    assert g.setting == "pairs"
+    assert [m.key for m in g.metrics] == ["psnr", "ssim", "psnr_gtmean"]
+    base = g.rows[0].metrics
+    # the inputs are the targets times 0.35: a pure brightness error, which GT-mean correction undoes
+    assert base["psnr_gtmean"] > base["psnr"] + 10
+
+
+def test_colorize_protocol_scores_the_gray_baseline(make_folder) -> None:
+    folder = make_folder("colour", n=1)
+    ds = resolve_dataset(str(folder), task="colorize")
+    p = make_protocol("colorize", None, mode=ds.mode)
+    case = p.prepare(ds.items[0], 0)
+    assert case.model_input.pixels.shape[0] == 1
+    scores = p.score(p.finish(case.baseline), case)
+    assert set(scores) == {"psnr", "ssim", "colorfulness"}
+    assert scores["colorfulness"] == pytest.approx(0.0, abs=1e-6)
+
+
+@pytest.fixture
+def no_work(monkeypatch):  # noqa: ANN201
+    """Fail the test if any model is run."""
+    from vivid.engine import api
+
+    def refuse(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise AssertionError("a model ran before the inputs were validated")
+
+    monkeypatch.setattr(api, "run_model", refuse)
+
+
+def _expect(exc: type[Exception], match: str, **kw) -> None:  # noqa: ANN003
+    with pytest.raises(exc, match=match):
+        bench(**kw)
+
+
+def test_bad_inputs_fail_before_any_work(no_work, make_folder, paired_folder, tmp_path: Path) -> None:
+    good = str(make_folder("good", n=2))
+    (tmp_path / "empty").mkdir()
+    pairs = paired_folder("pairs")
+    (pairs / "low" / "img1.png").unlink()
+    # the bad item comes last each time: everything before it was valid and still nothing ran
+    _expect(
+        ConfigError,
+        "unknown dataset 'NoSuchSet'",
+        task="sr",
+        datasets=(good, "NoSuchSet"),
+        models=("bicubic",),
+    )
+    _expect(
+        ModelError,
+        "unknown model 'no-such-model'",
+        task="sr",
+        datasets=(good,),
+        models=("bicubic", "no-such-model"),
+    )
+    _expect(
+        InputError,
+        "holds no images",
+        task="sr",
+        datasets=(good, str(tmp_path / "empty")),
+        models=("bicubic",),
+    )
+    _expect(InputError, "unmatched pairs", task="lowlight", datasets=(good, str(pairs)), models=("gamma",))
+    _expect(
+        ModelError,
+        r"'vivid-sr' does not support scale 3.*--skip-unsupported",
+        task="sr",
+        datasets=(good,),
+        models=("bicubic", "vivid-sr"),
+        scales=(2, 3),
+    )
+    _expect(
+        ModelError,
+        "is a denoise model, but this benchmark is --task sr",
+        task="sr",
+        datasets=(good,),
+        models=("nlm",),
+        scales=(2,),
+    )
+    _expect(
+        InputError,
+        r"model file .*missing\.pth.* does not exist",
+        task="sr",
+        datasets=(good,),
+        models=("bicubic", f"file:{tmp_path / 'missing.pth'}"),
+        scales=(2,),
+    )
+    _expect(ConfigError, "listed twice", task="sr", datasets=(good,), models=("bicubic", "bicubic"))
+
+
+def test_skip_unsupported_leaves_out_missing_scales(make_folder) -> None:
+    folder = make_folder("mine", n=1)
+    config = QualityConfig(
+        task="sr",
+        datasets=(str(folder),),
+        models=("bicubic", "vivid-sr"),
+        scales=(2, 3),
+        skip_unsupported=True,
+    )
+    plan = plan_quality(config)
+    assert [[m.label for m in j.models] for j in plan.jobs] == [["bicubic", "vivid-sr"], ["bicubic"]]
+    assert plan.skipped == ("vivid-sr at x3 (the model does not offer it)",)
+
+
+def test_published_numbers_sit_beside_matching_models(make_folder, tmp_path: Path, monkeypatch) -> None:
+    make_folder("root/sr/Set5/HR", n=1)
+    monkeypatch.setenv("VIVID_DATA_ROOT", str(tmp_path / "root"))
+    result = bench(task="sr", datasets=("Set5",), models=("bicubic", "lanczos"), scales=(2,), crops=0)
+    (g,) = result.groups
+    pub = {r.model: r.published for r in g.rows}
+    assert pub["bicubic"] is not None and pub["bicubic"].metrics == {"psnr": 33.66, "ssim": 0.9299}
+    assert pub["lanczos"] is None
+    assert "VDSR (paper)" in {p.method for p in g.references}
+    assert all(p.source for p in g.references)

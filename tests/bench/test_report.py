@@ -1,0 +1,51 @@
+"""Report helpers: atomic writes, markdown/HTML tables, published.json integrity."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from vivid.bench.published import load_published, match_model
+from vivid.bench.report import Table, prepare_out_dir, table_markdown, write_atomic
+from vivid.bench.report_html import table_html
+from vivid.errors import OutputError
+
+
+def test_write_atomic_replaces_and_leaves_no_temporary_files(tmp_path: Path) -> None:
+    target = tmp_path / "results.md"
+    write_atomic(target, "first")
+    write_atomic(target, "second")
+    assert target.read_text() == "second"
+    assert [p.name for p in tmp_path.iterdir()] == ["results.md"]
+    assert target.stat().st_mode & 0o644 == 0o644
+
+
+def test_out_dir_that_is_a_file_is_an_output_error(tmp_path: Path) -> None:
+    f = tmp_path / "file"
+    f.write_text("x")
+    with pytest.raises(OutputError, match="is a file"):
+        prepare_out_dir(f)
+
+
+def test_table_renders_to_markdown_and_escaped_html() -> None:
+    t = Table("t", ("model", "PSNR"), (("a|b <x>", "30.00"),), ("l", "r"), ("note & more",))
+    md = table_markdown(t)
+    assert "| model | PSNR |\n|---|---:|\n| a\\|b <x> | 30.00 |" in md
+    html = table_html(t)
+    assert '<td class="l">a|b &lt;x&gt;</td>' in html and "note &amp; more" in html
+
+
+def test_every_published_number_has_a_source_and_known_setting() -> None:
+    entries = load_published()
+    assert len(entries) > 50
+    for p in entries:
+        assert p.source and p.metrics, p.method
+        assert p.setting in {"x2", "x3", "x4", "sigma15", "sigma25", "sigma50", "pairs"}, p.setting
+    # the EVAL.md anchor and the issue's numbers
+    assert match_model("sr", "Set5", "x3", "bicubic").metrics == {"psnr": 30.39, "ssim": 0.8682}
+    by = {(p.method, p.dataset, p.setting): p.metrics.get("psnr") for p in entries}
+    assert by[("VDSR (seed 004)", "Set5", "x2")] == pytest.approx(35.46, abs=0.005)
+    assert by[("CDnCNN", "CBSD68", "sigma50")] == 27.92
+    assert by[("HVI-CIDNet", "LOL", "pairs")] == 23.8
+    assert match_model("denoise", "BSD68", "sigma25", "file:../shared/weights/dncnn/dncnn_25.pth") is not None
