@@ -86,8 +86,8 @@ def test_photo_recommend_switch_compare_download(page, tmp_path: Path) -> None: 
     assert "(recommended)" in options[0] and any("(another model)" in o for o in options[1:])
     alternative = select.locator("option").nth(1).get_attribute("value")
     select.select_option(alternative)
-    # and also try a second SR model side by side
-    page.locator("#compare-options input").first.check()
+    # and also try another SR model side by side
+    page.locator('#compare-options input[value="lanczos"]').check()
     page.locator("#strength").fill("80")
     expect(page.locator("#strength-out")).to_have_text("80%")
     page.click("#run")
