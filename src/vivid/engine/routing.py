@@ -18,9 +18,9 @@ from vivid.io.image import Image
 
 #: thresholds (documented in the README's routing section)
 DARK_MEAN = 0.25  # mean luma below this (0..1) -> low-light
-DARK_SHARE = 0.70  # ... or this share of pixels darker than 128/255 together with a mean below 0.35
+DARK_SHARE = 0.85  # ... or this share of pixels darker than 128/255 together with a mean below 0.28
 NOISE_SIGMA = 6.0  # estimated sigma (0..255) above this -> denoise
-CAST_DE = 0.06  # normalised channel-mean spread above this -> colour correction
+CAST = 0.20  # gray-edge channel spread above this -> colour correction (natural photos: < 0.11, BSD100)
 SMALL_SIDE = 512  # longest side below this -> super-resolution
 GRAY_CHROMA = 2.0 / 255  # mean |chroma| below this -> grayscale
 
@@ -53,18 +53,29 @@ def _thumb(x: np.ndarray, side: int = 512) -> np.ndarray:
 
 
 def blockiness(gray: np.ndarray) -> float:
-    """Ratio of the mean absolute step across 8-pixel block borders to the step inside blocks.
+    """Ratio of the mean absolute step across 8-pixel block borders to the mean step inside blocks.
 
-    About 1 for natural images, clearly above 1 (e.g. > 1.3) for strongly JPEG-compressed ones.
+    Steps are clipped at 0.06 so that real edges that fall on the block grid do not count. On BSD100
+    photos it is 0.99-1.16; after JPEG at quality 30 the median is 1.45 (quality 15: 1.72).
     """
     h, w = gray.shape
     if h < 32 or w < 32:
         return 1.0
-    dx = np.abs(np.diff(gray, axis=1))
+    dx = np.minimum(np.abs(np.diff(gray, axis=1)), 0.06)
     cols = np.arange(dx.shape[1])
     at_border = dx[:, (cols % 8) == 7].mean()
     inside = dx[:, (cols % 8) != 7].mean()
-    return float(at_border / max(inside, 1e-6))
+    return float(at_border / max(float(inside), 1e-6))
+
+
+def color_cast(rgb: np.ndarray) -> float:
+    """Gray-edge colour-cast measure: spread of the per-channel mean gradient over its mean.
+
+    Edges are neutral on average in an unbiased photo (van de Weijer et al. 2007), so a cast shows as
+    unequal channel gradients, while a scene that is simply green or blue does not.
+    """
+    g = np.abs(np.diff(rgb, axis=2)).reshape(3, -1).mean(1) + np.abs(np.diff(rgb, axis=1)).reshape(3, -1).mean(1)
+    return float((g.max() - g.min()) / max(float(g.mean()), 1e-6))
 
 
 def measure(image: Image) -> Analysis:
@@ -76,8 +87,7 @@ def measure(image: Image) -> Analysis:
     small = _thumb(rgb)
     luma = _luma(small)
     chroma = float(np.mean(np.abs(small[0] - small[1]) + np.abs(small[1] - small[2])) / 2)
-    means = small.reshape(3, -1).mean(axis=1)
-    cast = float((means.max() - means.min()) / max(float(means.mean()), 1e-3)) if chroma > GRAY_CHROMA else 0.0
+    cast = color_cast(small) if chroma > GRAY_CHROMA else 0.0
     return Analysis(
         width=image.width,
         height=image.height,
@@ -120,13 +130,13 @@ def analyze(image: Image, *, scale: float | None = None, size: tuple[int, int] |
         why = (f"estimated noise sigma {a.noise_sigma:.1f} (> {NOISE_SIGMA:g}) → denoise"
                if a.noise_sigma > NOISE_SIGMA else f"JPEG blockiness {a.blockiness:.2f} (> 1.3) → denoise")
         add("denoise", why)
-    if a.mean_luma < DARK_MEAN or (a.dark_share > DARK_SHARE and a.mean_luma < 0.35):
+    if a.mean_luma < DARK_MEAN or (a.dark_share > DARK_SHARE and a.mean_luma < 0.28):
         add("lowlight", f"{a.dark_share:.0%} of pixels are darker than 128 and mean brightness is "
                         f"{a.mean_luma * 255:.0f}/255 → low-light enhancement")
     if a.grayscale:
         add("colorize", "the image is grayscale → colorize")
-    elif a.color_cast > CAST_DE and not any(s.task == "lowlight" for s in steps):
-        add("color", f"channel means differ by {a.color_cast:.0%} (colour cast) → automatic colour/tone")
+    elif a.color_cast > CAST and not any(s.task == "lowlight" for s in steps):
+        add("color", f"edges are tinted (gray-edge spread {a.color_cast:.2f} > {CAST:g}: a colour cast) → automatic colour/tone")
     want_sr = scale is not None or size is not None
     if want_sr or max(a.width, a.height) < SMALL_SIDE:
         if size is not None:

@@ -1,0 +1,116 @@
+"""Recommended-model routing on labelled examples: each kind of image gets the step it needs, with a reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image as PILImage
+
+from vivid.engine.plan import Plan
+from vivid.engine.routing import analyze, blockiness
+from vivid.io.image import Image
+
+SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
+
+
+def photo_like(h: int = 600, w: int = 800, seed: int = 0) -> np.ndarray:
+    """A well-exposed, clean, colourful synthetic scene (smooth regions, edges, texture)."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    r = 0.55 + 0.25 * np.sin(xx / 50) * np.cos(yy / 70)
+    g = 0.5 + 0.2 * np.cos(xx / 90 + yy / 60)
+    b = 0.45 + 0.25 * np.sin((xx + yy) / 80)
+    img = np.stack([r, g, b])
+    # blocks of 50 px: edges off the 8-pixel JPEG grid, like most real edges
+    img[:, ((yy.astype(int) + 3) // 50 + (xx.astype(int) + 5) // 50) % 2 == 0] *= 0.85
+    smooth = np.clip(img + rng.normal(0, 0.002, img.shape), 0, 1)
+    return smooth.astype(np.float32)
+
+
+def tasks(plan: Plan) -> list[str]:
+    return [s.task for s in plan.steps]
+
+
+def test_good_photo_needs_little_or_nothing() -> None:
+    plan = analyze(Image(photo_like()))
+    assert tasks(plan) == []
+    assert plan.notes and "nothing to do" in plan.notes[0]
+
+
+def test_dark_image_goes_to_low_light_with_a_reason() -> None:
+    dark = (photo_like() ** 2.2 * 0.12).astype(np.float32)
+    plan = analyze(Image(dark))
+    assert "lowlight" in tasks(plan)
+    step = next(s for s in plan.steps if s.task == "lowlight")
+    assert "darker than 128" in step.reason
+    assert step.alternatives  # seed 000's "Another Model", generalised
+
+
+def test_noisy_image_goes_to_denoise_first() -> None:
+    noisy = np.clip(photo_like() + np.random.default_rng(1).normal(0, 25 / 255, (3, 600, 800)), 0, 1)
+    plan = analyze(Image(noisy.astype(np.float32)))
+    assert tasks(plan)[0] == "denoise"
+    assert "noise" in plan.steps[0].reason
+
+
+def test_gray_image_is_recognised() -> None:
+    gray = photo_like()[:1]
+    plan = analyze(Image(gray))
+    assert plan.analysis["grayscale"] is True
+    assert "colorize" in tasks(plan) or any("colorize" in n for n in plan.notes)
+
+
+def test_small_image_goes_to_super_resolution() -> None:
+    plan = analyze(Image(photo_like(200, 300)))
+    assert tasks(plan) == ["sr"]
+    assert plan.steps[0].scale == 2 and "small" in plan.steps[0].reason
+
+
+def test_requested_size_sets_the_sr_scale() -> None:
+    plan = analyze(Image(photo_like(600, 800)), size=(1800, 2400))
+    from vivid.models.registry import get_entry
+
+    step = plan.steps[-1]
+    # x3 is needed: the model runs at the smallest scale it offers that reaches x3 (the engine resamples the rest)
+    assert step.task == "sr" and step.scale == min(s for s in get_entry(step.model).scales if s >= 3)
+
+
+def test_plan_round_trips_as_data() -> None:
+    plan = analyze(Image((photo_like(200, 300) ** 2.2 * 0.1).astype(np.float32)))
+    again = Plan.from_dict(plan.to_dict())
+    assert again == plan
+    assert len(plan.explain()) == len(plan.steps)
+
+
+def test_blockiness_detects_jpeg_blocks() -> None:
+    import io
+
+    img = (photo_like(256, 256)[0] * 255).astype(np.uint8)
+    buf = io.BytesIO()
+    PILImage.fromarray(img).save(buf, format="JPEG", quality=8)
+    blocky = np.asarray(PILImage.open(io.BytesIO(buf.getvalue())), dtype=np.float32) / 255
+    assert blockiness(blocky) > 1.3 > blockiness(img.astype(np.float32) / 255)
+
+
+@pytest.mark.shared
+def test_real_low_light_photos_go_to_low_light() -> None:
+    folders = [SHARED / "lowlight" / "LOL" / "eval15" / "low", SHARED / "lowlight" / "DICM" / "low"]
+    if not all(f.is_dir() for f in folders):
+        pytest.skip("../shared low-light datasets are not available")
+    files = sorted(folders[0].glob("*.png"))[:5]
+    for f in files:
+        a = np.asarray(PILImage.open(f).convert("RGB"), dtype=np.float32).transpose(2, 0, 1) / 255
+        assert "lowlight" in tasks(analyze(Image(np.ascontiguousarray(a)))), f.name
+
+
+@pytest.mark.shared
+def test_good_real_photos_keep_their_size_and_light() -> None:
+    folder = SHARED / "sr" / "BSD100" / "HR"
+    if not folder.is_dir():
+        pytest.skip("../shared/datasets/sr/BSD100 is not available")
+    for f in sorted(folder.glob("*.png"))[:8]:
+        a = np.asarray(PILImage.open(f).convert("RGB"), dtype=np.float32).transpose(2, 0, 1) / 255
+        plan = analyze(Image(np.ascontiguousarray(a)))
+        assert "lowlight" not in tasks(plan) and "denoise" not in tasks(plan), (f.name, plan.explain())
