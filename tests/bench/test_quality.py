@@ -145,11 +145,11 @@ def test_bad_inputs_fail_before_any_work(no_work, make_folder, paired_folder, tm
     _expect(InputError, "unmatched pairs", task="lowlight", datasets=(good, str(pairs)), models=("gamma",))
     _expect(
         ModelError,
-        r"'vivid-sr' does not support scale 3.*--skip-unsupported",
+        r"'vivid-sr' does not support scale 8.*--skip-unsupported",
         task="sr",
         datasets=(good,),
         models=("bicubic", "vivid-sr"),
-        scales=(2, 3),
+        scales=(2, 8),
     )
     _expect(
         ModelError,
@@ -176,12 +176,12 @@ def test_skip_unsupported_leaves_out_missing_scales(make_folder) -> None:
         task="sr",
         datasets=(str(folder),),
         models=("bicubic", "vivid-sr"),
-        scales=(2, 3),
+        scales=(2, 8),  # vivid-sr ships x2/x3/x4; bicubic resamples to any scale
         skip_unsupported=True,
     )
     plan = plan_quality(config)
     assert [[m.label for m in j.models] for j in plan.jobs] == [["bicubic", "vivid-sr"], ["bicubic"]]
-    assert plan.skipped == ("vivid-sr at x3 (the model does not offer it)",)
+    assert plan.skipped == ("vivid-sr at x8 (the model does not offer it)",)
 
 
 def test_published_numbers_sit_beside_matching_models(make_folder, tmp_path: Path, monkeypatch) -> None:
