@@ -122,12 +122,18 @@ def run_model(
         progress(1, 1, d.name)
     elif d.tileable:
         t = tile or auto_tile_size(bytes_per_pixel=4 * 64 * max(1, s * s))
-        n_rows = len(plan_cores(h, t))
+        m = d.size_multiple
+        # pad the whole image once to the model's size multiple, so tiles never pad inside it
+        src = color
+        if m > 1 and (h % m or w % m):
+            mode = "reflect" if h > 1 and w > 1 else "edge"
+            src = np.pad(color, ((0, 0), (0, -h % m), (0, -w % m)), mode=mode)
+        n_rows = len(plan_cores(src.shape[1], t))
         parts = []
-        for i, (_, rows) in enumerate(iter_tiled(fn, color, scale=s, tile=t, overlap=d.tile_overlap)):
+        for i, (_, rows) in enumerate(iter_tiled(fn, src, scale=s, tile=t, overlap=d.tile_overlap, multiple=m)):
             parts.append(rows)
             progress(min(i + 1, n_rows), n_rows, d.name)
-        out = np.concatenate(parts, axis=1)
+        out = np.concatenate(parts, axis=1)[:, : h * s, : w * s]
     else:
         out = fn(color)
         progress(1, 1, d.name)

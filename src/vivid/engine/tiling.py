@@ -40,12 +40,13 @@ def plan_cores(length: int, tile: int) -> list[tuple[int, int]]:
 
 
 def iter_tiled(
-    fn: TileFn, x: np.ndarray, *, scale: int, tile: int, overlap: int
+    fn: TileFn, x: np.ndarray, *, scale: int, tile: int, overlap: int, multiple: int = 1
 ) -> Iterator[tuple[int, np.ndarray]]:
     """Run ``fn`` over tiles of ``x`` ``(C, H, W)``; yield ``(out_row0, rows)`` strips in order.
 
     ``fn`` maps ``(C, h, w)`` to ``(C', h*scale, w*scale)``. The strips together form the full output
-    ``(C', H*scale, W*scale)``.
+    ``(C', H*scale, W*scale)``. Windows are whole multiples of ``multiple`` (when H and W are), so a
+    model with a size requirement never needs padding inside the image.
     """
     if tile < 8:
         raise ConfigError(f"tile size must be at least 8 pixels, got {tile}")
@@ -58,13 +59,15 @@ def iter_tiled(
     band = min(overlap / 2, min(b - a for a, b in rows + cols) / 2)
     # Every tile is read with the same window size (shifted inside the image at the borders, which
     # only adds context): runtimes such as oneDNN re-plan for every new input shape.
-    win_h = min(h, max(b - a for a, b in rows) + 2 * margin)
-    win_w = min(w, max(b - a for a, b in cols) + 2 * margin)
+    # Windows also start on the model's grid (multiples of ``multiple``): networks that downsample
+    # internally are only shift-equivariant on that grid. The extra ``multiple - 1`` keeps the margin.
+    win_h = min(h, -(-(max(b - a for a, b in rows) + 2 * margin + multiple - 1) // multiple) * multiple)
+    win_w = min(w, -(-(max(b - a for a, b in cols) + 2 * margin + multiple - 1) // multiple) * multiple)
     s = scale
     pending: np.ndarray | None = None  # accumulated output rows not yet final
     pending_row0 = 0
     for ri, (y0, y1) in enumerate(rows):
-        ry0 = min(max(0, y0 - margin), h - win_h)
+        ry0 = min(max(0, y0 - margin) // multiple * multiple, h - win_h)
         ry1 = ry0 + win_h
         lo_y, hi_y = ri > 0, ri < len(rows) - 1
         # output rows this tile row writes to (inside its margin, band included)
@@ -73,7 +76,7 @@ def iter_tiled(
         wy = _ramp(oy1 - oy0, oy0, s, y0, y1, band, lo_y, hi_y) if band > 0 else None
         strip: np.ndarray | None = None
         for ci, (x0, x1) in enumerate(cols):
-            rx0 = min(max(0, x0 - margin), w - win_w)
+            rx0 = min(max(0, x0 - margin) // multiple * multiple, w - win_w)
             rx1 = rx0 + win_w
             out = fn(np.ascontiguousarray(x[:, ry0:ry1, rx0:rx1]))
             if strip is None:
@@ -108,9 +111,9 @@ def iter_tiled(
         yield pending_row0, pending
 
 
-def run_tiled(fn: TileFn, x: np.ndarray, *, scale: int, tile: int, overlap: int) -> np.ndarray:
+def run_tiled(fn: TileFn, x: np.ndarray, *, scale: int, tile: int, overlap: int, multiple: int = 1) -> np.ndarray:
     """:func:`iter_tiled` assembled into one array ``(C', H*scale, W*scale)``."""
-    parts = [rows for _, rows in iter_tiled(fn, x, scale=scale, tile=tile, overlap=overlap)]
+    parts = [rows for _, rows in iter_tiled(fn, x, scale=scale, tile=tile, overlap=overlap, multiple=multiple)]
     return np.concatenate(parts, axis=1)
 
 

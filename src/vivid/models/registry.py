@@ -44,6 +44,9 @@ ENTRIES: tuple[ModelEntry, ...] = (
     # --- vivid's own trained models (weights in vivid/zoo/weights, cards in vivid/zoo/cards) -------
     ModelEntry("vivid-sr", "sr", (2, 3, 4), "vivid's flagship SR: re-parameterised conv net on the Y channel in LR space",
                f"{_Z}:build_vivid_sr", kind="learned", speed_class="fast"),
+    ModelEntry("vivid-lowlight", "lowlight", (1,),
+               "vivid's low-light enhancer: ViT tone curves from a thumbnail + U-Net local refinement (seed 000)",
+               f"{_Z}:build_vivid_lowlight", kind="learned", speed_class="medium"),
     ModelEntry("vivid-denoise", "denoise", (1,), "vivid's blind denoiser: half-resolution U-Net with an FFDNet-style noise map",
                f"{_Z}:build_vivid_denoise", kind="learned", speed_class="medium"),
     # --- classical baselines -------------------------------------------------------------------------

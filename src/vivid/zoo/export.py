@@ -19,7 +19,7 @@ def _global_local_overlap(p: dict) -> int:
 #: global_local's local branch is undecimated (any size, exact tiles); zero_dce runs on whole images.
 _OVERLAP = {
     "rep_sr": lambda p: 2 * (p.get("blocks", 6) + 3),
-    "denoise_unet": lambda p: 48,
+    "denoise_unet": lambda p: 112,
     "global_local": _global_local_overlap,
     "zero_dce": lambda p: 0,
 }
