@@ -273,3 +273,35 @@ def speed(
     if out is not None:
         paths = write_speed_report(result, out, command)
         typer.echo(f"report: {', '.join(str(p) for p in paths)}", err=True)
+
+
+@bench_app.command()
+@_guarded
+def ablation(
+    scale: Annotated[str, typer.Option(help="SR scales, comma-separated.")] = "2,3,4",
+    depths: Annotated[str, typer.Option(help="VDSR depths (seed 004: 12,18,24,30).")] = "12,18,24,30",
+    iterations: Annotated[int, typer.Option(min=1, help="Training iterations per variant and scale (the budget).")] = 300,
+    train_dir: Annotated[list[Path] | None, typer.Option(help="Training image folders (default: T91 in the data root).")] = None,
+    val: Annotated[str, typer.Option(help="Validation dataset name or folder (seed 004 used Set5).")] = "Set5",
+    out: Annotated[Path, typer.Option(help="Folder for the runs' checkpoints and logs.")] = Path("checkpoints/ablation"),
+    channels: Annotated[int, typer.Option(min=4, help="Feature width (VDSR: 64; smaller keeps CPU budgets short).")] = 32,
+) -> None:
+    """Seed 004's VDSR ablation: depth x BatchNorm x residual blocks, short budgets, Bicubic-vs-model table."""
+    from vivid.bench.datasets import resolve_dataset
+    from vivid.errors import ConfigError
+    from vivid.train.ablation import run_ablation, table
+
+    scales = _numbers(scale, "--scale", int)
+    if any(s not in (2, 3, 4) for s in scales):
+        raise ConfigError(f"--scale takes 2, 3 and/or 4, got {scale!r}")
+    val_dir = resolve_dataset(val, task="sr").root
+    if train_dir:
+        dirs = tuple(str(d) for d in train_dir)
+    else:
+        t91 = val_dir.parents[2] / "train" / "T91" / "HR"
+        if not t91.is_dir():
+            raise ConfigError(f"no --train-dir given and {t91} does not exist: pass --train-dir FOLDER")
+        dirs = (str(t91),)
+    rows = run_ablation(train_dirs=dirs, val_dir=str(val_dir), out_dir=out, scales=scales,
+                        depths=_numbers(depths, "--depths", int), iterations=iterations, channels=channels)
+    typer.echo(table(rows))
