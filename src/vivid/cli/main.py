@@ -258,6 +258,7 @@ def version() -> None:
 from vivid.cli.video import video; app.command(name="video")(video)  # noqa: E402, E702
 from vivid.cli.serve import serve; app.command()(serve)  # noqa: E402, E702
 from vivid.cli.bench import bench_app; app.add_typer(bench_app, name="bench")  # noqa: E402, E702
+from vivid.cli.data import data_app; app.add_typer(data_app, name="data")  # noqa: E402, E702
 
 
 def run() -> None:
