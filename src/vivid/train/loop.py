@@ -17,6 +17,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from vivid.errors import ConfigError
+from vivid.metrics import psnr_y
 from vivid.models.archs.factory import build_arch
 from vivid.train.config import TrainConfig
 from vivid.train.sr_data import PatchSampler, build_pairs, list_images, load_rgb, make_pair
@@ -30,19 +31,14 @@ def _lr_at(it: int, cfg: TrainConfig) -> float:
     return o.min_lr + 0.5 * (o.lr - o.min_lr) * (1 + math.cos(math.pi * min(1.0, t)))
 
 
-def _psnr_y(sr: np.ndarray, hr: np.ndarray, shave: int) -> float:
-    a = np.clip(np.rint(sr * 255), 0, 255)[..., shave:-shave, shave:-shave].astype(np.float64)
-    b = (hr * 255)[..., shave:-shave, shave:-shave].astype(np.float64)
-    return float(10 * np.log10(255.0**2 / np.mean((a - b) ** 2)))
-
-
 @torch.no_grad()
 def validate(model: torch.nn.Module, val: list, scale: int) -> float:
     model.eval()
     scores = []
     for pair in val:
         out = model(torch.from_numpy(pair.lr[None])).numpy()[0]
-        scores.append(_psnr_y(out, pair.hr, scale))
+        # the EVAL.md protocol: output rounded to 8 bits, Y channel (1-channel data is Y), shave = scale
+        scores.append(psnr_y(np.clip(np.rint(out * 255), 0, 255) / 255, pair.hr, shave=scale))
     return float(np.mean(scores))
 
 
