@@ -44,6 +44,8 @@ ENTRIES: tuple[ModelEntry, ...] = (
     # --- vivid's own trained models (weights in vivid/zoo/weights, cards in vivid/zoo/cards) -------
     ModelEntry("vivid-sr", "sr", (2, 3, 4), "vivid's flagship SR: re-parameterised conv net on the Y channel in LR space",
                f"{_Z}:build_vivid_sr", kind="learned", speed_class="fast"),
+    ModelEntry("vivid-sr-fast", "sr", (2,), "vivid's realtime SR for video: the flagship's design at 12 channels, 3 blocks",
+               f"{_Z}:build_vivid_sr_fast", kind="learned", speed_class="realtime"),
     ModelEntry("vivid-lowlight", "lowlight", (1,),
                "vivid's low-light enhancer: ViT tone curves from a thumbnail + U-Net local refinement (seed 000)",
                f"{_Z}:build_vivid_lowlight", kind="learned", speed_class="medium"),

@@ -237,3 +237,7 @@ def build_vivid_tone(scale: int) -> Restorer:
 
 def build_vivid_zerodce(scale: int) -> Restorer:
     return load_builtin("vivid-zerodce", 1)
+
+
+def build_vivid_sr_fast(scale: int) -> Restorer:
+    return load_builtin("vivid-sr-fast", scale)
