@@ -49,6 +49,9 @@ ENTRIES: tuple[ModelEntry, ...] = (
     ModelEntry("vivid-lowlight", "lowlight", (1,),
                "vivid's low-light enhancer: ViT tone curves from a thumbnail + U-Net local refinement (seed 000)",
                f"{_Z}:build_vivid_lowlight", kind="learned", speed_class="medium"),
+    ModelEntry("vivid-tone", "color", (1,),
+               "vivid's auto-tone: ViT per-channel curves (exposure, contrast, white balance) + U-Net refinement",
+               f"{_Z}:build_vivid_tone", kind="learned", speed_class="medium"),
     ModelEntry("vivid-denoise", "denoise", (1,), "vivid's blind denoiser: half-resolution U-Net with an FFDNet-style noise map",
                f"{_Z}:build_vivid_denoise", kind="learned", speed_class="medium"),
     # --- classical baselines -------------------------------------------------------------------------
