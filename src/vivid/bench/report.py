@@ -7,18 +7,19 @@ in the same folder, then a rename).
 
 from __future__ import annotations
 
+
 import csv
 import io
 import json
 import math
 import os
-import tempfile
 from dataclasses import asdict, dataclass, field, is_dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vivid import __version__
 from vivid.errors import OutputError
+from vivid.io.atomic import write_bytes_atomic
 
 if TYPE_CHECKING:
     from vivid.bench.published import PublishedNumber
@@ -392,18 +393,7 @@ def speed_json(result: SpeedResult, command: str | None = None) -> str:
 
 def write_atomic(path: Path, data: str | bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o644)  # mkstemp makes 0600; a report is meant to be shared
-        with os.fdopen(fd, "wb") as f:
-            f.write(raw)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_bytes_atomic(path, data)
 
 
 def prepare_out_dir(out: Path) -> Path:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from vivid.errors import InputError
+from vivid.io.atomic import write_bytes_atomic
 
 _EXT_OK = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
@@ -57,16 +57,7 @@ class Store:
     # --- writing -----------------------------------------------------------------------------------
     def _atomic_write(self, dst: Path, data: bytes) -> None:
         dst.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=".part-")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, dst)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_bytes_atomic(dst, data)
 
     @staticmethod
     def upload_name(sha256: str, ext: str, when: datetime) -> str:
