@@ -7,7 +7,6 @@ in the same folder, then a rename).
 
 from __future__ import annotations
 
-
 import csv
 import io
 import json
