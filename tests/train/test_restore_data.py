@@ -21,6 +21,7 @@ from vivid.train.restore_data import (
     degrade_lowlight,
     degrade_tone,
     holdout_split,
+    is_colourful,
     synthetic_validation_set,
 )
 from vivid.zoo import builtin, export
@@ -80,6 +81,16 @@ def test_sampler_batches(task: str) -> None:
         assert y1 is not None and y1.shape == x1.shape
 
 
+def test_colorize_batches_are_gray_inputs_of_colour_targets() -> None:
+    images = [_scene(70, 90, s) for s in range(3)]
+    x, y = RestoreSampler(images, task="colorize", patch=32, seed=3).batch(4)
+    assert x.shape == (4, 1, 32, 32) and y is not None and y.shape == (4, 3, 32, 32)
+    luma = 0.299 * y[:, 0:1] + 0.587 * y[:, 1:2] + 0.114 * y[:, 2:3]
+    assert np.abs(x - luma).max() <= 0.5 / 255 + 1e-6  # the 8-bit luma of the target
+    assert np.allclose(x * 255, np.rint(x * 255), atol=1e-4)
+    assert is_colourful(images[0]) and not is_colourful(np.repeat(images[0][:1], 3, axis=0))
+
+
 def test_holdout_split_and_validation_set(tmp_path: Path) -> None:
     a, b = _folder(tmp_path / "a", 2, 0), _folder(tmp_path / "b", 5, 10)
     train_files, val_files = holdout_split((str(a), str(b)), str(b), 2)
@@ -121,6 +132,8 @@ def test_config_rules(tmp_path: Path) -> None:
         ("lowlight/vivid_lowlight.toml", 64, "lowlight"),
         ("color/vivid_tone.toml", 64, "color"),
         ("lowlight/vivid_zerodce.toml", 48, "lowlight"),
+        ("colorize/vivid_colorize.toml", 64, "colorize"),
+        ("colorize/seed003_huevae.toml", 64, "colorize"),
     ],
 )
 def test_config_smoke_run_export_and_load(

@@ -110,6 +110,9 @@ def train(cfg: TrainConfig, *, resume: bool = True) -> Path:
         else:
             train_files, val_files = rd.holdout_split(cfg.data.train_dirs, cfg.data.val_dir, cfg.data.holdout)
             images = rd.load_files(train_files, cfg.data.patch)
+            if cfg.data.task == "colorize":
+                images = [im for im in images if rd.is_colourful(im)]
+                val_files = [f for f in val_files if rd.is_colourful(rd.load_rgb(Path(f)))]
             rval = rd.synthetic_validation_set(val_files, task=cfg.data.task)
         sampler = rd.RestoreSampler(images, task=cfg.data.task, patch=cfg.data.patch, seed=sampler_seed)
 
@@ -148,6 +151,8 @@ def train(cfg: TrainConfig, *, resume: bool = True) -> Path:
             x = torch.from_numpy(lr_np)
             maps = model.curve_maps(x)
             loss = zero_reference_loss(model.apply_curves(x, maps), x, maps)
+        elif callable(getattr(model, "training_loss", None)):  # the model defines its own objective
+            loss = model.training_loss(torch.from_numpy(lr_np), torch.from_numpy(hr_np))
         else:
             pred = model(torch.from_numpy(lr_np))
             loss = loss_fn(pred, torch.from_numpy(hr_np))

@@ -22,9 +22,9 @@ from vivid.ops.color import linear_to_srgb, srgb_to_linear
 from vivid.ops.degrade import color_cast, jpeg, low_light
 from vivid.train.sr_data import list_images, load_rgb
 
-TASKS = ("denoise", "lowlight", "tone", "zero_ref")
+TASKS = ("denoise", "lowlight", "tone", "zero_ref", "colorize")
 #: share of patches made gray (3 equal channels) per task
-GRAY_SHARE = {"denoise": 0.15, "lowlight": 0.05, "tone": 0.0, "zero_ref": 0.05}
+GRAY_SHARE = {"denoise": 0.15, "lowlight": 0.05, "tone": 0.0, "zero_ref": 0.05, "colorize": 0.0}
 
 
 def load_clean(dirs: tuple[str, ...], min_side: int) -> list[np.ndarray]:
@@ -107,13 +107,30 @@ def degrade_tone(clean: np.ndarray, rng: np.random.Generator, *, keep_share: flo
     return _quantize8(x)
 
 
+def to_gray_input(clean: np.ndarray) -> np.ndarray:
+    """The colorizer's input: the BT.601 luma ``(1, H, W)`` of ``clean`` ``(3, H, W)``, 8-bit quantised."""
+    return _quantize8(0.299 * clean[0:1] + 0.587 * clean[1:2] + 0.114 * clean[2:3])
+
+
+def is_colourful(image: np.ndarray, *, min_chroma: float = 0.02) -> bool:
+    """Whether ``image`` ``(3, H, W)`` holds colour (mean absolute chroma above ``min_chroma``): gray or
+    nearly gray photos teach a colorizer nothing and are left out of its training data."""
+    if image.shape[0] < 3:
+        return False
+    cb = -0.168736 * image[0] - 0.331264 * image[1] + 0.5 * image[2]
+    cr = 0.5 * image[0] - 0.418688 * image[1] - 0.081312 * image[2]
+    return float(np.mean(np.abs(cb)) + np.mean(np.abs(cr))) > min_chroma
+
+
 def degrade(task: str, clean: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """The network input for ``task`` (``lowlight``, ``tone`` or ``zero_ref``) made from ``clean``."""
+    """The network input for ``task`` (``lowlight``, ``tone``, ``zero_ref`` or ``colorize``) made from ``clean``."""
     if task in ("lowlight", "zero_ref"):
         return degrade_lowlight(clean, rng)
     if task == "tone":
         return degrade_tone(clean, rng)
-    raise ConfigError(f"no image-to-image degradation for task {task!r}: known are lowlight, tone, zero_ref")
+    if task == "colorize":
+        return to_gray_input(clean)
+    raise ConfigError(f"no image-to-image degradation for task {task!r}: known are lowlight, tone, zero_ref, colorize")
 
 
 def degrade_denoise(clean: np.ndarray, rng: np.random.Generator, *, max_sigma: float = 55.0) -> tuple[np.ndarray, float]:

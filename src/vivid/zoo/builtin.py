@@ -181,10 +181,63 @@ class CurveMapRestorer(TorchRestorer):
         return y.numpy()
 
 
+class ColorizeRestorer(TorchRestorer):
+    """A colorizer (``hue_vae``, ``lab_bins``): gray ``(N, 1, H, W)`` in, sRGB ``(N, 3, H, W)`` out.
+
+    The colour (chroma) is predicted on a copy of the whole image reduced to at most ``work_side`` pixels
+    on its longer side — colour is low-frequency, and the network was trained on photos of that size —
+    then put on the full-resolution gray image, whose lightness is kept. ``bind`` predicts it once per
+    image; memory stays bounded for any image size. The network always computes in float32.
+    """
+
+    work_side = 512
+
+    def __init__(self, module, descriptor: ModelDescriptor, *, dtype: str = "float32") -> None:  # noqa: ANN001
+        super().__init__(module, descriptor, dtype=dtype)
+        self.chroma = None  # predicted chroma once bound
+        self.bound_size: tuple[int, int] | None = None
+
+    def _predict(self, gray):  # noqa: ANN001, ANN202 - torch tensors
+        torch = self._torch
+        h, w = gray.shape[-2:]
+        k = self.work_side / max(h, w)
+        if k < 1.0:
+            small = (max(16, round(h * k)), max(16, round(w * k)))
+            gray = torch.nn.functional.interpolate(gray, size=small, mode="area")
+        return self.module.chroma(gray)
+
+    def bind(self, image: np.ndarray) -> Restorer:
+        torch = self._torch
+        x = np.asarray(image, dtype=np.float32)
+        gray = x[0:1] if x.shape[0] < 3 else 0.299 * x[0:1] + 0.587 * x[1:2] + 0.114 * x[2:3]
+        with torch.inference_mode():
+            chroma = self._predict(torch.from_numpy(np.ascontiguousarray(gray, dtype=np.float32))[None])
+        bound = copy.copy(self)
+        bound.chroma, bound.bound_size = chroma, tuple(image.shape[1:])
+        return bound
+
+    def __call__(self, batch: np.ndarray, *, size: tuple[int, int] | None = None) -> np.ndarray:
+        torch = self._torch
+        if batch.shape[1] != 1:
+            raise ModelError(f"{self.descriptor.name}: a colorizer takes gray (N, 1, H, W) input, got {batch.shape}")
+        x = torch.from_numpy(np.ascontiguousarray(batch, dtype=np.float32))
+        if self.chroma is not None and tuple(batch.shape[2:]) != self.bound_size:
+            raise ModelError(
+                f"{self.descriptor.name}: bound to a {self.bound_size} image but called on "
+                f"{tuple(batch.shape[2:])}: this model runs on whole images (descriptor.tileable is False)"
+            )
+        with torch.inference_mode():
+            chroma = self._predict(x) if self.chroma is None else self.chroma.expand(x.shape[0], -1, -1, -1)
+            y = self.module.compose(x, chroma)
+        return y.numpy()
+
+
 #: architectures run by a restorer of their own (global parameters bound per image)
-_RESTORERS: dict[str, type[TorchRestorer]] = {"global_local": CurveRestorer, "zero_dce": CurveMapRestorer}
+_RESTORERS: dict[str, type[TorchRestorer]] = {
+    "global_local": CurveRestorer, "zero_dce": CurveMapRestorer, "hue_vae": ColorizeRestorer, "lab_bins": ColorizeRestorer,
+}
 #: architectures that must see the whole image at once
-_WHOLE_IMAGE = {"zero_dce"}
+_WHOLE_IMAGE = {"zero_dce", "hue_vae", "lab_bins"}
 
 
 def wrap_network(net, entry: WeightEntry, desc: ModelDescriptor) -> Restorer:  # noqa: ANN001
@@ -211,6 +264,7 @@ def load_builtin(name: str, scale: int) -> Restorer:
     net.load_state_dict(load_file(str(path)), strict=True)
     desc = ModelDescriptor(
         name=name, task=entry.task, scale=entry.scale, color_space=entry.color_space,  # type: ignore[arg-type]
+        out_channels=3 if entry.task == "colorize" else None,
         size_multiple=entry.size_multiple, tileable=entry.arch not in _WHOLE_IMAGE,
         tile_overlap=entry.tile_overlap, runtime="torch", dtypes=("float32", "bfloat16"), license="Apache-2.0",
         provenance=f"vivid-trained (card: {entry.card})", sha256=digest,
@@ -241,3 +295,11 @@ def build_vivid_zerodce(scale: int) -> Restorer:
 
 def build_vivid_sr_fast(scale: int) -> Restorer:
     return load_builtin("vivid-sr-fast", scale)
+
+
+def build_vivid_colorize(scale: int) -> Restorer:
+    return load_builtin("vivid-colorize", 1)
+
+
+def build_vivid_colorize_seed003(scale: int) -> Restorer:
+    return load_builtin("vivid-colorize-seed003", 1)

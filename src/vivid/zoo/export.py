@@ -22,6 +22,8 @@ _OVERLAP = {
     "denoise_unet": lambda p: 112,
     "global_local": _global_local_overlap,
     "zero_dce": lambda p: 0,
+    "hue_vae": lambda p: 0,  # whole-image models
+    "lab_bins": lambda p: 0,
 }
 _MULTIPLE = {"denoise_unet": 8, "global_local": 1, "zero_dce": 1}
 
@@ -53,7 +55,7 @@ def export_run(run_dir: str | Path, *, name: str, task: str, speed_class: str = 
     tmp.replace(dst)
     entry = WeightEntry(
         name=name, file=fname, sha256=file_sha256(dst), arch=m["arch"], task=task, scale=scale,
-        color_space="y" if task == "sr" and m["in_channels"] == 1 else "rgb", params=params,
+        color_space="y" if task == "sr" and m["in_channels"] == 1 else ("gray" if task == "colorize" else "rgb"), params=params,
         tile_overlap=_OVERLAP.get(m["arch"], lambda p: 16)(params), size_multiple=_MULTIPLE.get(m["arch"], 1),
         speed_class=speed_class, card=f"{name}.md",
     )

@@ -20,6 +20,8 @@ ARCHS: dict[str, str] = {
     "denoise_unet": "vivid.models.archs.denoise_unet:DenoiseUNet",
     "global_local": "vivid.models.archs.global_local:GlobalLocal",
     "zero_dce": "vivid.models.archs.zero_dce:ZeroDCE",
+    "hue_vae": "vivid.models.archs.colorize:HueVAE",
+    "lab_bins": "vivid.models.archs.colorize:LabBinsUNet",
 }
 
 
