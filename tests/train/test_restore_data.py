@@ -174,3 +174,27 @@ def test_config_smoke_run_export_and_load(
     img = Image(_scene(50, 70) * 0.3)
     result = run_model(restorer, img, tile=4096).pixels
     assert result.shape == (3, 50, 70) and np.isfinite(result).all()
+
+
+def test_re_expose_hits_the_mean_and_targets_follow_the_range() -> None:
+    from vivid.train.restore_data import re_expose
+
+    clean = _scene() * 0.4
+    for m in (0.3, 0.5, 0.6):
+        out = re_expose(clean, m)
+        assert abs(float(out.mean()) - m) < 0.01 and out.min() >= 0 and out.max() <= 1
+    # brighter stays ordered: re-exposing keeps the pixels' order (a monotone gain)
+    flat = re_expose(clean, 0.5).reshape(-1)
+    order = np.argsort(clean.reshape(-1), kind="stable")
+    assert np.all(np.diff(flat[order]) >= -1e-6)
+    images = [_scene(70, 90, s) * 0.3 for s in range(3)]
+    _, y = RestoreSampler(images, task="lowlight", patch=32, seed=1, target_mean=(0.45, 0.55)).batch(6)
+    assert y is not None and all(0.44 < float(t.mean()) < 0.56 for t in y)
+
+
+def test_target_mean_is_checked(tmp_path: Path) -> None:
+    text = (CONFIGS / "lowlight" / "vivid_lowlight.toml").read_text()
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text.replace("target_mean = [0.45, 0.55]", "target_mean = [0.6, 0.4]"))
+    with pytest.raises(ConfigError, match="target_mean"):
+        load_config(bad)

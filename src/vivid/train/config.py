@@ -20,6 +20,9 @@ class DataConfig:
     scale_aug: tuple[float, ...] = (1.0,)  # HR images are also used downscaled by these factors
     workers_seed: int = 0
     holdout: int = 0  # restoration tasks: the last N images of val_dir validate and are left out of training
+    # lowlight: re-expose each target (in linear light) so that its mean gray level lies in this range —
+    # the enhancer learns to produce a well-exposed picture instead of guessing the photographer's exposure
+    target_mean: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,11 @@ def load_config(path: str | Path) -> TrainConfig:
     if cfg.data.holdout < 0 or (cfg.data.holdout and cfg.data.task == "sr"):
         raise ConfigError(
             f"[data] holdout must be >= 0 and is for restoration tasks only, got {cfg.data.holdout}"
+        )
+    tm = cfg.data.target_mean
+    if tm and (len(tm) != 2 or not 0.05 <= tm[0] <= tm[1] <= 0.95 or cfg.data.task != "lowlight"):
+        raise ConfigError(
+            f"[data] target_mean must be [lo, hi] with 0.05 <= lo <= hi <= 0.95, for task lowlight only; got {list(tm)}"
         )
     # the global branch sees the patch through a thumbnail: tiny crops would teach it nothing global
     if cfg.model.arch == "global_local" and cfg.data.patch < 128:

@@ -88,6 +88,20 @@ def degrade_lowlight(clean: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return _quantize8(dark)
 
 
+def re_expose(clean: np.ndarray, mean: float, *, steps: int = 12) -> np.ndarray:
+    """``clean`` ``(3, H, W)`` sRGB scaled in linear light (clipped) so that its mean value is ``mean``
+    (bisection on the exposure gain; a gain in [1/16, 16])."""
+    lin = srgb_to_linear(clean.astype(np.float64))
+    lo, hi = np.log(1 / 16), np.log(16.0)
+    for _ in range(steps):
+        mid = 0.5 * (lo + hi)
+        if linear_to_srgb(np.clip(lin * np.exp(mid), 0.0, 1.0)).mean() < mean:
+            lo = mid
+        else:
+            hi = mid
+    return linear_to_srgb(np.clip(lin * np.exp(0.5 * (lo + hi)), 0.0, 1.0)).astype(np.float32)
+
+
 def degrade_tone(clean: np.ndarray, rng: np.random.Generator, *, keep_share: float = 0.1) -> np.ndarray:
     """A badly toned version of ``clean`` ``(3, H, W)`` sRGB, 8-bit quantised.
 
@@ -156,7 +170,14 @@ class RestoreSampler:
     """Random patches with flips/rotations, degraded for ``task``; returns (input, target) batches."""
 
     def __init__(
-        self, images: list[np.ndarray], *, task: str, patch: int, seed: int, gray_share: float | None = None
+        self,
+        images: list[np.ndarray],
+        *,
+        task: str,
+        patch: int,
+        seed: int,
+        gray_share: float | None = None,
+        target_mean: tuple[float, ...] = (),
     ) -> None:
         if task not in TASKS:
             raise ConfigError(f"unknown restoration task {task!r}: known are {TASKS}")
@@ -167,6 +188,7 @@ class RestoreSampler:
         areas = np.array([im.shape[1] * im.shape[2] for im in images], dtype=np.float64)
         self.prob = areas / areas.sum()
         self.rng = np.random.default_rng(seed)
+        self.target_mean = target_mean
 
     def _patch(self) -> np.ndarray:
         im = self.images[int(self.rng.choice(len(self.images), p=self.prob))]
@@ -187,6 +209,8 @@ class RestoreSampler:
             inputs, targets = [], []
             for _ in range(n):
                 clean = self._patch()
+                if self.target_mean:
+                    clean = re_expose(clean, float(self.rng.uniform(*self.target_mean)))
                 inputs.append(degrade(self.task, clean, self.rng))
                 targets.append(clean)
             return np.stack(inputs), (None if self.task == "zero_ref" else np.stack(targets))
@@ -216,7 +240,7 @@ def validation_set(folder: str, *, sigma: float = 25.0, crop: int = 256, limit: 
 
 
 def synthetic_validation_set(
-    files: list[Path], *, task: str, crop: int = 256, seed: int = 10_000
+    files: list[Path], *, task: str, crop: int = 256, seed: int = 10_000, target_mean: tuple[float, ...] = ()
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Fixed (input, clean) pairs from ``files``: a centre crop (sides multiples of 8, at most ``crop``)
     degraded for ``task`` with generator seed ``seed + index``. ``zero_ref`` validates on ``lowlight``
@@ -229,6 +253,8 @@ def synthetic_validation_set(
         y, x = (h - ch) // 2, (w - cw) // 2
         clean = np.ascontiguousarray(rgb[:, y : y + ch, x : x + cw])
         rng = np.random.default_rng(seed + i)
+        if target_mean:  # the middle of the range, so that validation stays fixed
+            clean = re_expose(clean, 0.5 * (target_mean[0] + target_mean[1]))
         if task == "denoise":
             noisy = clean + rng.standard_normal(clean.shape).astype(np.float32) * (25.0 / 255)
             inp = np.concatenate([noisy, np.full((1, ch, cw), 25.0 / 255, dtype=np.float32)])
