@@ -116,3 +116,18 @@ def test_models_lists_every_registered_model() -> None:
     assert res.exit_code == 0
     names = {m["name"] for m in json.loads(res.output)}
     assert names == {e.name for e in ENTRIES}
+
+
+def test_big_outputs_stream_with_the_same_pixels(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import vivid.engine.stream as stream
+
+    src = make_png(tmp_path / "in.png", w=90, h=70)
+    args = ["--task", "sr", "--scale", "2", "--model", "vivid-sr-fast", "--tile", "32"]
+    assert enhance(str(src), "-o", str(tmp_path / "memory.png"), *args).exit_code == 0
+    monkeypatch.setattr(stream, "STREAM_OVER_PIXELS", 1)  # every output counts as big
+    res = enhance(str(src), "-o", str(tmp_path / "streamed.png"), *args)
+    assert res.exit_code == 0, res.output
+    with Image.open(tmp_path / "memory.png") as a, Image.open(tmp_path / "streamed.png") as b:
+        diff = np.abs(np.asarray(a, dtype=np.int16) - np.asarray(b, dtype=np.int16))
+        assert a.size == b.size == (180, 140) and diff.max() <= 1
+        assert json.loads(b.text["vivid"])["steps"][0]["model"] == "vivid-sr-fast"

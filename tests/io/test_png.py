@@ -88,3 +88,39 @@ def test_chunk_problem():
     damaged = bytearray(data)
     damaged[data.index(b"IHDR") + 6] ^= 1
     assert "checksum mismatch in the IHDR chunk" in chunk_problem(bytes(damaged))
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_writer_fed_in_uneven_blocks_gives_the_encoders_bytes(dtype):
+    from vivid.io.png import PngWriter
+
+    array = mixed_content(64, 48, 3, dtype)
+    buffer = io.BytesIO()
+    writer = PngWriter(buffer, width=48, height=64, channels=3, bit_depth=8 * np.dtype(dtype).itemsize,
+                       text={"a": "b"})
+    for start, stop in ((0, 1), (1, 30), (30, 64)):
+        writer.write_rows(array[start:stop])
+    writer.close()
+    assert buffer.getvalue() == encode_png(array, text={"a": "b"})
+
+
+def test_writer_puts_trailing_text_after_the_pixels_and_checks_row_counts():
+    from vivid.io.png import PngWriter
+
+    array = mixed_content(16, 8, 1, np.uint8)
+    buffer = io.BytesIO()
+    writer = PngWriter(buffer, width=8, height=16, channels=1)
+    writer.write_rows(array[:10])
+    with pytest.raises(ValueError, match="got 10 of the 16 rows"):
+        writer.close()
+    with pytest.raises(ValueError, match=r"uint8 rows \(n, 8, 1\)"):
+        writer.write_rows(array[:2, :4])
+    writer.write_rows(array[10:])
+    with pytest.raises(ValueError, match="more than the 16 rows"):
+        writer.write_rows(array[:1])
+    writer.close(text={"vivid": "after"})
+    data = buffer.getvalue()
+    assert chunk_problem(data) is None and data.index(b"iTXt") > data.index(b"IDAT")
+    with PILImage.open(io.BytesIO(data)) as im:
+        np.testing.assert_array_equal(np.asarray(im), array[..., 0])
+        assert im.text == {"vivid": "after"}

@@ -409,3 +409,46 @@ def test_output_gets_ordinary_permissions(tmp_path):
 
 def test_returns_the_path(tmp_path):
     assert write_image(image_of(ramp()), str(tmp_path / "a.png")) == Path(tmp_path / "a.png")
+
+
+# --- png_row_writer: the streaming form ------------------------------------------------------------------
+
+
+def test_png_row_writer_matches_write_image(tmp_path: Path) -> None:
+    from vivid.io.write import png_row_writer
+
+    image = image_of(ramp(30, 20, 4, np.uint16), icc_profile=SRGB, dpi=(150.0, 150.0), exif=camera_exif())
+    write_image(image, tmp_path / "whole.png", text={"vivid": PROVENANCE})
+    with png_row_writer(tmp_path / "rows.png", width=20, height=30, channels=4, meta=image.meta) as rows:
+        for start in (0, 7, 19):
+            rows.write(image.pixels[:, start : start + {0: 7, 7: 12, 19: 11}[start]])
+        rows.trailing_text = {"vivid": PROVENANCE}
+    whole, streamed = read_image(tmp_path / "whole.png"), read_image(tmp_path / "rows.png")
+    np.testing.assert_array_equal(streamed.pixels, whole.pixels)
+    assert streamed.meta.bit_depth == 16 and streamed.meta.icc_profile == SRGB
+    assert streamed.meta.exif == whole.meta.exif and streamed.meta.dpi == whole.meta.dpi
+    assert read_text_metadata(tmp_path / "rows.png") == {"vivid": PROVENANCE}
+
+
+def test_png_row_writer_is_atomic_and_never_replaces_the_input(tmp_path: Path) -> None:
+    from vivid.io.write import png_row_writer
+
+    src = tmp_path / "in.png"
+    write_image(image_of(ramp()), src)
+    original = src.read_bytes()
+    meta = read_image(src).meta
+    with pytest.raises(OutputError, match="overwrite the input image"):
+        with png_row_writer(src, width=32, height=24, channels=3, meta=meta):
+            pass
+    with pytest.raises(OutputError, match="got 10 of its 24 rows"):
+        with png_row_writer(tmp_path / "short.png", width=32, height=24, channels=3) as rows:
+            rows.write(np.zeros((3, 10, 32), np.float32))
+    with pytest.raises(RuntimeError):
+        with png_row_writer(tmp_path / "failed.png", width=32, height=24, channels=3) as rows:
+            rows.write(np.zeros((3, 10, 32), np.float32))
+            raise RuntimeError("processing failed")
+    with pytest.raises(ConfigError, match="PNG only"):
+        with png_row_writer(tmp_path / "out.jpg", width=32, height=24, channels=3):
+            pass
+    assert src.read_bytes() == original
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.png"]

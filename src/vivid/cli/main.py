@@ -101,12 +101,9 @@ def enhance(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from vivid.cli.batch import plan_jobs
-    from vivid.engine.api import enhance as run_enhance
-    from vivid.engine.api import plan_for
     from vivid.engine.cache import ModelCache
+    from vivid.engine.stream import enhance_file
     from vivid.errors import ConfigError, OutputError, VividError
-    from vivid.io.read import read_image
-    from vivid.io.write import write_image
 
     target = _parse_size(size)
     if model and model_file:
@@ -145,14 +142,11 @@ def enhance(
                 bar.advance(task_id)
                 continue
             try:
-                image = read_image(job.src, **read_kw)
-                result = run_enhance(
-                    image, task=task, model=model_name, scale=scale, size=target, strength=strength,
+                # big images with one tileable model step into PNG stream with bounded memory
+                result = enhance_file(
+                    job.src, job.dst, task=task, model=model_name, scale=scale, size=target, strength=strength,
                     tile=tile, alpha=alpha, color_guard=color_guard, allow_pickle=allow_pickle, models=cache,
-                )
-                write_image(
-                    result.image, job.dst, quality=quality, strip_metadata=strip_metadata,
-                    overwrite=overwrite, text={"vivid": json.dumps(result.provenance())},
+                    quality=quality, strip_metadata=strip_metadata, overwrite=overwrite, **read_kw,
                 )
                 written += 1
                 if len(jobs) == 1 and not quiet:

@@ -60,15 +60,20 @@ class EnhanceResult:
 
     def provenance(self) -> dict[str, Any]:
         """The record vivid writes into outputs (PNG text / EXIF / XMP) and returns over the API."""
-        return {
-            "software": f"vivid {__version__}",
-            "steps": [
-                {"task": r.task, "model": r.model, "scale": r.scale, "sha256": r.sha256,
-                 "seconds": round(r.seconds, 3), **({"delta_e": round(r.delta_e, 3)} if r.delta_e is not None else {})}
-                for r in self.records
-            ],
-            "plan": [s.reason for s in self.plan.steps],
-        }
+        return provenance_record(self.plan, self.records)
+
+
+def provenance_record(plan: Plan, records: tuple[StepRecord, ...]) -> dict[str, Any]:
+    """What a run did, as vivid writes it into outputs: software, steps (model, hash, time), reasons."""
+    return {
+        "software": f"vivid {__version__}",
+        "steps": [
+            {"task": r.task, "model": r.model, "scale": r.scale, "sha256": r.sha256,
+             "seconds": round(r.seconds, 3), **({"delta_e": round(r.delta_e, 3)} if r.delta_e is not None else {})}
+            for r in records
+        ],
+        "plan": [s.reason for s in plan.steps],
+    }
 
 
 def _bicubic(x: np.ndarray, out_hw: tuple[int, int]) -> np.ndarray:
@@ -219,6 +224,20 @@ def plan_for(
         if model is not None:
             raise ConfigError("--model needs an explicit --task (auto picks its models itself)")
         return analyze(image, scale=scale, size=size)
+    return plan_for_shape(image.height, image.width, task=task, model=model, scale=scale, size=size, models=models)
+
+
+def plan_for_shape(
+    height: int,
+    width: int,
+    *,
+    task: str,
+    model: str | None,
+    scale: float | None,
+    size: tuple[int, int] | None,
+    models: Any = None,
+) -> Plan:
+    """:func:`plan_for` an explicit task, from the image's size alone (no pixels needed)."""
     if task not in TASKS:
         raise ConfigError(f"unknown task {task!r}: use one of {', '.join(TASKS)} or auto")
     name = model or default_model(task)
@@ -232,8 +251,8 @@ def plan_for(
             native = (models or ModelCache()).get(model, None).descriptor.scale
             return Plan(steps=(Step(task=task, model=name, scale=native, reason="chosen by the user"),))
     if task == "sr":
-        th, tw = _target_size(image.height, image.width, scale=scale if scale else (None if size else 2), size=size)
-        step_scale = pick_scale(name, max(th / image.height, tw / image.width))
+        th, tw = _target_size(height, width, scale=scale if scale else (None if size else 2), size=size)
+        step_scale = pick_scale(name, max(th / height, tw / width))
     return Plan(steps=(Step(task=task, model=name, scale=step_scale, reason="chosen by the user"),))
 
 

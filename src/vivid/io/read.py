@@ -36,6 +36,7 @@ __all__ = [
     "is_image_path",
     "read_image",
     "read_image_bytes",
+    "read_image_uint",
     "read_text_metadata",
 ]
 
@@ -106,7 +107,28 @@ def _read_file(path: Path) -> bytes:
     return data
 
 
+def read_image_uint(
+    path: str | Path, *, max_pixels: int | None = DEFAULT_MAX_PIXELS
+) -> tuple[np.ndarray, ImageMeta]:
+    """:func:`read_image` without the float conversion: uint8/uint16 ``(H, W, C)`` pixels and metadata.
+
+    A quarter (8-bit) or half (16-bit) of the float image's memory, for code that streams large images
+    (:mod:`vivid.engine.stream`); ``meta.bit_depth`` says which dtype came back.
+    """
+    p = Path(path)
+    return _decode_uint(_read_file(p), name=str(path), source_path=p.resolve(), max_pixels=max_pixels)
+
+
 def _decode(data: bytes, *, name: str, source_path: Path | None, max_pixels: int | None) -> Image:
+    array, meta = _decode_uint(data, name=name, source_path=source_path, max_pixels=max_pixels)
+    peak = 65535.0 if meta.bit_depth == 16 else 255.0
+    pixels = np.ascontiguousarray(np.moveaxis(array, -1, 0), dtype=np.float32) / np.float32(peak)
+    return Image(pixels, meta)
+
+
+def _decode_uint(
+    data: bytes, *, name: str, source_path: Path | None, max_pixels: int | None
+) -> tuple[np.ndarray, ImageMeta]:
     with _open(data, name=name, max_pixels=max_pixels) as im:
         rawmode = _rawmode(im)
         size = im.size
@@ -130,8 +152,6 @@ def _decode(data: bytes, *, name: str, source_path: Path | None, max_pixels: int
         source_format = im.format
     array = exif_tools.upright(array, orientation)
     bit_depth = 16 if array.dtype == np.uint16 else 8
-    peak = 65535.0 if bit_depth == 16 else 255.0
-    pixels = np.ascontiguousarray(np.moveaxis(array, -1, 0), dtype=np.float32) / np.float32(peak)
     meta = ImageMeta(
         bit_depth=bit_depth,
         exif=exif,
@@ -141,7 +161,7 @@ def _decode(data: bytes, *, name: str, source_path: Path | None, max_pixels: int
         source_path=source_path,
         text=text,
     )
-    return Image(pixels, meta)
+    return array, meta
 
 
 def _open(data: bytes, *, name: str, max_pixels: int | None) -> PILImage.Image:

@@ -26,20 +26,23 @@ from __future__ import annotations
 import os
 import secrets
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 from PIL import Image as PILImage
 
 from vivid.errors import ConfigError, InputError, OutputError, VividError
 from vivid.io import exif as exif_tools
-from vivid.io.formats import SUPPORTED_WRITE_FORMATS, WriteFormat, register_heif, write_format
-from vivid.io.image import Image, to_uint
-from vivid.io.png import encode_png
+from vivid.io.formats import SUPPORTED_WRITE_FORMATS, WRITE_FORMATS, WriteFormat, register_heif, write_format
+from vivid.io.image import Image, ImageMeta, to_uint
+from vivid.io.png import PngWriter, encode_png
 from vivid.io.textmeta import validate_text, xmp_packet
 from vivid.io.tiff import encode_tiff
 
-__all__ = ["SUPPORTED_WRITE_FORMATS", "encode_image", "write_image"]
+__all__ = ["SUPPORTED_WRITE_FORMATS", "encode_image", "png_row_writer", "write_image"]
 
 _ENCODE_ERRORS = (OSError, ValueError, RuntimeError)
 
@@ -80,7 +83,9 @@ def write_image(
     """
     out = Path(path)
     fmt = write_format(format, out)
-    _check_destination(out, image, overwrite=overwrite)
+    _check_destination(
+        out, image.meta.source_path if isinstance(image, Image) else None, overwrite=overwrite
+    )
     data = _encode(image, fmt, quality=quality, bit_depth=bit_depth, strip_metadata=strip_metadata, text=text)
     _write_atomically(out, data, overwrite=overwrite)
     return out
@@ -117,7 +122,7 @@ def _encode(
 ) -> bytes:
     if not isinstance(image, Image):
         raise InputError(f"expected a vivid.io.image.Image, got {type(image).__name__}")
-    depth = _bit_depth(fmt, image, bit_depth)
+    depth = _bit_depth(fmt, image.meta.bit_depth, bit_depth)
     quality = _quality(fmt, quality)
     meta = image.meta if not strip_metadata else image.meta.stripped()
     entries = validate_text({**meta.text, **(text or {})})
@@ -146,9 +151,83 @@ def _encode(
         raise OutputError(f"cannot encode the image as {fmt.name.upper()}: {e}") from e
 
 
-def _bit_depth(fmt: WriteFormat, image: Image, bit_depth: int | None) -> int:
+class PngRowWriter:
+    """Rows handed to :func:`png_row_writer`: call ``write(rows)`` with float ``(C, n, W)`` in [0, 1]."""
+
+    def __init__(self, writer: PngWriter, bit_depth: int) -> None:
+        self._writer = writer
+        self._depth = bit_depth
+        #: entries written after the pixel data (set before the ``with`` block ends), e.g. provenance
+        self.trailing_text: dict[str, str] = {}
+
+    @property
+    def rows_written(self) -> int:
+        return self._writer.rows_written
+
+    def write(self, rows: np.ndarray) -> None:
+        """Quantise float rows ``(C, n, W)`` (clipped to [0, 1]) and append them to the file."""
+        if rows.ndim != 3 or not np.isfinite(rows).all():
+            raise InputError(
+                f"cannot write rows of shape {rows.shape} with NaN or infinite values: check the processing"
+            )
+        try:
+            self._writer.write_rows(np.moveaxis(to_uint(rows, self._depth), 0, -1))
+        except ValueError as e:
+            raise OutputError(f"cannot write the PNG: {e}") from None
+
+
+@contextmanager
+def png_row_writer(
+    path: str | Path,
+    *,
+    width: int,
+    height: int,
+    channels: int,
+    meta: ImageMeta | None = None,
+    bit_depth: int | None = None,
+    strip_metadata: bool = False,
+    overwrite: bool = False,
+    text: dict[str, str] | None = None,
+    trailing_keys: tuple[str, ...] = (),
+) -> Iterator[PngRowWriter]:
+    """Write a PNG of ``height`` x ``width`` x ``channels`` row block by row block, atomically.
+
+    The streaming form of ``write_image(..., format="png")`` for images too large to hold as floats:
+    the pixels go through the same quantisation and encoder, and the metadata (``meta``: EXIF, ICC,
+    DPI, text; ``text`` on top) is written the same way. Entries put in the yielded writer's
+    ``trailing_text`` go after the pixel data (facts known only at the end, such as timings; keys named
+    in ``trailing_keys`` are left out of the header so that they appear once). The file appears only when
+    the block ends without an error and every row was written; otherwise nothing is left behind. An
+    existing file, and above all ``meta.source_path`` (the input), is never replaced unless ``overwrite``.
+    """
+    out = Path(path)
+    if write_format(None, out).name != "png":
+        raise ConfigError(f"cannot stream {out}: rows are streamed to PNG only; give the output a .png suffix")
+    meta = meta or ImageMeta()
+    depth = _bit_depth(WRITE_FORMATS["png"], meta.bit_depth, bit_depth)
+    _check_destination(out, meta.source_path, overwrite=overwrite)
+    kept = meta if not strip_metadata else meta.stripped()
+    entries = validate_text({k: v for k, v in {**kept.text, **(text or {})}.items() if k not in trailing_keys})
+    exif = exif_tools.normalize(kept.exif)
+    icc = kept.icc_profile if _icc_fits(kept.icc_profile, channels) else None
+    with _atomic_file(out, overwrite=overwrite) as f:
+        try:
+            writer = PngWriter(
+                f, width=width, height=height, channels=channels, bit_depth=depth, icc_profile=icc,
+                dpi=kept.dpi, exif=exif_tools.reset_orientation(exif) if exif else None, text=entries,
+            )
+        except ValueError as e:
+            raise OutputError(f"cannot write {out}: {e}") from None
+        rows = PngRowWriter(writer, depth)
+        yield rows
+        if writer.rows_written != height:
+            raise OutputError(f"cannot write {out}: got {writer.rows_written} of its {height} rows")
+        writer.close(text=validate_text(rows.trailing_text) if rows.trailing_text else None)
+
+
+def _bit_depth(fmt: WriteFormat, source_depth: int, bit_depth: int | None) -> int:
     if bit_depth is None:
-        return image.meta.bit_depth if image.meta.bit_depth in fmt.bit_depths else 8
+        return source_depth if source_depth in fmt.bit_depths else 8
     if bit_depth not in (8, 16):
         raise ConfigError(f"bit_depth must be 8 or 16, got {bit_depth!r}")
     if bit_depth not in fmt.bit_depths:
@@ -283,12 +362,11 @@ _ENCODERS = {
 # --- files ----------------------------------------------------------------------------------------------
 
 
-def _check_destination(out: Path, image: Image, *, overwrite: bool) -> None:
+def _check_destination(out: Path, source: Path | None, *, overwrite: bool) -> None:
     if out.is_dir():
         raise OutputError(f"cannot write {out}: it is a folder; give a file name such as {out / 'image.png'}")
     if overwrite or not (out.exists() or out.is_symlink()):
         return
-    source = image.meta.source_path if isinstance(image, Image) else None
     if source is not None and _same_file(out, Path(source)):
         raise OutputError(
             f"cannot write {out}: it would overwrite the input image {source}; choose another output "
@@ -305,6 +383,14 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def _write_atomically(out: Path, data: bytes, *, overwrite: bool) -> None:
+    with _atomic_file(out, overwrite=overwrite) as f:
+        f.write(data)
+
+
+@contextmanager
+def _atomic_file(out: Path, *, overwrite: bool) -> Iterator[BinaryIO]:
+    """A new temporary file next to ``out``, moved into place when the block ends without an error
+    (and removed when it does not)."""
     folder = out.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -320,7 +406,7 @@ def _write_atomically(out: Path, data: bytes, *, overwrite: bool) -> None:
         ) from None
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            yield f
             f.flush()
             os.fsync(f.fileno())
         _move_into_place(temp, out, overwrite=overwrite)
