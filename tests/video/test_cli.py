@@ -40,27 +40,27 @@ def test_errors_are_one_line_with_exit_codes(tmp_path: Path) -> None:
 
 
 def test_ctrl_c_keeps_segments_and_resume_finishes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import vivid.video.pipeline as pipeline
+    from vivid.video.segments import SegmentWriter
 
     src = make_clip(tmp_path / "in.mkv", frames=20)
     out = tmp_path / "out.mkv"
     args = [str(src), "-o", str(out), "--task", "sr", "--model", "vivid-sr", "--preset", "ultrafast",
             "--segment-seconds", "0.5", "--batch", "2"]
-    real = pipeline.rgb_to_frame
+    real = SegmentWriter.write
     calls = {"n": 0}
 
-    def interrupt_at_12(*a, **k):  # noqa: ANN002, ANN003, ANN202
+    def interrupt_at_12(*a, **k):  # noqa: ANN002, ANN003, ANN202 - Ctrl-C as the 13th frame is encoded
         calls["n"] += 1
         if calls["n"] > 12:
             raise KeyboardInterrupt
         return real(*a, **k)
 
-    monkeypatch.setattr(pipeline, "rgb_to_frame", interrupt_at_12)
+    monkeypatch.setattr(SegmentWriter, "write", interrupt_at_12)
     r = invoke(*args)
     assert r.exit_code == 130, r.output
     assert "interrupted" in r.output and "2 finished segment(s)" in r.output and "--resume" in r.output
     assert not out.exists()
-    monkeypatch.setattr(pipeline, "rgb_to_frame", real)
+    monkeypatch.setattr(SegmentWriter, "write", real)
     r = invoke(*args)  # forgetting --resume is caught, not silently restarted
     assert r.exit_code == 3 and "--resume" in r.output
     r = invoke(*args, "--resume")

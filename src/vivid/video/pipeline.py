@@ -30,6 +30,7 @@ from vivid.errors import ConfigError, InputError, OutputError
 from vivid.video.codecs import EncoderSettings, container_for, output_pix_fmt, resolve_encoder
 from vivid.video.frames import frame_to_rgb, rgb_to_frame
 from vivid.video.options import VideoOptions, key_differences, key_hash
+from vivid.video.planar import frame_planes, planar_sr
 from vivid.video.probe import VideoInfo, probe
 from vivid.video.process import FrameProcessor
 from vivid.video.realtime import RealtimeChoice
@@ -53,6 +54,8 @@ class VideoResult:
     settings: EncoderSettings
     realtime: RealtimeChoice | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: how frames went through the model: "planar" (yuv420p planes, :mod:`vivid.video.planar`) or "rgb"
+    frame_path: str = "rgb"
 
     @property
     def fps(self) -> float:
@@ -260,6 +263,7 @@ def enhance_video(
     sfmt = stream_format((out_h, out_w))
     processor = FrameProcessor(plan, models, out_size=(out_h, out_w),
                                temporal_seconds=options.temporal_seconds)
+    planar = planar_sr(plan, models, info, out_size=(out_h, out_w), out_pix_fmt=pix_fmt)
 
     tb = info.time_base
     if ckpt is None:
@@ -285,16 +289,20 @@ def enhance_video(
     processed = 0
     writer: SegmentWriter | None = None
     grid = -1
-    pending: list[tuple[np.ndarray, int, int, float]] = []
+    pending: list[tuple[Any, int, int, float]] = []
 
     def flush() -> None:
         nonlocal done, processed
         if not pending:
             return
         assert writer is not None
-        out = processor(np.stack([p[0] for p in pending]), [p[3] for p in pending])
-        for o, (_, pts, dur, _) in zip(out, pending, strict=True):
-            writer.write(rgb_to_frame(o, pix_fmt=pix_fmt, color=info.color), pts=pts, duration=dur)
+        if planar is not None:
+            frames = planar([p[0] for p in pending])
+        else:
+            out = processor(np.stack([p[0] for p in pending]), [p[3] for p in pending])
+            frames = [rgb_to_frame(o, pix_fmt=pix_fmt, color=info.color) for o in out]
+        for f, (_, pts, dur, _) in zip(frames, pending, strict=True):
+            writer.write(f, pts=pts, duration=dur)
         done += len(pending)
         processed += len(pending)
         pending.clear()
@@ -317,7 +325,11 @@ def enhance_video(
             if writer is None:
                 writer = SegmentWriter(work, len(ckpt.segments), settings=settings, fmt=sfmt)
                 grid = g
-            pending.append((frame_to_rgb(frame, bit_depth=info.bit_depth), pts, dur, float((pts - t0) * tb)))
+            if planar is not None:  # copies of the planes (the decoder reuses its buffers)
+                pixels: Any = tuple(p.copy() for p in frame_planes(frame, size=planar.size))
+            else:
+                pixels = frame_to_rgb(frame, bit_depth=info.bit_depth)
+            pending.append((pixels, pts, dur, float((pts - t0) * tb)))
             if len(pending) >= options.batch:
                 flush()
         if writer is not None:
@@ -337,7 +349,7 @@ def enhance_video(
         output=dst, frames=frames_out, processed=processed, segments=len(ckpt.segments),
         resumed_segments=resumed, seconds=time.perf_counter() - t_start, plan=plan, width=out_w, height=out_h,
         source_fps=float(info.fps) if info.fps else None, settings=settings, realtime=choice,
-        notes=tuple(notes),
+        notes=tuple(notes), frame_path="planar" if planar is not None else "rgb",
     )
 
 
