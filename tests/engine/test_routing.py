@@ -48,6 +48,17 @@ def test_dark_image_goes_to_low_light_with_a_reason() -> None:
     assert step.alternatives  # seed 000's "Another Model", generalised
 
 
+def test_low_key_photo_is_left_alone_with_a_note() -> None:
+    """Dark on average but with bright highlights (a portrait on black): a choice, not an under-exposure."""
+    img = (photo_like() * 0.3).astype(np.float32)  # mean about 0.15
+    img[:, 200:320, 300:460] = photo_like(120, 160, 3) * 0.3 + 0.65  # a well-lit subject
+    plan = analyze(Image(img))
+    assert "lowlight" not in tasks(plan), plan.explain()
+    assert any("low-key" in n for n in plan.notes)
+    very_dark = img * 0.35  # the same scene under-exposed: the highlights are gone
+    assert "lowlight" in tasks(analyze(Image(very_dark.astype(np.float32))))
+
+
 def test_noisy_image_goes_to_denoise_first() -> None:
     noisy = np.clip(photo_like() + np.random.default_rng(1).normal(0, 25 / 255, (3, 600, 800)), 0, 1)
     plan = analyze(Image(noisy.astype(np.float32)))
@@ -114,3 +125,30 @@ def test_good_real_photos_keep_their_size_and_light() -> None:
         a = np.asarray(PILImage.open(f).convert("RGB"), dtype=np.float32).transpose(2, 0, 1) / 255
         plan = analyze(Image(np.ascontiguousarray(a)))
         assert "lowlight" not in tasks(plan) and "denoise" not in tasks(plan), (f.name, plan.explain())
+
+
+@pytest.mark.shared
+def test_auto_does_no_harm_to_good_photos() -> None:
+    """Issue #5's target on BSD100 HR: ``--task auto`` keeps good photos (PSNR >= 30 dB against the input,
+    the SR step's output brought back to the input size). All 100 are routed; the images that get any
+    step besides SR (and the first three) are enhanced and scored. benchmarks/do_no_harm.py runs all 100."""
+    from vivid.engine.api import enhance
+    from vivid.metrics import psnr
+    from vivid.ops.resize import imresize
+
+    folder = SHARED / "sr" / "BSD100" / "HR"
+    if not folder.is_dir():
+        pytest.skip("../shared/datasets/sr/BSD100 is not available")
+    files = sorted(folder.glob("*.png"))
+    assert len(files) == 100
+    for i, f in enumerate(files):
+        a = np.asarray(PILImage.open(f).convert("RGB"), dtype=np.float32).transpose(2, 0, 1) / 255
+        image = Image(np.ascontiguousarray(a))
+        plan = analyze(image)
+        if i >= 3 and set(tasks(plan)) <= {"sr"}:
+            continue
+        assert "lowlight" not in tasks(plan) and "color" not in tasks(plan), (f.name, plan.explain())
+        out = enhance(image, plan=plan).image.color
+        if out.shape != a.shape:
+            out = np.clip(imresize(out, size=a.shape[1:]), 0, 1)
+        assert psnr(out, a) >= 30.0, (f.name, plan.explain())

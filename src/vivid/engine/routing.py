@@ -17,10 +17,15 @@ from vivid.engine.plan import Plan, Step
 from vivid.io.image import Image
 
 #: thresholds (documented in the README's routing section)
-DARK_MEAN = 0.25  # mean luma below this (0..1) -> low-light
-DARK_SHARE = 0.85  # ... or this share of pixels darker than 128/255 together with a mean below 0.28
+DARK_MEAN = 0.25  # mean luma below this (0..1) and ...
+HIGHLIGHT = 0.5  # ... the 99th percentile of luma below this (no highlights: under-exposed) -> low-light;
+#   well-exposed low-key photos are dark on average but keep bright highlights (BSD100's darkest six: p99
+#   0.52-0.96; LOL's under-exposed captures: p99 0.07-0.30)
+VERY_DARK = 0.12  # mean luma below this -> low-light whatever the highlights (a lamp in a dark scene)
 NOISE_SIGMA = 6.0  # estimated sigma (0..255) above this -> denoise
-CAST = 0.20  # gray-edge channel spread above this -> colour correction (natural photos: < 0.11, BSD100)
+CAST = 0.25  # gray-edge channel spread above this -> colour correction (natural photos: < 0.11 in BSD100,
+#   except an underwater scene at 0.23, which auto leaves alone with a note; FiveK inputs: up to 0.52)
+SLIGHT_CAST = 0.15  # above this, a note offers colour correction
 SMALL_SIDE = 512  # longest side below this -> super-resolution
 GRAY_CHROMA = 2.0 / 255  # mean |chroma| below this -> grayscale
 
@@ -31,6 +36,7 @@ class Analysis:
     height: int
     mean_luma: float
     dark_share: float
+    highlight: float  # 99th percentile of luma
     noise_sigma: float
     grayscale: bool
     color_cast: float
@@ -93,6 +99,7 @@ def measure(image: Image) -> Analysis:
         height=image.height,
         mean_luma=float(luma.mean()),
         dark_share=float((luma < 128 / 255).mean()),
+        highlight=float(np.percentile(luma, 99)),
         noise_sigma=float(estimate_noise_sigma(image.color if image.is_gray else rgb)),
         grayscale=image.is_gray or chroma < GRAY_CHROMA,
         color_cast=cast,
@@ -130,13 +137,20 @@ def analyze(image: Image, *, scale: float | None = None, size: tuple[int, int] |
         why = (f"estimated noise sigma {a.noise_sigma:.1f} (> {NOISE_SIGMA:g}) → denoise"
                if a.noise_sigma > NOISE_SIGMA else f"JPEG blockiness {a.blockiness:.2f} (> 1.3) → denoise")
         add("denoise", why)
-    if a.mean_luma < DARK_MEAN or (a.dark_share > DARK_SHARE and a.mean_luma < 0.28):
-        add("lowlight", f"{a.dark_share:.0%} of pixels are darker than 128 and mean brightness is "
-                        f"{a.mean_luma * 255:.0f}/255 → low-light enhancement")
+    if a.mean_luma < VERY_DARK or (a.mean_luma < DARK_MEAN and a.highlight < HIGHLIGHT):
+        add("lowlight", f"{a.dark_share:.0%} of pixels are darker than 128, mean brightness "
+                        f"{a.mean_luma * 255:.0f}/255, highlights reach only {a.highlight * 255:.0f}/255 "
+                        "→ low-light enhancement")
+    elif a.mean_luma < DARK_MEAN:
+        notes.append(f"dark on average ({a.mean_luma * 255:.0f}/255) but highlights reach "
+                     f"{a.highlight * 255:.0f}/255: a low-key photo, left as it is (choose lowlight to brighten it)")
     if a.grayscale:
         add("colorize", "the image is grayscale → colorize")
     elif a.color_cast > CAST and not any(s.task == "lowlight" for s in steps):
         add("color", f"edges are tinted (gray-edge spread {a.color_cast:.2f} > {CAST:g}: a colour cast) → automatic colour/tone")
+    elif a.color_cast > SLIGHT_CAST and not any(s.task == "lowlight" for s in steps):
+        notes.append(f"edges are slightly tinted (gray-edge spread {a.color_cast:.2f}): left as it is "
+                     "(choose color to neutralise it)")
     want_sr = scale is not None or size is not None
     if want_sr or max(a.width, a.height) < SMALL_SIDE:
         if size is not None:
