@@ -131,3 +131,14 @@ def test_big_outputs_stream_with_the_same_pixels(tmp_path: Path, monkeypatch: py
         diff = np.abs(np.asarray(a, dtype=np.int16) - np.asarray(b, dtype=np.int16))
         assert a.size == b.size == (180, 140) and diff.max() <= 1
         assert json.loads(b.text["vivid"])["steps"][0]["model"] == "vivid-sr-fast"
+
+
+def test_dtype_option(tmp_path: Path) -> None:
+    src = make_png(tmp_path / "in.png")
+    out = tmp_path / "out.png"
+    res = enhance(str(src), "-o", str(out), "--task", "sr", "--model", "vivid-sr-fast", "--dtype", "bfloat16")
+    assert res.exit_code == 0, res.output
+    with Image.open(out) as im:
+        assert json.loads(im.text["vivid"])["steps"][0]["dtype"] == "bfloat16"
+    res = enhance(str(src), "-o", str(tmp_path / "x.png"), "--task", "sr", "--dtype", "float16")
+    assert res.exit_code == 2 and "unknown dtype 'float16'" in res.output

@@ -50,6 +50,9 @@ class StepRecord:
     sha256: str | None
     seconds: float
     delta_e: float | None = None
+    #: compute dtype and runtime, recorded in provenance when not the defaults (float32, torch/numpy)
+    dtype: str = "float32"
+    runtime: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,13 +66,30 @@ class EnhanceResult:
         return provenance_record(self.plan, self.records)
 
 
+DTYPES = ("float32", "bfloat16")
+
+
+def check_dtype(dtype: str) -> None:
+    if dtype not in DTYPES:
+        raise ConfigError(f"unknown dtype {dtype!r}: use float32 (default) or bfloat16")
+
+
+def step_record(restorer: Restorer, seconds: float, delta_e: float | None = None) -> StepRecord:
+    """The record of one step run by ``restorer``."""
+    d = restorer.descriptor
+    runtime = d.runtime if d.runtime == "onnx" and d.name and not d.name.startswith("file:") else None
+    return StepRecord(d.task, d.name, d.scale, d.sha256, seconds, delta_e,
+                      dtype=getattr(restorer, "dtype", "float32"), runtime=runtime)
+
+
 def provenance_record(plan: Plan, records: tuple[StepRecord, ...]) -> dict[str, Any]:
     """What a run did, as vivid writes it into outputs: software, steps (model, hash, time), reasons."""
     return {
         "software": f"vivid {__version__}",
         "steps": [
             {"task": r.task, "model": r.model, "scale": r.scale, "sha256": r.sha256,
-             "seconds": round(r.seconds, 3), **({"delta_e": round(r.delta_e, 3)} if r.delta_e is not None else {})}
+             "seconds": round(r.seconds, 3), **({"delta_e": round(r.delta_e, 3)} if r.delta_e is not None else {}),
+             **({"dtype": r.dtype} if r.dtype != "float32" else {}), **({"runtime": r.runtime} if r.runtime else {})}
             for r in records
         ],
         "plan": [s.reason for s in plan.steps],
@@ -269,6 +289,7 @@ def enhance(
     alpha: str = "resample",
     color_guard: bool = False,
     allow_pickle: bool = False,
+    dtype: str = "float32",
     models: Any = None,
     progress: Progress = null_progress,
 ) -> EnhanceResult:
@@ -285,11 +306,14 @@ def enhance(
         tile: tile side in input pixels (default: from available memory).
         alpha: ``resample`` (bicubic) or ``model`` (run the SR model on the alpha channel too).
         color_guard: match the output's low-frequency colour to the input (SR/denoise) and report ΔE.
+        dtype: ``float32`` (default) or ``bfloat16`` for models that offer it (``descriptor.dtypes``);
+            a model that does not is an error.
         models: optional cache with ``get(name, scale) -> Restorer`` (the service reuses loaded models).
         progress: callback ``(done, total, message)``.
     """
     from vivid.engine.cache import ModelCache
 
+    check_dtype(dtype)
     models = models if models is not None else ModelCache(allow_pickle=allow_pickle)
     the_plan = plan or plan_for(image, task=task, model=model, scale=scale, size=size, models=models)
     out = image
@@ -297,7 +321,7 @@ def enhance(
     final_size = _target_size(image.height, image.width, scale=scale, size=size) if (scale or size) else None
     for step in the_plan.steps:
         t0 = time.perf_counter()
-        restorer = models.get(step.model, step.scale if step.task == "sr" else None)
+        restorer = models.get(step.model, step.scale if step.task == "sr" else None).with_dtype(dtype)
         step_size = None
         if step.task == "sr" and final_size is not None:
             step_size = final_size
@@ -308,6 +332,5 @@ def enhance(
             out = guard_colors(before, out)
         if not out.is_gray and not before.is_gray and step.task in ("sr", "denoise"):
             de = color_shift(before.color, out.color)
-        records.append(StepRecord(step.task, restorer.descriptor.name, restorer.descriptor.scale,
-                                  restorer.descriptor.sha256, time.perf_counter() - t0, de))
+        records.append(step_record(restorer, time.perf_counter() - t0, de))
     return EnhanceResult(out, the_plan, tuple(records))

@@ -28,9 +28,11 @@ from vivid.engine.api import (
     StepRecord,
     _bicubic,
     _target_size,
+    check_dtype,
     enhance,
     plan_for_shape,
     provenance_record,
+    step_record,
 )
 from vivid.engine.plan import Plan
 from vivid.engine.progress import Progress, null_progress
@@ -72,6 +74,7 @@ def enhance_file(
     alpha: str = "resample",
     color_guard: bool = False,
     allow_pickle: bool = False,
+    dtype: str = "float32",
     models: Any = None,
     quality: int | None = None,
     bit_depth: int | None = None,
@@ -91,6 +94,7 @@ def enhance_file(
     from vivid.engine.cache import ModelCache
     from vivid.io.read import read_image_uint
 
+    check_dtype(dtype)
     models = models if models is not None else ModelCache(allow_pickle=allow_pickle)
     out = Path(dst)
     array, meta = read_image_uint(src, max_pixels=max_pixels)
@@ -100,7 +104,7 @@ def enhance_file(
         plan = plan_for_shape(h, w, task=task, model=model, scale=scale, size=size, models=models)
         if len(plan.steps) == 1:
             step = plan.steps[0]
-            restorer = models.get(step.model, step.scale if step.task == "sr" else None)
+            restorer = models.get(step.model, step.scale if step.task == "sr" else None).with_dtype(dtype)
     why_not = (
         "task 'auto' analyses the whole image" if task == "auto" and plan is None else
         stream_problem(restorer, plan=plan, height=h, width=w, scale=scale, size=size, color_guard=color_guard,
@@ -113,7 +117,7 @@ def enhance_file(
         why_not = "small enough for the in-memory path"
     if stream is False or why_not:
         return _in_memory(array, meta, out, plan=plan, task=task, model=model, scale=scale, size=size,
-                          strength=strength, tile=tile, alpha=alpha, color_guard=color_guard, models=models,
+                          strength=strength, tile=tile, alpha=alpha, color_guard=color_guard, models=models, dtype=dtype,
                           quality=quality, bit_depth=bit_depth, strip_metadata=strip_metadata,
                           overwrite=overwrite, progress=progress)
     assert plan is not None and restorer is not None
@@ -121,7 +125,7 @@ def enhance_file(
     records: list[StepRecord] = []
 
     def provenance() -> dict[str, Any]:  # called once the last row is written
-        records[:] = [_record(restorer, time.perf_counter() - t0)]
+        records[:] = [step_record(restorer, time.perf_counter() - t0)]
         return provenance_record(plan, tuple(records))
 
     _stream(restorer, array, meta, out, strength=strength, tile=tile, alpha=alpha, bit_depth=bit_depth,
@@ -159,11 +163,6 @@ def stream_problem(
         if target != (height * d.scale, width * d.scale):
             return f"the target size {target[1]}x{target[0]} is not x{d.scale} of the input"
     return None
-
-
-def _record(restorer: Restorer, seconds: float) -> StepRecord:
-    d = restorer.descriptor
-    return StepRecord(d.task, d.name, d.scale, d.sha256, seconds)
 
 
 def _in_memory(array: np.ndarray, meta: Any, out: Path, *, plan: Plan | None, task: str, quality: int | None,

@@ -39,7 +39,9 @@ class ModelDescriptor:
         tile_overlap: overlap in input pixels needed for seam-free tiling (about the receptive radius).
         any_scale: the model resamples to any size (classical resamplers).
         runtime: which runtime executes it.
-        dtypes: supported compute dtypes.
+        dtypes: compute dtypes the model runs in, the default (``"float32"``) first. vivid's torch
+            models also offer ``"bfloat16"`` as an opt-in (``--dtype``): within about 2 8-bit levels of
+            float32, and faster only for some models on CPUs with AVX512-BF16 (``benchmarks/bf16_speed.py``).
         license: licence of the weights/code.
         provenance: where it came from (``vivid`` trained, ``classical``, ``user file``) and file hash.
         speed_class: rough speed on a 2-core CPU.
@@ -91,6 +93,17 @@ class Restorer(abc.ABC):
         thumbnail) return a bound copy here, so that every tile uses the same parameters.
         """
         return self
+
+    def with_dtype(self, dtype: str) -> Restorer:
+        """This model computing in ``dtype`` (one of ``descriptor.dtypes``); an unsupported one is an error."""
+        if dtype == "float32":
+            return self
+        from vivid.errors import ModelError
+
+        raise ModelError(
+            f"model {self.descriptor.name!r} computes in {', '.join(self.descriptor.dtypes)} only, "
+            f"not {dtype}: leave the dtype at float32 for it"
+        )
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release resources (sessions, threads)."""

@@ -26,8 +26,12 @@ class TorchRestorer(Restorer):
     Args:
         module: the network (set to eval mode here).
         descriptor: its contract with the engine.
-        dtype: ``"float32"`` or ``"bfloat16"`` (only if listed in ``descriptor.dtypes``).
+        dtype: ``"float32"`` or ``"bfloat16"`` (only if listed in ``descriptor.dtypes``); bfloat16 runs
+            the module under ``torch.autocast`` (convolutions in bfloat16, results back in float32).
     """
+
+    #: subclasses whose forward pass ignores ``dtype`` say so here (their descriptor lists float32 only)
+    float32_only = False
 
     def __init__(self, module, descriptor: ModelDescriptor, *, dtype: str = "float32") -> None:  # noqa: ANN001
         import torch
@@ -41,6 +45,17 @@ class TorchRestorer(Restorer):
         self.dtype = dtype
         self._torch = torch
         torch.set_num_threads(default_threads())
+
+    def with_dtype(self, dtype: str) -> Restorer:
+        if dtype == self.dtype:
+            return self
+        if dtype not in self.descriptor.dtypes:
+            return super().with_dtype(dtype)
+        import copy
+
+        other = copy.copy(self)
+        other.dtype = dtype
+        return other
 
     def __call__(self, batch: np.ndarray, *, size: tuple[int, int] | None = None) -> np.ndarray:
         torch = self._torch

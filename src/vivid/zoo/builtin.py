@@ -152,6 +152,8 @@ class CurveMapRestorer(TorchRestorer):
     the low-resolution curve maps from the whole image; the call upsamples and applies them. The network
     is tiny, so it always computes in float32."""
 
+    float32_only = True
+
     def __init__(
         self, module, descriptor: ModelDescriptor, *, dtype: str = "float32"  # noqa: ANN001
     ) -> None:
@@ -191,6 +193,7 @@ class ColorizeRestorer(TorchRestorer):
     """
 
     work_side = 512
+    float32_only = True
 
     def __init__(self, module, descriptor: ModelDescriptor, *, dtype: str = "float32") -> None:  # noqa: ANN001
         super().__init__(module, descriptor, dtype=dtype)
@@ -262,11 +265,15 @@ def load_builtin(name: str, scale: int) -> Restorer:
         raise ModelError(f"weights file {path} is corrupt (sha256 {digest[:12]} != {entry.sha256[:12]}): reinstall vivid")
     net = build_network(entry)
     net.load_state_dict(load_file(str(path)), strict=True)
+    # bfloat16 (autocast) is an opt-in, float32 the default: on this project's AVX512-BF16 CPU it measured
+    # about 2x faster for vivid-sr only (benchmarks/bf16_speed.py; README "Runtimes"), within ~2 8-bit levels
+    cls = _RESTORERS.get(entry.arch, NoiseMapRestorer if entry.task == "denoise" else TorchRestorer)
     desc = ModelDescriptor(
         name=name, task=entry.task, scale=entry.scale, color_space=entry.color_space,  # type: ignore[arg-type]
         out_channels=3 if entry.task == "colorize" else None,
         size_multiple=entry.size_multiple, tileable=entry.arch not in _WHOLE_IMAGE,
-        tile_overlap=entry.tile_overlap, runtime="torch", dtypes=("float32", "bfloat16"), license="Apache-2.0",
+        tile_overlap=entry.tile_overlap, runtime="torch",
+        dtypes=("float32",) if cls.float32_only else ("float32", "bfloat16"), license="Apache-2.0",
         provenance=f"vivid-trained (card: {entry.card})", sha256=digest,
         speed_class=entry.speed_class,  # type: ignore[arg-type]
     )
