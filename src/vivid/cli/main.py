@@ -95,6 +95,7 @@ def enhance(
     alpha: Annotated[str, typer.Option(help="Alpha channel: resample or model.")] = "resample",
     color_guard: Annotated[bool, typer.Option(help="Keep the input's low-frequency colour (SR/denoise).")] = False,
     dtype: Annotated[str, typer.Option(help="float32, or bfloat16 for vivid's torch models (faster on AVX512-BF16 CPUs).")] = "float32",
+    runtime: Annotated[str, typer.Option(help="auto (ONNX Runtime where measured faster), torch or onnx.")] = "auto",
     max_pixels: Annotated[int | None, typer.Option(help="Refuse inputs with more pixels (decompression-bomb guard).")] = None,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar.")] = False,
 ) -> None:
@@ -119,7 +120,7 @@ def enhance(
     if model_name and task == "auto":
         raise ConfigError("--model/--model-file need an explicit --task (for example --task sr)")
     jobs = plan_jobs(list(inputs), output, fmt=format, recursive=recursive)
-    cache = ModelCache(allow_pickle=allow_pickle, task_hint=None if task == "auto" else task)
+    cache = ModelCache(allow_pickle=allow_pickle, task_hint=None if task == "auto" else task, runtime=runtime)
     if model_name:  # load (and validate) the model before any work starts
         step_scale = int(scale) if task == "sr" and scale and float(scale).is_integer() else None
         cache.get(model_name, step_scale, family=model_family)

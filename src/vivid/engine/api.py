@@ -290,6 +290,7 @@ def enhance(
     color_guard: bool = False,
     allow_pickle: bool = False,
     dtype: str = "float32",
+    runtime: str = "auto",
     models: Any = None,
     progress: Progress = null_progress,
 ) -> EnhanceResult:
@@ -308,13 +309,15 @@ def enhance(
         color_guard: match the output's low-frequency colour to the input (SR/denoise) and report ΔE.
         dtype: ``float32`` (default) or ``bfloat16`` for models that offer it (``descriptor.dtypes``);
             a model that does not is an error.
+        runtime: ``auto``, ``torch`` or ``onnx`` (see :mod:`vivid.zoo.onnx_runtime`); used when ``models``
+            is not given (a cache has its own).
         models: optional cache with ``get(name, scale) -> Restorer`` (the service reuses loaded models).
         progress: callback ``(done, total, message)``.
     """
     from vivid.engine.cache import ModelCache
 
     check_dtype(dtype)
-    models = models if models is not None else ModelCache(allow_pickle=allow_pickle)
+    models = models if models is not None else ModelCache(allow_pickle=allow_pickle, runtime=runtime)
     the_plan = plan or plan_for(image, task=task, model=model, scale=scale, size=size, models=models)
     out = image
     records = []

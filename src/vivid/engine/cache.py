@@ -8,25 +8,38 @@ from vivid.models.base import Restorer
 
 
 class ModelCache:
-    """Loads each (model, scale) once; thread-safe. ``allow_pickle`` applies to model files."""
+    """Loads each (model, scale) once; thread-safe. ``allow_pickle`` applies to model files.
 
-    def __init__(self, *, allow_pickle: bool = False, task_hint: str | None = None) -> None:
+    ``runtime``: ``auto`` (default: ONNX Runtime for the built-ins where it measured faster, see
+    :mod:`vivid.zoo.onnx_runtime`), ``torch`` (as loaded) or ``onnx`` (built-in torch models exported
+    to ONNX and run in ONNX Runtime; an error for those that cannot be).
+    """
+
+    def __init__(self, *, allow_pickle: bool = False, task_hint: str | None = None, runtime: str = "auto") -> None:
+        from vivid.zoo.onnx_runtime import RUNTIMES
+
+        if runtime not in RUNTIMES:
+            from vivid.errors import ConfigError
+
+            raise ConfigError(f"unknown runtime {runtime!r}: use auto, torch or onnx")
         self._models: dict[tuple[str, int | None], Restorer] = {}
         self._lock = threading.Lock()
         self.allow_pickle = allow_pickle
         self.task_hint = task_hint
+        self.runtime = runtime
 
     def get(self, name: str, scale: int | None, *, family: str | None = None) -> Restorer:
         """The model ``name`` at ``scale`` (None: the model's own scale), loaded once."""
         from vivid.zoo.loader import load_model
+        from vivid.zoo.onnx_runtime import with_runtime
 
         key = (name, scale)
         with self._lock:
             if key not in self._models:
-                self._models[key] = load_model(
+                self._models[key] = with_runtime(load_model(
                     name, scale=scale if scale and scale > 1 else None, task=self.task_hint,
                     family=family, allow_pickle=self.allow_pickle,
-                )
+                ), self.runtime)
                 # also reachable under its actual scale
                 self._models.setdefault((name, self._models[key].descriptor.scale), self._models[key])
             return self._models[key]

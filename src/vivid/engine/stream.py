@@ -75,6 +75,7 @@ def enhance_file(
     color_guard: bool = False,
     allow_pickle: bool = False,
     dtype: str = "float32",
+    runtime: str = "auto",
     models: Any = None,
     quality: int | None = None,
     bit_depth: int | None = None,
@@ -95,7 +96,7 @@ def enhance_file(
     from vivid.io.read import read_image_uint
 
     check_dtype(dtype)
-    models = models if models is not None else ModelCache(allow_pickle=allow_pickle)
+    models = models if models is not None else ModelCache(allow_pickle=allow_pickle, runtime=runtime)
     out = Path(dst)
     array, meta = read_image_uint(src, max_pixels=max_pixels)
     h, w = array.shape[:2]

@@ -1,0 +1,107 @@
+"""Run vivid's built-in torch models through ONNX Runtime.
+
+A built-in model is exported once to ONNX (dynamic batch, height and width; opset 17) into the user
+cache folder — ``$XDG_CACHE_HOME/vivid/onnx`` (default ``~/.cache/vivid/onnx``), file names keyed by
+model, scale and the weights' sha256, written atomically — and then runs in an ONNX Runtime session.
+
+Which models: those whose whole forward pass is the network on the image (``vivid-sr``,
+``vivid-sr-fast``). Models with per-image inputs or parameters stay on torch: ``vivid-denoise`` (noise
+level map from ``bind()``), ``vivid-lowlight`` and ``vivid-tone`` (tone curves from a thumbnail), the
+colorizers (chroma predicted on a reduced copy). ``runtime="auto"`` takes ONNX Runtime only for the
+models in :data:`ORT_FASTER`, where ``benchmarks/ort_speed.py`` measured it faster than torch.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import replace
+from pathlib import Path
+
+from vivid.errors import ModelError, OutputError
+from vivid.models.base import Restorer
+
+RUNTIMES = ("auto", "torch", "onnx")
+#: models for which ONNX Runtime measured faster than torch on this project's 2-core CPU at 480p and
+#: 720p (benchmarks/ort_speed.py; numbers in the README's "Runtimes" section); "auto" uses ORT for these
+#: (2026-11: vivid-sr-fast 0.63x / 0.66x of torch's time, vivid-sr 0.34x / 0.32x, same outputs)
+ORT_FASTER: frozenset[str] = frozenset({"vivid-sr", "vivid-sr-fast"})
+OPSET = 17
+
+
+def cache_dir() -> Path:
+    """Where exported models are kept: ``$XDG_CACHE_HOME/vivid/onnx`` or ``~/.cache/vivid/onnx``."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "vivid" / "onnx"
+
+
+def exportable(restorer: Restorer) -> str | None:
+    """Why ``restorer`` cannot run through ONNX Runtime (one phrase), or None when it can."""
+    from vivid.models.torch_runtime import TorchRestorer
+
+    d = restorer.descriptor
+    if d.runtime == "onnx":
+        return None
+    if type(restorer) is not TorchRestorer:
+        if isinstance(restorer, TorchRestorer):
+            return "it sets image-wide inputs or parameters per image (bind), which stay in torch"
+        return f"it runs on {d.runtime}, not torch"
+    if not d.sha256:
+        return "it has no weights hash to key the exported file by"
+    return None
+
+
+def to_onnx(restorer: Restorer) -> Restorer:
+    """``restorer`` (a built-in torch model) running in ONNX Runtime, exported to the cache if needed."""
+    from vivid.zoo.byo_onnx import OnnxRestorer, export_onnx
+
+    d = restorer.descriptor
+    if d.runtime == "onnx":
+        return restorer
+    why = exportable(restorer)
+    if why:
+        raise ModelError(f"model {d.name!r} cannot run in ONNX Runtime: {why}; use runtime torch for it")
+    folder = cache_dir()
+    path = folder / f"{d.name}-x{d.scale}-{d.sha256[:16]}-opset{OPSET}-dynamic.onnx"
+    if not path.exists():
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise OutputError(f"cannot create the ONNX cache folder {folder}: {e.strerror or e}") from None
+        temp = folder / f".{path.name}.{secrets.token_hex(4)}.part"
+        try:
+            export_onnx(restorer, temp, opset=OPSET)
+            os.replace(temp, path)  # atomic: another process sees the whole file or none
+        finally:
+            temp.unlink(missing_ok=True)
+    try:
+        return OnnxRestorer(path, replace(d, runtime="onnx", dtypes=("float32",)))
+    except Exception as e:  # noqa: BLE001 - a damaged cache file: export again next time
+        path.unlink(missing_ok=True)
+        raise ModelError(f"the cached ONNX export {path} did not load ({type(e).__name__}); run again") from e
+
+
+def _auto_onnx(restorer: Restorer) -> Restorer:
+    """ONNX Runtime for ``restorer``, falling back to its torch form for dtypes ORT is not given here."""
+    ort_model = to_onnx(restorer)
+
+    class AutoOnnx(type(ort_model)):  # type: ignore[misc]
+        def with_dtype(self, dtype: str) -> Restorer:
+            return self if dtype == "float32" else restorer.with_dtype(dtype)
+
+    ort_model.__class__ = AutoOnnx
+    return ort_model
+
+
+def with_runtime(restorer: Restorer, runtime: str) -> Restorer:
+    """``restorer`` on ``runtime``: ``torch`` as loaded, ``onnx`` (or an error saying why not), or ``auto``
+    (ONNX Runtime for the models in :data:`ORT_FASTER`, else as loaded)."""
+    if runtime not in RUNTIMES:
+        from vivid.errors import ConfigError
+
+        raise ConfigError(f"unknown runtime {runtime!r}: use auto, torch or onnx")
+    if runtime == "onnx":
+        return to_onnx(restorer)
+    if runtime == "auto" and restorer.descriptor.name in ORT_FASTER and exportable(restorer) is None:
+        return _auto_onnx(restorer)  # --dtype bfloat16 still runs the torch model
+    return restorer

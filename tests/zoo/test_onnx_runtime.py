@@ -1,0 +1,88 @@
+"""vivid.zoo.onnx_runtime: built-in models exported to a cache and run in ONNX Runtime agree with torch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vivid.engine.api import enhance, run_model
+from vivid.engine.cache import ModelCache
+from vivid.errors import ConfigError, ModelError
+from vivid.io.image import Image
+from vivid.models.registry import list_models
+from vivid.zoo.loader import load_model
+from vivid.zoo.onnx_runtime import cache_dir, exportable, to_onnx, with_runtime
+
+LEARNED = [(e.name, s) for e in list_models() if e.kind == "learned" for s in e.scales]
+
+
+def textured(h: int = 60, w: int = 76, c: int = 3, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    base = 0.5 + 0.3 * np.sin(xx / 7.0) * np.cos(yy / 11.0)
+    base[(yy // 16 + xx // 16) % 2 == 0] += 0.15
+    img = np.stack([base * (0.8 + 0.1 * i) for i in range(c)])
+    return np.clip(img + rng.normal(0, 0.02, img.shape), 0, 1).astype(np.float32)
+
+
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+@pytest.mark.parametrize("name,scale", LEARNED)
+def test_every_exportable_builtin_agrees_with_torch(name: str, scale: int) -> None:
+    try:
+        torch_model = load_model(name, scale=scale)
+    except ModelError as e:  # a registry entry whose weights are not shipped yet
+        pytest.skip(str(e))
+    why = exportable(torch_model)
+    if why is not None:
+        # models with per-image parameters (bind) stay on torch, and say so in one line
+        with pytest.raises(ModelError, match=f"{name!r} cannot run in ONNX Runtime: .*use runtime torch"):
+            to_onnx(torch_model)
+        assert with_runtime(torch_model, "auto") is torch_model
+        return
+    ort_model = to_onnx(torch_model)
+    assert ort_model.descriptor.runtime == "onnx" and ort_model.descriptor.sha256 == torch_model.descriptor.sha256
+    for image in (Image(textured()), Image(textured(c=1, seed=1))):
+        want = run_model(torch_model, image, tile=4096).pixels
+        got = run_model(ort_model, image, tile=4096).pixels
+        assert got.shape == want.shape and np.abs(got - want).max() <= 1 / 255
+
+
+def test_export_is_cached_by_weights_hash_in_xdg_cache_home(own_cache: Path) -> None:
+    torch_model = load_model("vivid-sr-fast", scale=2)
+    to_onnx(torch_model)
+    files = list(cache_dir().iterdir())
+    assert cache_dir() == own_cache / "vivid" / "onnx"
+    assert [f.name for f in files] == [f"vivid-sr-fast-x2-{torch_model.descriptor.sha256[:16]}-opset17-dynamic.onnx"]
+    stamp = files[0].stat().st_mtime_ns
+    to_onnx(load_model("vivid-sr-fast", scale=2))
+    assert files[0].stat().st_mtime_ns == stamp  # reused, not exported again
+
+
+def test_runtime_option_through_enhance_and_provenance() -> None:
+    image = Image(textured())
+    res = enhance(image, task="sr", model="vivid-sr-fast", models=ModelCache(runtime="onnx"))
+    assert res.provenance()["steps"][0]["runtime"] == "onnx"
+    torch_res = enhance(image, task="sr", model="vivid-sr-fast", models=ModelCache(runtime="torch"))
+    assert "runtime" not in torch_res.provenance()["steps"][0]
+    assert np.abs(res.image.pixels - torch_res.image.pixels).max() <= 1 / 255
+    with pytest.raises(ConfigError, match="unknown runtime 'tensorrt'"):
+        ModelCache(runtime="tensorrt")
+    with pytest.raises(ModelError, match="'bicubic' cannot run in ONNX Runtime: it runs on numpy"):
+        ModelCache(runtime="onnx").get("bicubic", 2)
+
+
+def test_auto_uses_ort_where_measured_faster_and_torch_for_bfloat16() -> None:
+    cache = ModelCache()  # runtime auto
+    model = cache.get("vivid-sr-fast", 2)
+    assert model.descriptor.runtime == "onnx"  # in ORT_FASTER
+    assert model.with_dtype("bfloat16").descriptor.runtime == "torch"
+    assert cache.get("vivid-denoise", None).descriptor.runtime == "torch"
+    with pytest.raises(ModelError, match="computes in float32 only"):
+        ModelCache(runtime="onnx").get("vivid-sr-fast", 2).with_dtype("bfloat16")
