@@ -171,3 +171,61 @@ def test_resume_on_the_fast_path(tmp_path: Path) -> None:
     a, b, c = read_streams(src), read_streams(out), read_streams(clean)
     assert b["video_pts"] == a["video_pts"] and b["audio"] == a["audio"] and b["subtitle"] == a["subtitle"]
     assert all(np.array_equal(x, y) for x, y in zip(b["video"], c["video"], strict=True))
+
+
+def test_stripes_give_the_whole_frames_pixels() -> None:
+    """Stripes with the descriptor's tile overlap (in one or two threads) equal one whole-frame call."""
+    from vivid.engine.cache import ModelCache
+    from vivid.video.planar import PlanarSR
+
+    model = ModelCache().get("vivid-sr-fast", 2)
+    y = np.ascontiguousarray(detailed(0, 200, 160)[..., 1])
+    y = (16 + y.astype(np.float32) * 219 / 255).round().astype(np.uint8)
+    whole = PlanarSR(model, size=(200, 160), color=ColorTags(), rows=0).luma(y)
+    for rows, workers in ((48, 1), (48, 2), (64, 2), (500, 2)):
+        proc = PlanarSR(model, size=(200, 160), color=ColorTags(), rows=rows, workers=workers)
+        out = proc.luma(y)
+        assert out.shape == (400, 320) and out.dtype == np.uint8
+        assert np.abs(out.astype(int) - whole).max() <= 1, (rows, workers)  # float summation order only
+        assert (out != whole).mean() < 1e-3
+        proc.close()
+
+
+def test_bfloat16_on_the_fast_path(tmp_path: Path) -> None:
+    """--dtype bfloat16 runs vivid-sr-fast under autocast on the planar path: within 2 levels of float32
+    on the Y plane (measured when written: max 1 level, 7 % of pixels differ); models without bfloat16
+    are refused before any work."""
+    from vivid.errors import ModelError
+
+    src = make_clip(tmp_path / "in.mkv", frames=3, size=(128, 96), content=detailed)
+    base = VideoOptions(task="sr", model="vivid-sr-fast", scale=2, preset="ultrafast", crf=0)
+    f32 = enhance_video(src, tmp_path / "f32.mkv", base)
+    b16 = enhance_video(src, tmp_path / "b16.mkv", VideoOptions(**{**base.__dict__, "dtype": "bfloat16"}))
+    assert f32.frame_path == b16.frame_path == "planar"
+    for fa, fb in zip(read_planes(tmp_path / "f32.mkv"), read_planes(tmp_path / "b16.mkv"), strict=True):
+        d = np.abs(fa[0].astype(int) - fb[0])
+        assert d.max() <= 2 and (d > 0).mean() < 0.2
+        assert np.array_equal(fa[1], fb[1]) and np.array_equal(fa[2], fb[2])  # chroma does not use the model
+    with pytest.raises(ModelError, match="float32"):
+        enhance_video(src, tmp_path / "up.mkv", VideoOptions(task="sr", model="up", dtype="bfloat16"),
+                      models=Cache(up=Upscale(color_space="y")))
+    assert not (tmp_path / "up.mkv").exists() and not (tmp_path / ".up.mkv.vivid-work").exists()
+
+
+def test_realtime_times_the_fast_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from vivid.video import realtime as realtime_mod
+
+    calls = {"planar": 0}
+    real = pipeline_module._PlanarTimer.__call__
+
+    def counting(self, frames, times):  # noqa: ANN001, ANN202
+        calls["planar"] += 1
+        return real(self, frames, times)
+
+    monkeypatch.setattr(pipeline_module._PlanarTimer, "__call__", counting)
+    monkeypatch.setattr(realtime_mod, "candidates_for", lambda task, step_scale: [("up", "realtime")])
+    src = make_clip(tmp_path / "in.mkv", frames=8)
+    res = enhance_video(src, tmp_path / "out.mkv", VideoOptions(task="sr", realtime=True, preset="ultrafast"),
+                        models=Cache(up=Upscale(color_space="y")))
+    assert res.realtime is not None and res.realtime.model == "up" and res.frame_path == "planar"
+    assert calls["planar"] == 2  # the warm-up frame, then the timed ones

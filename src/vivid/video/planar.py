@@ -105,46 +105,106 @@ def upsample_chroma(c: np.ndarray, scale: int) -> np.ndarray:
 
 
 class PlanarSR:
-    """Runs a Y-channel SR model on batches of yuv420p planes; see the module docstring.
+    """Runs a Y-channel SR model on yuv420p planes; see the module docstring.
 
-    Frames go to the model one at a time (for these small networks one 480p frame at a time runs faster
-    per frame than batches on a 2-core CPU: the activations stay in cache); a torch model is called on
-    its module directly, with the uint8 ↔ float conversions done in torch.
+    A torch model runs on its module directly (in its dtype: float32, or bfloat16 under autocast as
+    :class:`~vivid.models.torch_runtime.TorchRestorer` does), the uint8 <-> float conversions in torch, on horizontal
+    stripes of ``rows`` rows plus the descriptor's ``tile_overlap`` on each side (which covers the model's
+    receptive field, as for the engine's tiles, so stripes give the whole frame's pixels): a stripe's
+    activations stay in the CPU's cache where a whole frame's do not. ``workers`` threads (default: the
+    inference threads) each run whole stripes with one torch thread, which keeps both cores busy without
+    the per-layer synchronisation of torch's own threads. Other models get the whole plane.
+
+    Args:
+        restorer: the Y-channel SR model (see :func:`planar_sr` for the conditions).
+        size: input ``(height, width)``.
+        color: the colour description the output frames are tagged with.
+        rows: stripe height in input rows (0: whole frames).
+        workers: threads running stripes in parallel (default: :func:`default_threads`).
     """
 
-    def __init__(self, restorer: Restorer, *, size: tuple[int, int], color: ColorTags) -> None:
+    def __init__(self, restorer: Restorer, *, size: tuple[int, int], color: ColorTags, rows: int = 96,
+                 workers: int | None = None) -> None:
+        from vivid.models.torch_runtime import TorchRestorer, default_threads
+
         self.restorer = restorer
         self.size = size
         self.color = color
-        self.scale = int(restorer.descriptor.scale)
+        d = restorer.descriptor
+        self.scale = int(d.scale)
         #: seconds spent per stage (model, chroma, frame building), for benchmarks
         self.seconds = {"model": 0.0, "chroma": 0.0, "frames": 0.0}
-        self._torch_module = None
-        from vivid.models.torch_runtime import TorchRestorer
+        torch_ok = type(restorer) is TorchRestorer and restorer.dtype in ("float32", "bfloat16")
+        self._module = restorer.module if torch_ok else None
+        h, w = size
+        self._whole = self._module is None or d.size_multiple != 1 or min(h, w) < d.min_size
+        self.rows = h if self._whole or rows <= 0 else min(rows, h)
+        self.workers = max(1, workers if workers is not None else default_threads())
+        self._pool = None
 
-        if type(restorer) is TorchRestorer and restorer.dtype == "float32":
-            self._torch_module = restorer.module
+    def _spans(self) -> list[tuple[int, int]]:
+        h = self.size[0]
+        n = -(-h // self.rows)
+        edges = [round(i * h / n) for i in range(n + 1)]  # n stripes of (nearly) equal height
+        return list(zip(edges[:-1], edges[1:], strict=True))
+
+    def _luma_torch(self, y: np.ndarray) -> np.ndarray:
+        torch = self.restorer._torch  # type: ignore[attr-defined]
+        module = self._module
+        h, w = y.shape
+        s, halo = self.scale, self.restorer.descriptor.tile_overlap
+        x = torch.from_numpy(np.ascontiguousarray(y))
+        out = torch.empty((h * s, w * s), dtype=torch.uint8)
+        bf16 = self.restorer.dtype == "bfloat16"  # type: ignore[attr-defined]  # autocast, as TorchRestorer
+
+        def stripe(span: tuple[int, int]) -> None:
+            r0, r1 = span
+            a, b = max(0, r0 - halo), min(h, r1 + halo)
+            with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                z = x[a:b].to(torch.float32).mul_(1 / 255)[None, None]
+                o = module(z)[0, 0, (r0 - a) * s:(r1 - a) * s, : w * s].float()
+                out[r0 * s:r1 * s] = o.mul_(255).round_().clamp_(0, 255)  # integral floats: exact cast
+
+        spans = self._spans()
+        if self.workers > 1 and len(spans) > 1:
+            if self._pool is None:
+                from concurrent.futures import ThreadPoolExecutor
+
+                self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="vivid-planar")
+            threads = torch.get_num_threads()
+            torch.set_num_threads(1)
+            try:
+                list(self._pool.map(stripe, spans))
+            finally:
+                torch.set_num_threads(threads)
+        else:
+            for span in spans:
+                stripe(span)
+        return out.numpy()
 
     def luma(self, y: np.ndarray) -> np.ndarray:
         """One Y plane ``(H, W)`` uint8 -> the model's ``(H*s, W*s)`` uint8 (rounded, saturated)."""
         from vivid.video.process import _pad_batch
 
+        if self._module is not None and not self._whole:
+            return self._luma_torch(y)
         d = self.restorer.descriptor
         h, w = y.shape
         s = self.scale
-        pad = (-(-h // d.size_multiple) * d.size_multiple != h or -(-w // d.size_multiple) * d.size_multiple != w
-               or min(h, w) < d.min_size)
-        if self._torch_module is not None and not pad:
-            torch = self.restorer._torch  # type: ignore[attr-defined]
-            with torch.inference_mode():
-                x = torch.from_numpy(np.ascontiguousarray(y))[None, None].to(torch.float32).mul_(1 / 255)
-                out = self._torch_module(x)[0, 0, : h * s, : w * s]
-                return out.mul_(255).round_().clamp_(0, 255).to(torch.uint8).numpy()
         x = y[None, None].astype(np.float32) * np.float32(1 / 255)
         out = self.restorer(_pad_batch(x, d.size_multiple, d.min_size))[0, 0, : h * s, : w * s]
         q = np.empty(out.shape, dtype=np.uint8)
         np.rint(np.clip(out * np.float32(255), 0, 255), out=q, casting="unsafe")
         return q
+
+    def close(self) -> None:
+        """Stop the stripe threads (also done when the object is collected)."""
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+    def __del__(self) -> None:
+        self.close()
 
     def __call__(self, planes: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> list[Any]:
         """Planes ``(Y, U, V)`` of N frames -> N yuv420p ``av.VideoFrame`` of ``s`` times the size."""

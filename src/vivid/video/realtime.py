@@ -66,17 +66,23 @@ class RealtimeChoice:
         return asdict(self)
 
 
-def encode_seconds_per_frame(frames: np.ndarray, *, settings: EncoderSettings, fmt: StreamFormat) -> float:
-    """Seconds to convert and encode one output frame (into memory), from a few frames ``(N, 3, H, W)``."""
+def encode_seconds_per_frame(frames: np.ndarray, *, settings: EncoderSettings, fmt: StreamFormat,
+                             convert_timed: bool = True) -> float:
+    """Seconds to convert and encode one output frame (into memory), from a few frames ``(N, 3, H, W)``.
+
+    ``convert_timed=False`` converts the frames to the encoder's format before the clock starts (the planar
+    path hands the encoder frames in its format already).
+    """
     import av
 
+    ready = None if convert_timed else [rgb_to_frame(f, pix_fmt=fmt.pix_fmt, color=fmt.color) for f in frames]
     with av.open(io.BytesIO(), "w", format="matroska") as out:
         vs = out.add_stream(settings.encoder, rate=fmt.fps or Fraction(25), options=settings.options())
         vs.width, vs.height, vs.pix_fmt = fmt.width, fmt.height, fmt.pix_fmt
         vs.codec_context.time_base = fmt.time_base
         t0 = time.perf_counter()
         for i, f in enumerate(frames):
-            frame = rgb_to_frame(f, pix_fmt=fmt.pix_fmt, color=fmt.color)
+            frame = ready[i] if ready is not None else rgb_to_frame(f, pix_fmt=fmt.pix_fmt, color=fmt.color)
             frame.pts = i
             out.mux(vs.encode(frame))
         out.mux(vs.encode(None))
@@ -100,10 +106,15 @@ def choose_realtime(
     source_fps: float,
     make_processor: Any,
     encode_seconds: float,
+    planar_encode_seconds: float | None = None,
     preference: tuple[str, ...] = (),
     timed_frames: int = 4,
 ) -> RealtimeChoice:
-    """Measure each candidate (``make_processor(name)`` builds its frame processor) and pick one."""
+    """Measure each candidate (``make_processor(name)`` builds its frame processor) and pick one.
+
+    A processor with ``planar = True`` (the planar path) adds ``planar_encode_seconds`` (encoding without
+    the RGB->YUV conversion) instead of ``encode_seconds``.
+    """
     samples: list[SpeedSample] = []
     interval = 1.0 / source_fps if source_fps > 0 else 0.04
     for name, speed_class in candidates:
@@ -122,7 +133,9 @@ def choose_realtime(
         except (VividError, ImportError) as e:
             samples.append(SpeedSample(name, speed_class, None, None, False, str(e)))
             continue
-        fps = 1.0 / (per_frame + encode_seconds)
+        enc = planar_encode_seconds if getattr(proc, "planar", False) and planar_encode_seconds is not None \
+            else encode_seconds
+        fps = 1.0 / (per_frame + enc)
         samples.append(SpeedSample(name, speed_class, fps, 1.0 / per_frame, fps >= source_fps))
     measured = [s for s in samples if s.fps is not None]
     if not measured:
