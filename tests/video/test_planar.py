@@ -173,12 +173,15 @@ def test_resume_on_the_fast_path(tmp_path: Path) -> None:
     assert all(np.array_equal(x, y) for x, y in zip(b["video"], c["video"], strict=True))
 
 
-def test_stripes_give_the_whole_frames_pixels() -> None:
-    """Stripes with the descriptor's tile overlap (in one or two threads) equal one whole-frame call."""
+@pytest.mark.parametrize("runtime", ["torch", "onnx"])
+def test_stripes_give_the_whole_frames_pixels(runtime: str) -> None:
+    """Stripes with the descriptor's tile overlap (torch: in one or two threads; ONNX Runtime: through the
+    Restorer call) equal one whole-frame call."""
     from vivid.engine.cache import ModelCache
     from vivid.video.planar import PlanarSR
 
-    model = ModelCache().get("vivid-sr-fast", 2)
+    model = ModelCache(runtime=runtime).get("vivid-sr-fast", 2)
+    assert model.descriptor.runtime == runtime
     y = np.ascontiguousarray(detailed(0, 200, 160)[..., 1])
     y = (16 + y.astype(np.float32) * 219 / 255).round().astype(np.uint8)
     whole = PlanarSR(model, size=(200, 160), color=ColorTags(), rows=0).luma(y)

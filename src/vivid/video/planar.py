@@ -113,7 +113,9 @@ class PlanarSR:
     receptive field, as for the engine's tiles, so stripes give the whole frame's pixels): a stripe's
     activations stay in the CPU's cache where a whole frame's do not. ``workers`` threads (default: the
     inference threads) each run whole stripes with one torch thread, which keeps both cores busy without
-    the per-layer synchronisation of torch's own threads. Other models get the whole plane.
+    the per-layer synchronisation of torch's own threads. Other models (ONNX Runtime, numpy) get the
+    same stripes one after the other through their Restorer call, with their own threads; models whose
+    size multiple is not 1 get whole planes.
 
     Args:
         restorer: the Y-channel SR model (see :func:`planar_sr` for the conditions).
@@ -123,7 +125,7 @@ class PlanarSR:
         workers: threads running stripes in parallel (default: :func:`default_threads`).
     """
 
-    def __init__(self, restorer: Restorer, *, size: tuple[int, int], color: ColorTags, rows: int = 96,
+    def __init__(self, restorer: Restorer, *, size: tuple[int, int], color: ColorTags, rows: int = 120,
                  workers: int | None = None) -> None:
         from vivid.models.torch_runtime import TorchRestorer, default_threads
 
@@ -134,11 +136,12 @@ class PlanarSR:
         self.scale = int(d.scale)
         #: seconds spent per stage (model, chroma, frame building), for benchmarks
         self.seconds = {"model": 0.0, "chroma": 0.0, "frames": 0.0}
-        torch_ok = type(restorer) is TorchRestorer and restorer.dtype in ("float32", "bfloat16")
+        torch_ok = (type(restorer) is TorchRestorer and restorer.dtype in ("float32", "bfloat16")
+                    and d.size_multiple == 1 and d.min_size == 1)  # else the Restorer call pads
         self._module = restorer.module if torch_ok else None
         h, w = size
-        self._whole = self._module is None or d.size_multiple != 1 or min(h, w) < d.min_size
-        self.rows = h if self._whole or rows <= 0 else min(rows, h)
+        whole = d.size_multiple != 1 or rows <= 0 or min(rows, h) < d.min_size
+        self.rows = h if whole else min(rows, h)
         self.workers = max(1, workers if workers is not None else default_threads())
         self._pool = None
 
@@ -182,20 +185,26 @@ class PlanarSR:
                 stripe(span)
         return out.numpy()
 
-    def luma(self, y: np.ndarray) -> np.ndarray:
-        """One Y plane ``(H, W)`` uint8 -> the model's ``(H*s, W*s)`` uint8 (rounded, saturated)."""
+    def _luma_restorer(self, y: np.ndarray) -> np.ndarray:
+        """Any other model: its stripes (or the whole plane) through the Restorer call, in numpy."""
         from vivid.video.process import _pad_batch
 
-        if self._module is not None and not self._whole:
-            return self._luma_torch(y)
         d = self.restorer.descriptor
         h, w = y.shape
-        s = self.scale
-        x = y[None, None].astype(np.float32) * np.float32(1 / 255)
-        out = self.restorer(_pad_batch(x, d.size_multiple, d.min_size))[0, 0, : h * s, : w * s]
-        q = np.empty(out.shape, dtype=np.uint8)
-        np.rint(np.clip(out * np.float32(255), 0, 255), out=q, casting="unsafe")
-        return q
+        s, halo = self.scale, d.tile_overlap
+        out = np.empty((h * s, w * s), dtype=np.uint8)
+        for r0, r1 in self._spans():
+            a, b = max(0, r0 - halo), min(h, r1 + halo)
+            x = y[None, None, a:b].astype(np.float32) * np.float32(1 / 255)
+            o = self.restorer(_pad_batch(x, d.size_multiple, d.min_size))[0, 0, (r0 - a) * s:(r1 - a) * s, : w * s]
+            np.rint(np.clip(o * np.float32(255), 0, 255), out=out[r0 * s:r1 * s], casting="unsafe")
+        return out
+
+    def luma(self, y: np.ndarray) -> np.ndarray:
+        """One Y plane ``(H, W)`` uint8 -> the model's ``(H*s, W*s)`` uint8 (rounded, saturated)."""
+        if self._module is not None:
+            return self._luma_torch(y)
+        return self._luma_restorer(y)
 
     def close(self) -> None:
         """Stop the stripe threads (also done when the object is collected)."""
