@@ -41,8 +41,9 @@ SHARED = ROOT.parent / "shared"
 CAR = SHARED / "datasets" / "video" / "car-detection.mp4"
 ESPCN = SHARED / "weights" / "espcn" / "ESPCN_x2.pb"
 REQUIRED_FPS, GOAL_FPS = 15.0, 25.0
-#: --variants: (ModelCache runtime, dtype); "torch" is what ``vivid video`` runs by default
-VARIANTS = {"torch": ("torch", "float32"), "onnx": ("onnx", "float32"), "bfloat16": ("torch", "bfloat16")}
+#: --variants: (ModelCache runtime, dtype); "auto" is what ``vivid video`` runs by default (ONNX Runtime
+#: for vivid-sr-fast in float32, see vivid.zoo.onnx_runtime; torch for bfloat16)
+VARIANTS = {"auto": ("auto", "float32"), "torch": ("torch", "float32"), "bfloat16": ("auto", "bfloat16")}
 
 
 def make_clip(path: Path, *, frames: int, width: int = 854, height: int = 480) -> tuple[Path, str]:
@@ -134,7 +135,7 @@ class FreeY:
         return self
 
 
-def vivid_models(model: str, h: int, w: int, runtime: str = "torch") -> tuple:  # noqa: ANN001
+def vivid_models(model: str, h: int, w: int, runtime: str = "auto") -> tuple:  # noqa: ANN001
     """(plan, model cache) for x2 of ``model`` on ``h`` x ``w`` frames ("free-y": the no-cost model)."""
     from vivid.engine.api import plan_for
     from vivid.engine.cache import ModelCache
@@ -149,7 +150,7 @@ def vivid_models(model: str, h: int, w: int, runtime: str = "torch") -> tuple:  
     return plan, cache
 
 
-def vivid_planar(model: str, planes: list, *, warmup: int, repeats: int, variant: str = "torch"):  # noqa: ANN201
+def vivid_planar(model: str, planes: list, *, warmup: int, repeats: int, variant: str = "auto"):  # noqa: ANN201
     """Frames per second of the planar path (planes in memory -> x2 -> yuv420p frames), its stage
     seconds per frame, the frames it made (for the encoder timing) and what ran."""
     from vivid.video.planar import PlanarSR
@@ -229,7 +230,7 @@ def espcn_model_fps(frames: list[np.ndarray], *, warmup: int, repeats: int, thre
 
 
 def vivid_end_to_end(model: str, clip: Path, out: Path, *, batch: int, preset: str, crf: int,
-                     repeats: int, variant: str = "torch") -> tuple[float, str]:
+                     repeats: int, variant: str = "auto") -> tuple[float, str]:
     """Frames per second of ``enhance_video`` (best of ``repeats`` runs) and the frame path it took."""
     from vivid.models import registry
     from vivid.models.registry import ModelEntry
@@ -238,7 +239,7 @@ def vivid_end_to_end(model: str, clip: Path, out: Path, *, batch: int, preset: s
     from vivid.engine.cache import ModelCache
 
     runtime, dtype = VARIANTS[variant]
-    cache = ModelCache(runtime=runtime) if runtime != "torch" else None  # None: vivid video's own cache
+    cache = ModelCache(runtime=runtime) if runtime != "auto" else None  # None: vivid video's own cache
     if model == "free-y":  # known to the planner for this run only
         if not any(e.name == "free-y" for e in registry.ENTRIES):
             registry.ENTRIES = (*registry.ENTRIES, ModelEntry("free-y", "sr", (2,), "no-cost x2", "-"))
@@ -294,9 +295,9 @@ def main() -> int:
     ap.add_argument("--encode-presets", default="ultrafast,superfast,veryfast,medium",
                     help="libx264 presets timed on the output frames (default ultrafast,superfast,veryfast,medium)")
     ap.add_argument("--crf", type=int, default=18, help="libx264 CRF (default 18)")
-    ap.add_argument("--variants", default="torch,onnx,bfloat16",
-                    help="how vivid's model runs: torch (float32, what vivid video runs), onnx (float32 in ONNX "
-                         "Runtime), bfloat16 (torch, vivid video --dtype bfloat16); default all three")
+    ap.add_argument("--variants", default="auto,torch,bfloat16",
+                    help="how vivid's model runs: auto (float32 on the default runtime: what vivid video runs), "
+                         "torch (float32 on torch), bfloat16 (vivid video --dtype bfloat16); default all three")
     ap.add_argument("--rgb-path", action="store_true", help="also time the RGB frame processor (slow)")
     ap.add_argument("--no-end-to-end", action="store_true", help="only time the stages and models")
     args = ap.parse_args()
@@ -352,7 +353,7 @@ def main() -> int:
                                         preset=args.preset, crf=args.crf, repeats=rep)
             print(f"end to end (decode -> x2 -> libx264 crf {args.crf} preset {args.preset} -> file):")
             for d, (fps, path) in e2e.items():
-                flag = {"torch": "", "onnx": " (in ONNX Runtime)", "bfloat16": " --dtype bfloat16"}[d]
+                flag = {"auto": "", "torch": " (on torch)", "bfloat16": " --dtype bfloat16"}[d]
                 print(f"  vivid video --model {args.model}{flag} ({path} path): {fps:.2f} fps "
                       f"(vivid / ESPCN: {fps / e_e2e:.2f}; probe, sampling, segments and mux included)")
             print(f"  OpenCV ESPCN per-frame loop: {e_e2e:.2f} fps")

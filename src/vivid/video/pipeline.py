@@ -260,10 +260,8 @@ def enhance_video(
     key = options.job_key(src)
     ckpt = _start_checkpoint(work, key, options)
     if models is None:
-        # torch, not ONNX Runtime: beside the encoder's threads ORT's spinning workers cost more than they
-        # save (benchmarks/video_speed.py: vivid-sr-fast end to end, ORT 9.6-12.8 fps, torch 11.3-16.4)
         models = ModelCache(allow_pickle=options.allow_pickle,
-                            task_hint=None if options.task == "auto" else options.task, runtime="torch")
+                            task_hint=None if options.task == "auto" else options.task)
     if options.dtype != "float32":
         models = _InDtype(models, options.dtype)
     notes: list[str] = []
