@@ -232,3 +232,21 @@ def test_realtime_times_the_fast_path(tmp_path: Path, monkeypatch: pytest.Monkey
                         models=Cache(up=Upscale(color_space="y")))
     assert res.realtime is not None and res.realtime.model == "up" and res.frame_path == "planar"
     assert calls["planar"] == 2  # the warm-up frame, then the timed ones
+
+
+def test_large_frames_take_the_fast_path_in_stripes(clip_mkv: Path) -> None:
+    """A 4K source: one stripe fits the memory budget where a whole frame would need the RGB path's tiles."""
+    from dataclasses import replace
+
+    from vivid.engine.plan import Plan, Step
+    from vivid.video.planar import planar_sr
+    from vivid.video.probe import probe
+    from vivid.video.process import frames_per_call
+
+    up = Upscale(color_space="y")
+    info = replace(probe(clip_mkv), width=3840, height=2160)
+    plan = Plan(steps=(Step(task="sr", model="up", scale=2),))
+    assert frames_per_call(up, (1, 3, 2160, 3840)) == 0  # the RGB path would tile it
+    proc = planar_sr(plan, Cache(up=up), info, out_size=(4320, 7680), out_pix_fmt="yuv420p")
+    assert proc is not None and proc.rows < 2160
+    assert planar_sr(plan, Cache(up=up), info, out_size=(4320, 7680), out_pix_fmt="yuv420p10le") is None
