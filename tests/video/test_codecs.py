@@ -29,3 +29,19 @@ def test_other_codecs(codec: str, suffix: str, tmp_path: Path) -> None:
     assert b["codecs"][0] in (DECODED_AS[codec], "libdav1d")
     assert len(b["video"]) == 6 == res.frames
     assert b["video_pts"] == read_streams(src)["video_pts"]
+
+
+@pytest.mark.parametrize("codec", list(CODECS))
+def test_fastest_preset_for_realtime(codec: str, tmp_path: Path) -> None:
+    """--realtime without --preset takes the codec's fastest preset; an explicit --preset still wins."""
+    from vivid.video.codecs import fastest_preset
+
+    assert fastest_preset(codec) == FASTEST[codec]
+    if not set(CODECS[codec].encoders) & available_encoders():
+        pytest.skip(f"this FFmpeg build has no {codec} encoder")
+    container = "matroska"
+    fast = resolve_encoder(codec, crf=None, preset=None, container=container, fastest=True)
+    assert fast.preset == FASTEST[codec]
+    assert resolve_encoder(codec, crf=None, preset=None, container=container).preset == CODECS[codec].default_preset
+    kept = resolve_encoder(codec, crf=None, preset=CODECS[codec].default_preset, container=container, fastest=True)
+    assert kept.preset == CODECS[codec].default_preset

@@ -19,7 +19,7 @@ def video(
     preset: Annotated[str | None, typer.Option(help="Encoder speed: x264/x265 preset name, or vp9 0-8 / av1 0-13.")] = None,
     batch: Annotated[int, typer.Option(min=1, max=256, help="Frames per model call.")] = 4,
     resume: Annotated[bool, typer.Option(help="Finish an interrupted run of the same command.")] = False,
-    realtime: Annotated[bool, typer.Option(help="Measure the task's models here and pick one that keeps up with the frame rate.")] = False,
+    realtime: Annotated[bool, typer.Option(help="Measure the task's models here and pick one that keeps up with the frame rate; the encoder takes its fastest preset unless --preset is given.")] = False,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing output.")] = False,
     smooth: Annotated[float, typer.Option(min=0.0, max=60.0, help="Seconds over which lowlight/color/colorize decisions are smoothed (0: off).")] = 0.5,
     segment_seconds: Annotated[float, typer.Option(min=0.01, help="Length of resumable segments (each starts with a keyframe).")] = 10.0,

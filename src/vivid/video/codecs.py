@@ -112,8 +112,17 @@ def container_for(path: Path) -> str:
     return fmt
 
 
-def resolve_encoder(codec: str, *, crf: int | None, preset: str | None, container: str) -> EncoderSettings:
-    """Check the codec against the container and this FFmpeg build; fill in default quality and speed."""
+def fastest_preset(codec: str) -> str:
+    """The codec's fastest encoder preset (x264/x265 ``ultrafast``; the highest libvpx/SVT-AV1 speed)."""
+    spec = CODECS[codec]
+    return spec.presets[0] if spec.presets[0] == "ultrafast" else spec.presets[-1]
+
+
+def resolve_encoder(
+    codec: str, *, crf: int | None, preset: str | None, container: str, fastest: bool = False
+) -> EncoderSettings:
+    """Check the codec against the container and this FFmpeg build; fill in default quality and speed
+    (``fastest``: the fastest preset when none is given, as ``--realtime`` wants)."""
     spec = CODECS.get(codec)
     if spec is None:
         raise ConfigError(f"unknown --codec {codec!r}: use one of {', '.join(CODECS)}")
@@ -137,7 +146,7 @@ def resolve_encoder(codec: str, *, crf: int | None, preset: str | None, containe
     if not 0 <= crf <= spec.max_crf:
         raise ConfigError(f"--crf for {codec} must be between 0 and {spec.max_crf}, got {crf}")
     if preset is None:
-        preset = spec.default_preset
+        preset = fastest_preset(codec) if fastest else spec.default_preset
     if preset not in spec.presets:
         raise ConfigError(f"--preset for {codec} must be one of {', '.join(spec.presets)}, got {preset!r}")
     return EncoderSettings(codec=codec, encoder=encoder, crf=crf, preset=preset)
