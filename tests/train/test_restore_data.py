@@ -174,6 +174,11 @@ def test_config_smoke_run_export_and_load(
     img = Image(_scene(50, 70) * 0.3)
     result = run_model(restorer, img, tile=4096).pixels
     assert result.shape == (3, 50, 70) and np.isfinite(result).all()
+    if task == "colorize":  # large models ship as float16 files: half the size, same output
+        e16 = export.export_run(out, name="vivid-test16", task=task, storage="float16", weights="last.pt")
+        assert (weights / e16.file).stat().st_size < 0.6 * (weights / entry.file).stat().st_size
+        half = run_model(builtin.load_builtin("vivid-test16", 1), img, tile=4096).pixels
+        assert np.abs(half - result).max() <= 1 / 255
 
 
 def test_re_expose_hits_the_mean_and_targets_follow_the_range() -> None:

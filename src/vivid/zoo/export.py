@@ -28,8 +28,15 @@ _OVERLAP = {
 _MULTIPLE = {"denoise_unet": 8, "global_local": 1, "zero_dce": 1}
 
 
-def export_run(run_dir: str | Path, *, name: str, task: str, speed_class: str = "fast") -> WeightEntry:
-    """Save ``run_dir/best.safetensors`` (fused when the architecture supports it) as model ``name``."""
+def export_run(
+    run_dir: str | Path, *, name: str, task: str, speed_class: str = "fast", storage: str = "float32",
+    weights: str = "best.safetensors",
+) -> WeightEntry:
+    """Save ``run_dir/<weights>`` (fused when the architecture supports it) as model ``name``.
+
+    ``storage="float16"`` halves the file of a large model (the tensors are loaded back into a float32
+    network); ``weights`` may name ``last.pt`` (its EMA weights) instead of the best validation checkpoint.
+    """
     import torch
     from safetensors.torch import load_file, save_file
 
@@ -42,11 +49,16 @@ def export_run(run_dir: str | Path, *, name: str, task: str, speed_class: str = 
     params = {**params, "in_channels": m["in_channels"]}
     scale = int(m.get("scale", 1))
     net = build_arch(m["arch"], **params, **({"scale": scale} if scale != 1 else {}))
-    net.load_state_dict(load_file(str(run / "best.safetensors")), strict=True)
+    src = run / weights
+    state = load_file(str(src)) if src.suffix == ".safetensors" else torch.load(src, weights_only=False)["ema"]
+    net.load_state_dict(state, strict=True)
     net.eval()
     if callable(getattr(net, "fuse", None)):
         net.fuse()
-    state = {k: v.detach().to(torch.float32).contiguous() for k, v in net.state_dict().items()}
+    if storage not in ("float32", "float16"):
+        raise ValueError(f"storage must be float32 or float16, got {storage!r}")
+    dtype = torch.float16 if storage == "float16" else torch.float32
+    state = {k: v.detach().to(dtype).contiguous() for k, v in net.state_dict().items()}
     fname = f"{name}_x{scale}.safetensors" if task == "sr" else f"{name}.safetensors"
     dst = weights_dir() / fname
     tmp = dst.with_suffix(".tmp")
