@@ -42,12 +42,25 @@ def test_learned_model_handles_gray_and_alpha(name: str, scale: int) -> None:
     model = load_model(name, scale=scale)
     s = model.descriptor.scale
     gray = run_model(model, Image(textured(c=1)))
-    assert gray.pixels.shape == (1, 72 * s, 88 * s)
+    colorizer = model.descriptor.task == "colorize"
+    assert gray.pixels.shape == (3 if colorizer else 1, 72 * s, 88 * s)
     rgba = np.concatenate([textured(), np.linspace(0, 1, 72 * 88, dtype=np.float32).reshape(1, 72, 88)])
     out = run_model(model, Image(rgba))
     assert out.pixels.shape == (4, 72 * s, 88 * s)
     # alpha is resampled, not lost: its mean is kept
     assert abs(out.pixels[3].mean() - rgba[3].mean()) < 0.01
+
+
+@pytest.mark.parametrize("name", [e.name for e in list_models() if e.task == "colorize"])
+def test_colorizers_keep_the_gray_image_as_lightness(name: str) -> None:
+    gray = textured(c=1)
+    out = enhance(Image(gray), task="colorize", model=name).image.pixels
+    assert out.shape == (3, 72, 88)
+    luma = 0.299 * out[0] + 0.587 * out[1] + 0.114 * out[2]
+    assert np.abs(luma - gray[0]).mean() < 4 / 255  # colour is added, the picture is kept
+    # auto sends gray images to the recommended colorizer
+    plan = enhance(Image(np.repeat(gray, 3, axis=0)), task="auto").plan
+    assert "colorize" in [st.task for st in plan.steps]
 
 
 def test_strength_zero_returns_the_baseline() -> None:

@@ -57,6 +57,12 @@ ENTRIES: tuple[ModelEntry, ...] = (
                f"{_Z}:build_vivid_tone", kind="learned", speed_class="medium"),
     ModelEntry("vivid-denoise", "denoise", (1,), "vivid's blind denoiser: half-resolution U-Net with an FFDNet-style noise map",
                f"{_Z}:build_vivid_denoise", kind="learned", speed_class="medium"),
+    ModelEntry("vivid-colorize", "colorize", (1,),
+               "vivid's colorizer: U-Net over in-gamut ab bins with class rebalancing (Zhang et al. 2016 style)",
+               f"{_Z}:build_vivid_colorize", kind="learned", speed_class="fast"),
+    ModelEntry("vivid-colorize-seed003", "colorize", (1,),
+               "seed 003's colorizer: VAE-like latent + decoder predicting hue (cos, sin) and saturation",
+               f"{_Z}:build_vivid_colorize_seed003", kind="learned", speed_class="fast"),
     # --- classical baselines -------------------------------------------------------------------------
     ModelEntry("bicubic", "sr", (2, 3, 4), "MATLAB-exact bicubic resampling (the SR baseline)",
                f"{_C}.resample:build_bicubic", any_scale=True, speed_class="realtime"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from vivid.zoo.builtin import WeightEntry, file_sha256, read_manifest, weights_dir
 
@@ -30,12 +31,14 @@ _MULTIPLE = {"denoise_unet": 8, "global_local": 1, "zero_dce": 1}
 
 def export_run(
     run_dir: str | Path, *, name: str, task: str, speed_class: str = "fast", storage: str = "float32",
-    weights: str = "best.safetensors",
+    weights: str = "best.safetensors", inference: dict[str, Any] | None = None,
 ) -> WeightEntry:
     """Save ``run_dir/<weights>`` (fused when the architecture supports it) as model ``name``.
 
     ``storage="float16"`` halves the file of a large model (the tensors are loaded back into a float32
-    network); ``weights`` may name ``last.pt`` (its EMA weights) instead of the best validation checkpoint.
+    network); ``weights`` may name ``last.pt`` (its EMA weights) instead of the best validation checkpoint;
+    ``inference`` overrides hyper-parameters that only act at inference (e.g. a colorizer's temperature),
+    chosen on validation data after training.
     """
     import torch
     from safetensors.torch import load_file, save_file
@@ -46,7 +49,7 @@ def export_run(
     cfg = json.loads((run / "config.json").read_text())
     m = cfg["model"]
     params = m.get("params") or {k: m[k] for k in ("channels", "blocks") if k in m}
-    params = {**params, "in_channels": m["in_channels"]}
+    params = {**params, **(inference or {}), "in_channels": m["in_channels"]}
     scale = int(m.get("scale", 1))
     net = build_arch(m["arch"], **params, **({"scale": scale} if scale != 1 else {}))
     src = run / weights

@@ -156,15 +156,23 @@ class LabBinsUNet(nn.Module):
     """Zhang et al. 2016-style colorizer: a U-Net predicting a distribution over in-gamut ab bins.
 
     Args: in_channels (1); channels (width at half resolution); temperature (annealed mean, lower =
-    more vivid); rebalance (λ of the class rebalancing: 0 = full rebalancing, 1 = none).
+    more vivid); rebalance (λ of the class rebalancing: 0 = full rebalancing, 1 = none); saturation
+    (inference only: a factor on the predicted chroma).
     """
 
     def __init__(
-        self, *, in_channels: int = 1, channels: int = 32, temperature: float = 0.38, rebalance: float = 0.5
+        self,
+        *,
+        in_channels: int = 1,
+        channels: int = 32,
+        temperature: float = 0.38,
+        rebalance: float = 0.5,
+        saturation: float = 1.0,
     ) -> None:
         super().__init__()
         c = channels
         self.in_channels, self.temperature, self.rebalance = in_channels, temperature, rebalance
+        self.saturation = saturation  # inference only: scales the predicted (a, b)
         centres = torch.from_numpy(_gamut_bins(10.0, 110.0))
         self.register_buffer("centres", centres, persistent=False)
         q = centres.shape[0]
@@ -206,7 +214,7 @@ class LabBinsUNet(nn.Module):
         """(a, b) at a quarter of the resolution: the annealed mean of the predicted distribution."""
         g, h, w = _pad8(gray, 16)
         p = torch.softmax(self.bin_logits(g) / self.temperature, dim=1)
-        ab = torch.einsum("nqhw,qc->nchw", p, self.centres)
+        ab = torch.einsum("nqhw,qc->nchw", p, self.centres) * self.saturation
         return ab[:, :, : (h + 3) // 4, : (w + 3) // 4]
 
     def compose(self, gray: torch.Tensor, chroma: torch.Tensor) -> torch.Tensor:
