@@ -82,3 +82,32 @@ def test_bad_configs_are_clear(tmp_path: Path, config_file: Path) -> None:
     bad.write_text(config_file.read_text().replace('arch = "rep_sr"', 'arch = "nope"'))
     with pytest.raises(ConfigError, match="unknown architecture"):
         load_config(bad)
+
+
+def test_sr_holdout_validates_on_images_left_out_of_training(
+    config_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With holdout, SR validation uses the last N images of val_dir and training never sees them."""
+    from vivid.train import loop
+
+    cfg = load_config(config_file)
+    train_dir = Path(cfg.data.train_dirs[0])
+    cfg = replace(cfg, data=replace(cfg.data, val_dir=str(train_dir), holdout=1))
+    seen: list[int] = []
+    real = loop.build_pairs
+
+    def counting(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        pairs = real(*args, **kwargs)
+        seen.append(len(pairs))
+        assert {p.name for p in kwargs["exclude"]} == {"2.png"}
+        return pairs
+
+    monkeypatch.setattr(loop, "build_pairs", counting)
+    out = train(cfg)
+    assert seen == [2]  # 3 images, the last held out
+    assert any(r["val_psnr"] for r in csv.DictReader((out / "log.csv").open()))
+    with pytest.raises(ConfigError, match="holdout"):
+        load_config_text = config_file.read_text().replace("batch = 2", "batch = 2\nholdout = -1")
+        bad = config_file.with_name("bad_holdout.toml")
+        bad.write_text(load_config_text)
+        load_config(bad)

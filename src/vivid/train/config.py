@@ -19,7 +19,7 @@ class DataConfig:
     batch: int = 16
     scale_aug: tuple[float, ...] = (1.0,)  # HR images are also used downscaled by these factors
     workers_seed: int = 0
-    holdout: int = 0  # restoration tasks: the last N images of val_dir validate and are left out of training
+    holdout: int = 0  # the last N images of val_dir validate and are left out of training
     # lowlight: re-expose each target (in linear light) so that its mean gray level lies in this range —
     # the enhancer learns to produce a well-exposed picture instead of guessing the photographer's exposure
     target_mean: tuple[float, ...] = ()
@@ -125,10 +125,8 @@ def load_config(path: str | Path) -> TrainConfig:
 
         if cfg.data.task not in TASKS:
             raise ConfigError(f"[data] task {cfg.data.task!r} is unknown: use sr or one of {TASKS}")
-    if cfg.data.holdout < 0 or (cfg.data.holdout and cfg.data.task == "sr"):
-        raise ConfigError(
-            f"[data] holdout must be >= 0 and is for restoration tasks only, got {cfg.data.holdout}"
-        )
+    if cfg.data.holdout < 0:
+        raise ConfigError(f"[data] holdout must be >= 0, got {cfg.data.holdout}")
     tm = cfg.data.target_mean
     if tm and (len(tm) != 2 or not 0.05 <= tm[0] <= tm[1] <= 0.95 or cfg.data.task != "lowlight"):
         raise ConfigError(

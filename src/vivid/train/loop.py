@@ -95,8 +95,17 @@ def train(cfg: TrainConfig, *, resume: bool = True) -> Path:
 
     t0 = time.time()
     if cfg.data.task == "sr":
-        pairs = build_pairs(cfg.data.train_dirs, m.scale, m.in_channels, cfg.data.scale_aug, cfg.data.patch)
-        val = [make_pair(load_rgb(f), m.scale, m.in_channels) for f in list_images(cfg.data.val_dir)]
+        if cfg.data.holdout:  # the last N images of val_dir validate and stay out of training
+            from vivid.train.restore_data import holdout_split
+
+            _, val_files = holdout_split(cfg.data.train_dirs, cfg.data.val_dir, cfg.data.holdout)
+        else:
+            val_files = [Path(f) for f in list_images(cfg.data.val_dir)]
+        held = frozenset(f.resolve() for f in val_files) if cfg.data.holdout else frozenset()
+        pairs = build_pairs(
+            cfg.data.train_dirs, m.scale, m.in_channels, cfg.data.scale_aug, cfg.data.patch, exclude=held
+        )
+        val = [make_pair(load_rgb(f), m.scale, m.in_channels) for f in val_files]
         sampler = PatchSampler(pairs, patch=cfg.data.patch, scale=m.scale, seed=sampler_seed)
 
         def run_validation(net: torch.nn.Module) -> float:

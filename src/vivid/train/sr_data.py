@@ -52,11 +52,21 @@ def make_pair(rgb: np.ndarray, scale: int, in_channels: int) -> SRPair:
 
 
 def build_pairs(
-    dirs: tuple[str, ...], scale: int, in_channels: int, scale_aug: tuple[float, ...], min_lr: int
+    dirs: tuple[str, ...],
+    scale: int,
+    in_channels: int,
+    scale_aug: tuple[float, ...],
+    min_lr: int,
+    *,
+    exclude: frozenset[Path] = frozenset(),
 ) -> list[SRPair]:
+    """Training pairs from every image of ``dirs`` (resolved paths in ``exclude`` left out: held-out
+    validation images), each also downscaled by the factors in ``scale_aug``."""
     pairs = []
     for d in dirs:
         for f in list_images(d):
+            if Path(f).resolve() in exclude:
+                continue
             rgb = load_rgb(f)
             for a in scale_aug:
                 src = rgb if a == 1.0 else np.clip(imresize(rgb, a, quantize=8), 0, 1).astype(np.float64)
