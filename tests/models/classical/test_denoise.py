@@ -26,6 +26,15 @@ def test_sigma_estimate_is_within_two_levels(textured, add_noise, channels: int,
         assert estimate_noise_sigma(noisy) == pytest.approx(sigma, abs=2.0)
 
 
+def test_gray_given_as_three_equal_channels_is_estimated_as_gray(textured, add_noise) -> None:
+    """The engine hands gray images to RGB models as three equal channels; the colour PCA would then see
+    no noise at all (found by the BSD68 benchmark: NLM left gray images untouched)."""
+    noisy = add_noise(textured(160, 160, channels=1), 25, clip=True)
+    three = np.repeat(noisy, 3, axis=0)
+    assert estimate_noise_sigma(three) == pytest.approx(estimate_noise_sigma(noisy), abs=1e-6)
+    assert estimate_noise_sigma(three) == pytest.approx(25, abs=2.0)
+
+
 def test_sigma_estimate_of_clean_and_flat_images(textured) -> None:
     assert estimate_noise_sigma(textured(96, 96)) < 1.5
     assert estimate_noise_sigma(textured(96, 96, channels=1)) < 1.5

@@ -65,6 +65,8 @@ def estimate_noise_sigma(img: np.ndarray) -> float:
         sigma on the 0..255 scale (about 0.5 for a clean 8-bit photograph, 0.0 for a flat image).
     """
     a = check_image(img)
+    if a.shape[0] == 3 and np.array_equal(a[0], a[1]) and np.array_equal(a[0], a[2]):
+        a = a[:1]  # a gray image given as three equal channels: the colour PCA would see no noise at all
     c, h, w = a.shape
     if h < 8 or w < 8:
         return _mad_sigma(a)
