@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tests.images import textured as shared_textured
 from vivid.engine.api import enhance, run_model
 from vivid.errors import ConfigError, ModelError
 from vivid.io.image import Image, ImageMeta
@@ -15,13 +16,7 @@ LEARNED = [(e.name, s) for e in list_models() if e.kind == "learned" for s in e.
 
 
 def textured(h: int = 72, w: int = 88, c: int = 3, seed: int = 0) -> np.ndarray:
-    """Smooth gradients plus edges plus mild noise: image-like content for model tests."""
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    base = 0.5 + 0.3 * np.sin(xx / 7.0) * np.cos(yy / 11.0)
-    base[(yy // 16 + xx // 16) % 2 == 0] += 0.15
-    img = np.stack([base * (0.8 + 0.1 * i) for i in range(c)])
-    return np.clip(img + rng.normal(0, 0.02, img.shape), 0, 1).astype(np.float32)
+    return shared_textured(h, w, c, seed)
 
 
 @pytest.mark.parametrize("name,scale", LEARNED)

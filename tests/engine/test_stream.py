@@ -9,21 +9,13 @@ import numpy as np
 import pytest
 from PIL import Image as PILImage
 
+from tests.images import textured
 from vivid.engine.api import enhance
 from vivid.engine.stream import enhance_file
 from vivid.errors import ConfigError, OutputError, VividError
 from vivid.io.image import Image, ImageMeta
 from vivid.io.read import read_image, read_text_metadata
 from vivid.io.write import write_image
-
-
-def textured(h: int, w: int, c: int = 3, seed: int = 0) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    base = 0.5 + 0.3 * np.sin(xx / 7.0) * np.cos(yy / 11.0)
-    base[(yy // 16 + xx // 16) % 2 == 0] += 0.15
-    img = np.stack([base * (0.8 + 0.1 * i) for i in range(c)])
-    return np.clip(img + rng.normal(0, 0.02, img.shape), 0, 1).astype(np.float32)
 
 
 def save(path: Path, pixels: np.ndarray, *, bit_depth: int = 8) -> Path:

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.images import textured
 from vivid.engine.api import enhance, run_model
 from vivid.engine.cache import ModelCache
 from vivid.errors import ConfigError, ModelError
@@ -16,15 +17,6 @@ from vivid.zoo.loader import load_model
 from vivid.zoo.onnx_runtime import cache_dir, exportable, to_onnx, with_runtime
 
 LEARNED = [(e.name, s) for e in list_models() if e.kind == "learned" for s in e.scales]
-
-
-def textured(h: int = 60, w: int = 76, c: int = 3, seed: int = 0) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    base = 0.5 + 0.3 * np.sin(xx / 7.0) * np.cos(yy / 11.0)
-    base[(yy // 16 + xx // 16) % 2 == 0] += 0.15
-    img = np.stack([base * (0.8 + 0.1 * i) for i in range(c)])
-    return np.clip(img + rng.normal(0, 0.02, img.shape), 0, 1).astype(np.float32)
 
 
 @pytest.fixture(autouse=True)
@@ -48,7 +40,7 @@ def test_every_exportable_builtin_agrees_with_torch(name: str, scale: int) -> No
         return
     ort_model = to_onnx(torch_model)
     assert ort_model.descriptor.runtime == "onnx" and ort_model.descriptor.sha256 == torch_model.descriptor.sha256
-    for image in (Image(textured()), Image(textured(c=1, seed=1))):
+    for image in (Image(textured(60, 76)), Image(textured(60, 76, c=1, seed=1))):
         want = run_model(torch_model, image, tile=4096).pixels
         got = run_model(ort_model, image, tile=4096).pixels
         assert got.shape == want.shape and np.abs(got - want).max() <= 1 / 255
@@ -66,7 +58,7 @@ def test_export_is_cached_by_weights_hash_in_xdg_cache_home(own_cache: Path) -> 
 
 
 def test_runtime_option_through_enhance_and_provenance() -> None:
-    image = Image(textured())
+    image = Image(textured(60, 76))
     res = enhance(image, task="sr", model="vivid-sr-fast", models=ModelCache(runtime="onnx"))
     assert res.provenance()["steps"][0]["runtime"] == "onnx"
     torch_res = enhance(image, task="sr", model="vivid-sr-fast", models=ModelCache(runtime="torch"))

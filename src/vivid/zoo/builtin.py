@@ -147,6 +147,15 @@ class CurveRestorer(TorchRestorer):
         return y.numpy()
 
 
+def _check_whole_image(name: str, bound_size: tuple[int, int] | None, batch: np.ndarray) -> None:
+    """A restorer bound to one whole image (``bind``) must be called on that image, not on a tile."""
+    if tuple(batch.shape[2:]) != bound_size:
+        raise ModelError(
+            f"{name}: bound to a {bound_size} image but called on "
+            f"{tuple(batch.shape[2:])}: this model runs on whole images (descriptor.tileable is False)"
+        )
+
+
 class CurveMapRestorer(TorchRestorer):
     """A Zero-DCE-style enhancer (``zero_dce``), run on the whole image (not tileable): ``bind`` estimates
     the low-resolution curve maps from the whole image; the call upsamples and applies them. The network
@@ -172,11 +181,8 @@ class CurveMapRestorer(TorchRestorer):
     def __call__(self, batch: np.ndarray, *, size: tuple[int, int] | None = None) -> np.ndarray:
         torch = self._torch
         x = torch.from_numpy(np.ascontiguousarray(batch, dtype=np.float32))
-        if self.maps is not None and tuple(batch.shape[2:]) != self.bound_size:
-            raise ModelError(
-                f"{self.descriptor.name}: bound to a {self.bound_size} image but called on "
-                f"{tuple(batch.shape[2:])}: this model runs on whole images (descriptor.tileable is False)"
-            )
+        if self.maps is not None:
+            _check_whole_image(self.descriptor.name, self.bound_size, batch)
         with torch.inference_mode():
             maps = self.module.curve_maps(x) if self.maps is None else self.maps
             y = self.module.apply_curves(x, maps)
@@ -224,11 +230,8 @@ class ColorizeRestorer(TorchRestorer):
         if batch.shape[1] != 1:
             raise ModelError(f"{self.descriptor.name}: a colorizer takes gray (N, 1, H, W) input, got {batch.shape}")
         x = torch.from_numpy(np.ascontiguousarray(batch, dtype=np.float32))
-        if self.chroma is not None and tuple(batch.shape[2:]) != self.bound_size:
-            raise ModelError(
-                f"{self.descriptor.name}: bound to a {self.bound_size} image but called on "
-                f"{tuple(batch.shape[2:])}: this model runs on whole images (descriptor.tileable is False)"
-            )
+        if self.chroma is not None:
+            _check_whole_image(self.descriptor.name, self.bound_size, batch)
         with torch.inference_mode():
             chroma = self._predict(x) if self.chroma is None else self.chroma.expand(x.shape[0], -1, -1, -1)
             y = self.module.compose(x, chroma)
