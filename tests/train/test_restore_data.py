@@ -81,6 +81,20 @@ def test_sampler_batches(task: str) -> None:
         assert y1 is not None and y1.shape == x1.shape
 
 
+def test_denoise_gray_patches_carry_the_same_noise_in_every_channel() -> None:
+    """A gray image reaches the denoiser as three equal channels with equal noise: train it on exactly that."""
+    images = [_scene(70, 90, s) for s in range(3)]
+    x, y = RestoreSampler(images, task="denoise", patch=32, seed=5, gray_share=0.5).batch(16)
+    assert y is not None and x.shape == (16, 4, 32, 32)  # three channels and the noise-level map
+    gray = [i for i in range(16) if np.array_equal(y[i, 0], y[i, 1]) and np.array_equal(y[i, 0], y[i, 2])]
+    colour = [i for i in range(16) if i not in gray]
+    assert gray and colour
+    for i in gray:
+        assert np.array_equal(x[i, 0], x[i, 1]) and np.array_equal(x[i, 0], x[i, 2])
+    noisy = [i for i in colour if x[i, 3, 0, 0] > 2 / 255]  # colour patches with visible noise
+    assert noisy and all(not np.array_equal(x[i, 0], x[i, 1]) for i in noisy)
+
+
 def test_colorize_batches_are_gray_inputs_of_colour_targets() -> None:
     images = [_scene(70, 90, s) for s in range(3)]
     x, y = RestoreSampler(images, task="colorize", patch=32, seed=3).batch(4)
@@ -123,6 +137,9 @@ def test_config_rules(tmp_path: Path) -> None:
         load_config(bad)
     bad.write_text(text.replace('task = "lowlight"', 'task = "dehaze"'))
     with pytest.raises(ConfigError, match="dehaze"):
+        load_config(bad)
+    bad.write_text(text.replace("ema = 0.998", 'ema = 0.998\nloss = "mse"'))
+    with pytest.raises(ConfigError, match="loss must be 'l1' or 'l2'"):
         load_config(bad)
 
 

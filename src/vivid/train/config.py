@@ -125,6 +125,8 @@ def load_config(path: str | Path) -> TrainConfig:
 
         if cfg.data.task not in TASKS:
             raise ConfigError(f"[data] task {cfg.data.task!r} is unknown: use sr or one of {TASKS}")
+    if cfg.optim.loss not in ("l1", "l2"):
+        raise ConfigError(f"[optim] loss must be 'l1' or 'l2' (mean squared error), got {cfg.optim.loss!r}")
     if cfg.data.holdout < 0:
         raise ConfigError(f"[data] holdout must be >= 0, got {cfg.data.holdout}")
     tm = cfg.data.target_mean

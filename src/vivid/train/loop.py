@@ -145,7 +145,7 @@ def train(cfg: TrainConfig, *, resume: bool = True) -> Path:
     except Exception:  # tensorboard is an optional extra
         tb = None
 
-    loss_fn = torch.nn.L1Loss() if cfg.optim.loss == "l1" else torch.nn.MSELoss()
+    loss_fn = torch.nn.L1Loss() if cfg.optim.loss == "l1" else torch.nn.MSELoss()  # "l2", checked by the config
     zero_ref = cfg.data.task == "zero_ref"
     if zero_ref:
         from vivid.train.zero_ref_losses import zero_reference_loss

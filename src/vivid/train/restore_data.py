@@ -1,7 +1,8 @@
 """Training data for same-size restoration tasks: clean patches in memory, degraded on the fly.
 
 ``denoise``: additive Gaussian (σ 0–55), Poisson-Gaussian sensor noise and noise + JPEG, on colour and
-gray (3 equal channels) patches; the network also receives the noise-level map (σ / 255), as FFDNet.
+gray patches (3 equal channels carrying the same noise, as the engine feeds a gray image); the network also
+receives the noise-level map (σ / 255), as FFDNet.
 
 ``lowlight``: well-exposed photos darkened as a camera would see them (:func:`degrade_lowlight`);
 ``tone``: random exposure, contrast, white balance and saturation (:func:`degrade_tone`); in both the
@@ -24,7 +25,7 @@ from vivid.train.sr_data import list_images, load_rgb
 
 TASKS = ("denoise", "lowlight", "tone", "zero_ref", "colorize")
 #: share of patches made gray (3 equal channels) per task
-GRAY_SHARE = {"denoise": 0.15, "lowlight": 0.05, "tone": 0.0, "zero_ref": 0.05, "colorize": 0.0}
+GRAY_SHARE = {"denoise": 0.2, "lowlight": 0.05, "tone": 0.0, "zero_ref": 0.05, "colorize": 0.0}
 
 
 def load_clean(dirs: tuple[str, ...], min_side: int) -> list[np.ndarray]:
@@ -217,7 +218,12 @@ class RestoreSampler:
         inputs, targets = [], []
         for _ in range(n):
             clean = self._patch()
-            noisy, sigma = degrade_denoise(clean, self.rng)
+            if np.array_equal(clean[0], clean[1]) and np.array_equal(clean[0], clean[2]):
+                # a gray image: the engine feeds it as three equal channels, so its noise is equal too
+                noisy, sigma = degrade_denoise(clean[:1], self.rng)
+                noisy = np.repeat(noisy, 3, axis=0)
+            else:
+                noisy, sigma = degrade_denoise(clean, self.rng)
             level = np.full((1, *clean.shape[1:]), sigma / 255, dtype=np.float32)
             inputs.append(np.concatenate([noisy, level]))
             targets.append(clean)
