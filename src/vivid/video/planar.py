@@ -9,9 +9,10 @@ from the three planes and tagged with the source's colour description.
 
 The RGB path (:mod:`vivid.video.frames` + :class:`vivid.video.process.FrameProcessor`) converts YUV→RGB at
 decode, RGB→YCbCr→RGB around the model and RGB→YUV at the output size; the planar path skips all of that
-work and gives nearly the same pixels (tested: Y ≥ 44 dB, U/V ≥ 37 dB between the two), closer to the truth
-on every plane: swscale's YUV→RGB decode in the RGB path is about one level dark and its chroma is
-nearest-neighbour-like, where the planar path resizes chroma bicubically.
+work and gives nearly the same pixels (tested: Y ≥ 50 dB, U/V ≥ 36 dB between the two) and is at least as
+close to the truth on every plane: the RGB path interpolates chroma three times (decode, resize, encode)
+where the planar path resizes it once. Output Y and chroma stay in the studio range (``Y_RANGE``,
+``C_RANGE``), as the RGB path's RGB clipping keeps them.
 
 :func:`planar_sr` decides: it returns a :class:`PlanarSR` only when the plan is one SR step with a Y-channel
 model of integer scale that tiles (it runs on stripes) and binds no per-frame parameters, the source is 8-bit
@@ -33,6 +34,9 @@ from vivid.video.probe import ColorTags, VideoInfo
 PLANAR_PIX_FMT = "yuv420p"
 #: stripe height (input rows) the model runs on; see :class:`PlanarSR`
 STRIPE_ROWS = 120
+#: studio ("limited") range of 8-bit Y and Cb/Cr: the model's overshoot beyond reference black and white
+#: (and bicubic chroma overshoot) is clipped, as display and the RGB path clip it
+Y_RANGE, C_RANGE = (16, 235), (16, 240)
 #: AVColorRange value of full-range ("JPEG") video: its Y is not studio range, so the RGB path handles it
 _FULL_RANGE = 2
 
@@ -104,11 +108,13 @@ def planes_to_frame(y: np.ndarray, u: np.ndarray, v: np.ndarray, *, color: Color
 
 
 def upsample_chroma(c: np.ndarray, scale: int) -> np.ndarray:
-    """A chroma plane ``(h, w)`` uint8 resized to ``(h*scale, w*scale)``: bicubic, rounded, saturated."""
+    """A chroma plane ``(h, w)`` uint8 resized to ``(h*scale, w*scale)``: bicubic, rounded, kept in
+    the studio range ``C_RANGE``."""
     import cv2
 
     h, w = c.shape
-    return cv2.resize(c, (w * scale, h * scale), interpolation=cv2.INTER_CUBIC)
+    up = cv2.resize(c, (w * scale, h * scale), interpolation=cv2.INTER_CUBIC)
+    return np.clip(up, *C_RANGE, out=up)
 
 
 class PlanarSR:
@@ -173,7 +179,7 @@ class PlanarSR:
             with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
                 z = x[a:b].to(torch.float32).mul_(1 / 255)[None, None]
                 o = module(z)[0, 0, (r0 - a) * s:(r1 - a) * s, : w * s].float()
-                out[r0 * s:r1 * s] = o.mul_(255).round_().clamp_(0, 255)  # integral floats: exact cast
+                out[r0 * s:r1 * s] = o.mul_(255).round_().clamp_(*Y_RANGE)  # integral floats: exact cast
 
         spans = self._spans()
         if self.workers > 1 and len(spans) > 1:
@@ -204,7 +210,7 @@ class PlanarSR:
             a, b = max(0, r0 - halo), min(h, r1 + halo)
             x = y[None, None, a:b].astype(np.float32) * np.float32(1 / 255)
             o = self.restorer(_pad_batch(x, d.size_multiple, d.min_size))[0, 0, (r0 - a) * s:(r1 - a) * s, : w * s]
-            np.rint(np.clip(o * np.float32(255), 0, 255), out=out[r0 * s:r1 * s], casting="unsafe")
+            np.rint(np.clip(o * np.float32(255), *Y_RANGE), out=out[r0 * s:r1 * s], casting="unsafe")
         return out
 
     def luma(self, y: np.ndarray) -> np.ndarray:
