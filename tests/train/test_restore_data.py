@@ -220,3 +220,22 @@ def test_target_mean_is_checked(tmp_path: Path) -> None:
     bad.write_text(text.replace("target_mean = [0.45, 0.55]", "target_mean = [0.6, 0.4]"))
     with pytest.raises(ConfigError, match="target_mean"):
         load_config(bad)
+
+
+def test_tone_tint_adds_a_green_magenta_axis_and_is_checked(tmp_path: Path) -> None:
+    gray = np.full((3, 32, 32), 0.5, dtype=np.float32)  # neutral: any green shift is the tint
+    plain = [degrade_tone(gray, np.random.default_rng(s), keep_share=0.0) for s in range(40)]
+    tinted = [degrade_tone(gray, np.random.default_rng(s), keep_share=0.0, tint=0.5) for s in range(40)]
+
+    def green_excess(x: np.ndarray) -> float:  # green against the mean of red and blue
+        return float(x[1].mean() - 0.5 * (x[0].mean() + x[2].mean()))
+
+    assert np.std([green_excess(x) for x in tinted]) > 2 * np.std([green_excess(x) for x in plain])
+    # tint 0 draws nothing extra: the first stage's edits are unchanged
+    assert np.array_equal(plain[3], degrade_tone(gray, np.random.default_rng(3), keep_share=0.0, tint=0.0))
+    text = (CONFIGS / "color" / "vivid_tone_stage2.toml").read_text()
+    assert load_config(CONFIGS / "color" / "vivid_tone_stage2.toml").data.tint == 0.25
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text.replace("tint = 0.25", "tint = 3"))
+    with pytest.raises(ConfigError, match="tint"):
+        load_config(bad)

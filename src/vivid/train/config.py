@@ -23,6 +23,8 @@ class DataConfig:
     # lowlight: re-expose each target (in linear light) so that its mean gray level lies in this range —
     # the enhancer learns to produce a well-exposed picture instead of guessing the photographer's exposure
     target_mean: tuple[float, ...] = ()
+    # tone: also a green-magenta white-balance tint, a green gain of 2^u with u in [-tint, tint] (0: none)
+    tint: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,8 @@ def load_config(path: str | Path) -> TrainConfig:
         raise ConfigError(
             f"[data] target_mean must be [lo, hi] with 0.05 <= lo <= hi <= 0.95, for task lowlight only; got {list(tm)}"
         )
+    if cfg.data.tint and (not 0.0 < cfg.data.tint <= 1.0 or cfg.data.task != "tone"):
+        raise ConfigError(f"[data] tint must be in (0, 1] stops, for task tone only; got {cfg.data.tint}")
     # the global branch sees the patch through a thumbnail: tiny crops would teach it nothing global
     if cfg.model.arch == "global_local" and cfg.data.patch < 128:
         raise ConfigError(

@@ -20,7 +20,7 @@ import numpy as np
 
 from vivid.errors import ConfigError
 from vivid.ops.color import linear_to_srgb, srgb_to_linear
-from vivid.ops.degrade import color_cast, jpeg, low_light
+from vivid.ops.degrade import color_cast, jpeg, low_light, temperature_gains
 from vivid.train.sr_data import list_images, load_rgb
 
 TASKS = ("denoise", "lowlight", "tone", "zero_ref", "colorize")
@@ -103,16 +103,25 @@ def re_expose(clean: np.ndarray, mean: float, *, steps: int = 12) -> np.ndarray:
     return linear_to_srgb(np.clip(lin * np.exp(0.5 * (lo + hi)), 0.0, 1.0)).astype(np.float32)
 
 
-def degrade_tone(clean: np.ndarray, rng: np.random.Generator, *, keep_share: float = 0.1) -> np.ndarray:
+def degrade_tone(
+    clean: np.ndarray, rng: np.random.Generator, *, keep_share: float = 0.1, tint: float = 0.0
+) -> np.ndarray:
     """A badly toned version of ``clean`` ``(3, H, W)`` sRGB, 8-bit quantised.
 
     White balance of a 3000–10000 K light, exposure ±1.5 EV (linear light, clipped), contrast by the
     S-curve ``x^c / (x^c + (1 - x)^c)`` with ``c`` 0.7–1.4, saturation ×0.6–1.4 around the luma. A share
-    ``keep_share`` is left as it was, so that the model learns to leave good photos alone.
+    ``keep_share`` is left as it was, so that the model learns to leave good photos alone. ``tint`` > 0 adds
+    the other axis of white balance, green-magenta: the green gain (linear light) is ``2^u``, ``u`` uniform in
+    ``[-tint, tint]`` (drawn only then, so ``tint=0`` gives the same edits as before).
     """
     if rng.random() < keep_share:
         return _quantize8(clean)
-    x = color_cast(clean, temperature=float(rng.uniform(3000.0, 10000.0))).astype(np.float64)
+    kelvin = float(rng.uniform(3000.0, 10000.0))
+    if tint > 0.0:
+        r, g, b = temperature_gains(kelvin)
+        x = color_cast(clean, gains=(r, g * 2.0 ** rng.uniform(-tint, tint), b)).astype(np.float64)
+    else:
+        x = color_cast(clean, temperature=kelvin).astype(np.float64)
     x = linear_to_srgb(np.clip(srgb_to_linear(x) * 2.0 ** rng.uniform(-1.5, 1.5), 0.0, 1.0))
     c = _log_uniform(rng, 0.7, 1.4)
     xc = np.clip(x, 0.0, 1.0) ** c
@@ -137,12 +146,13 @@ def is_colourful(image: np.ndarray, *, min_chroma: float = 0.02) -> bool:
     return float(np.mean(np.abs(cb)) + np.mean(np.abs(cr))) > min_chroma
 
 
-def degrade(task: str, clean: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """The network input for ``task`` (``lowlight``, ``tone``, ``zero_ref`` or ``colorize``) made from ``clean``."""
+def degrade(task: str, clean: np.ndarray, rng: np.random.Generator, *, tint: float = 0.0) -> np.ndarray:
+    """The network input for ``task`` (``lowlight``, ``tone``, ``zero_ref`` or ``colorize``) made from ``clean``;
+    ``tint`` as :func:`degrade_tone`."""
     if task in ("lowlight", "zero_ref"):
         return degrade_lowlight(clean, rng)
     if task == "tone":
-        return degrade_tone(clean, rng)
+        return degrade_tone(clean, rng, tint=tint)
     if task == "colorize":
         return to_gray_input(clean)
     raise ConfigError(f"no image-to-image degradation for task {task!r}: known are lowlight, tone, zero_ref, colorize")
@@ -179,6 +189,7 @@ class RestoreSampler:
         seed: int,
         gray_share: float | None = None,
         target_mean: tuple[float, ...] = (),
+        tint: float = 0.0,
     ) -> None:
         if task not in TASKS:
             raise ConfigError(f"unknown restoration task {task!r}: known are {TASKS}")
@@ -190,6 +201,7 @@ class RestoreSampler:
         self.prob = areas / areas.sum()
         self.rng = np.random.default_rng(seed)
         self.target_mean = target_mean
+        self.tint = tint
 
     def _patch(self) -> np.ndarray:
         im = self.images[int(self.rng.choice(len(self.images), p=self.prob))]
@@ -212,7 +224,7 @@ class RestoreSampler:
                 clean = self._patch()
                 if self.target_mean:
                     clean = re_expose(clean, float(self.rng.uniform(*self.target_mean)))
-                inputs.append(degrade(self.task, clean, self.rng))
+                inputs.append(degrade(self.task, clean, self.rng, tint=self.tint))
                 targets.append(clean)
             return np.stack(inputs), (None if self.task == "zero_ref" else np.stack(targets))
         inputs, targets = [], []
@@ -246,7 +258,8 @@ def validation_set(folder: str, *, sigma: float = 25.0, crop: int = 256, limit: 
 
 
 def synthetic_validation_set(
-    files: list[Path], *, task: str, crop: int = 256, seed: int = 10_000, target_mean: tuple[float, ...] = ()
+    files: list[Path], *, task: str, crop: int = 256, seed: int = 10_000, target_mean: tuple[float, ...] = (),
+    tint: float = 0.0,
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Fixed (input, clean) pairs from ``files``: a centre crop (sides multiples of 8, at most ``crop``)
     degraded for ``task`` with generator seed ``seed + index``. ``zero_ref`` validates on ``lowlight``
@@ -265,6 +278,6 @@ def synthetic_validation_set(
             noisy = clean + rng.standard_normal(clean.shape).astype(np.float32) * (25.0 / 255)
             inp = np.concatenate([noisy, np.full((1, ch, cw), 25.0 / 255, dtype=np.float32)])
         else:
-            inp = degrade("lowlight" if task == "zero_ref" else task, clean, rng)
+            inp = degrade("lowlight" if task == "zero_ref" else task, clean, rng, tint=tint)
         pairs.append((inp, clean))
     return pairs
