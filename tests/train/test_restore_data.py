@@ -239,3 +239,18 @@ def test_tone_tint_adds_a_green_magenta_axis_and_is_checked(tmp_path: Path) -> N
     bad.write_text(text.replace("tint = 0.25", "tint = 3"))
     with pytest.raises(ConfigError, match="tint"):
         load_config(bad)
+
+
+def test_lowlight_exposure_range_is_configurable_and_checked(tmp_path: Path) -> None:
+    clean = _scene(48, 48, 1)
+    default = [degrade_lowlight(clean, np.random.default_rng(s)).mean() for s in range(20)]
+    darker = [degrade_lowlight(clean, np.random.default_rng(s), exposure=(0.005, 0.01)).mean() for s in range(20)]
+    assert max(darker) < min(default)
+    assert np.array_equal(degrade_lowlight(clean, np.random.default_rng(7)),
+                          degrade_lowlight(clean, np.random.default_rng(7), exposure=(0.03, 0.4)))  # the old default
+    cfg = load_config(CONFIGS / "lowlight" / "vivid_lowlight_stage4.toml")
+    assert cfg.data.exposure == (0.005, 0.4)
+    bad = tmp_path / "bad.toml"
+    bad.write_text((CONFIGS / "lowlight" / "vivid_lowlight_stage4.toml").read_text().replace("[0.005, 0.4]", "[0.5, 0.1]"))
+    with pytest.raises(ConfigError, match="exposure"):
+        load_config(bad)

@@ -25,6 +25,8 @@ class DataConfig:
     target_mean: tuple[float, ...] = ()
     # tone: also a green-magenta white-balance tint, a green gain of 2^u with u in [-tint, tint] (0: none)
     tint: float = 0.0
+    # lowlight / zero_ref: the linear-light exposure range of the synthetic darkening (log-uniform)
+    exposure: tuple[float, ...] = (0.03, 0.4)
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,9 @@ def load_config(path: str | Path) -> TrainConfig:
         raise ConfigError(
             f"[data] target_mean must be [lo, hi] with 0.05 <= lo <= hi <= 0.95, for task lowlight only; got {list(tm)}"
         )
+    ex = cfg.data.exposure
+    if len(ex) != 2 or not 0.001 <= ex[0] <= ex[1] <= 1.0:
+        raise ConfigError(f"[data] exposure must be [lo, hi] with 0.001 <= lo <= hi <= 1; got {list(ex)}")
     if cfg.data.tint and (not 0.0 < cfg.data.tint <= 1.0 or cfg.data.task != "tone"):
         raise ConfigError(f"[data] tint must be in (0, 1] stops, for task tone only; got {cfg.data.tint}")
     # the global branch sees the patch through a thumbnail: tiny crops would teach it nothing global

@@ -123,11 +123,12 @@ def train(cfg: TrainConfig, *, resume: bool = True) -> Path:
                 images = [im for im in images if rd.is_colourful(im)]
                 val_files = [f for f in val_files if rd.is_colourful(rd.load_rgb(Path(f)))]
             rval = rd.synthetic_validation_set(
-                val_files, task=cfg.data.task, target_mean=cfg.data.target_mean, tint=cfg.data.tint
+                val_files, task=cfg.data.task, target_mean=cfg.data.target_mean, tint=cfg.data.tint,
+                exposure=cfg.data.exposure,
             )
         sampler = rd.RestoreSampler(
             images, task=cfg.data.task, patch=cfg.data.patch, seed=sampler_seed, target_mean=cfg.data.target_mean,
-            tint=cfg.data.tint,
+            tint=cfg.data.tint, exposure=cfg.data.exposure,
         )
 
         def run_validation(net: torch.nn.Module) -> float:

@@ -70,17 +70,19 @@ def _log_uniform(rng: np.random.Generator, lo: float, hi: float) -> float:
     return float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
 
 
-def degrade_lowlight(clean: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def degrade_lowlight(
+    clean: np.ndarray, rng: np.random.Generator, *, exposure: tuple[float, ...] = (0.03, 0.4)
+) -> np.ndarray:
     """A camera-like under-exposed capture of ``clean`` ``(3, H, W)`` sRGB, 8-bit quantised.
 
-    A slight colour shift of the light (5500–7500 K), then in linear light exposure 0.03–0.4 (log-uniform)
+    A slight colour shift of the light (5500–7500 K), then in linear light ``exposure`` (log-uniform)
     with gamma 1–1.6, Poisson shot noise (2e-5–2e-3 linear units per electron) and Gaussian read noise
     (std 2e-4–3e-3), as :func:`vivid.ops.degrade.low_light`.
     """
     x = color_cast(clean, temperature=float(rng.uniform(5500.0, 7500.0)))
     dark = low_light(
         x,
-        exposure=_log_uniform(rng, 0.03, 0.4),
+        exposure=_log_uniform(rng, exposure[0], exposure[1]),
         gamma=float(rng.uniform(1.0, 1.6)),
         shot_noise=_log_uniform(rng, 2e-5, 2e-3),
         read_noise=_log_uniform(rng, 2e-4, 3e-3),
@@ -146,11 +148,14 @@ def is_colourful(image: np.ndarray, *, min_chroma: float = 0.02) -> bool:
     return float(np.mean(np.abs(cb)) + np.mean(np.abs(cr))) > min_chroma
 
 
-def degrade(task: str, clean: np.ndarray, rng: np.random.Generator, *, tint: float = 0.0) -> np.ndarray:
+def degrade(
+    task: str, clean: np.ndarray, rng: np.random.Generator, *, tint: float = 0.0,
+    exposure: tuple[float, ...] = (0.03, 0.4),
+) -> np.ndarray:
     """The network input for ``task`` (``lowlight``, ``tone``, ``zero_ref`` or ``colorize``) made from ``clean``;
-    ``tint`` as :func:`degrade_tone`."""
+    ``tint`` as :func:`degrade_tone`, ``exposure`` as :func:`degrade_lowlight`."""
     if task in ("lowlight", "zero_ref"):
-        return degrade_lowlight(clean, rng)
+        return degrade_lowlight(clean, rng, exposure=exposure)
     if task == "tone":
         return degrade_tone(clean, rng, tint=tint)
     if task == "colorize":
@@ -190,6 +195,7 @@ class RestoreSampler:
         gray_share: float | None = None,
         target_mean: tuple[float, ...] = (),
         tint: float = 0.0,
+        exposure: tuple[float, ...] = (0.03, 0.4),
     ) -> None:
         if task not in TASKS:
             raise ConfigError(f"unknown restoration task {task!r}: known are {TASKS}")
@@ -202,6 +208,7 @@ class RestoreSampler:
         self.rng = np.random.default_rng(seed)
         self.target_mean = target_mean
         self.tint = tint
+        self.exposure = exposure
 
     def _patch(self) -> np.ndarray:
         im = self.images[int(self.rng.choice(len(self.images), p=self.prob))]
@@ -224,7 +231,7 @@ class RestoreSampler:
                 clean = self._patch()
                 if self.target_mean:
                     clean = re_expose(clean, float(self.rng.uniform(*self.target_mean)))
-                inputs.append(degrade(self.task, clean, self.rng, tint=self.tint))
+                inputs.append(degrade(self.task, clean, self.rng, tint=self.tint, exposure=self.exposure))
                 targets.append(clean)
             return np.stack(inputs), (None if self.task == "zero_ref" else np.stack(targets))
         inputs, targets = [], []
@@ -259,7 +266,7 @@ def validation_set(folder: str, *, sigma: float = 25.0, crop: int = 256, limit: 
 
 def synthetic_validation_set(
     files: list[Path], *, task: str, crop: int = 256, seed: int = 10_000, target_mean: tuple[float, ...] = (),
-    tint: float = 0.0,
+    tint: float = 0.0, exposure: tuple[float, ...] = (0.03, 0.4),
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Fixed (input, clean) pairs from ``files``: a centre crop (sides multiples of 8, at most ``crop``)
     degraded for ``task`` with generator seed ``seed + index``. ``zero_ref`` validates on ``lowlight``
@@ -278,6 +285,6 @@ def synthetic_validation_set(
             noisy = clean + rng.standard_normal(clean.shape).astype(np.float32) * (25.0 / 255)
             inp = np.concatenate([noisy, np.full((1, ch, cw), 25.0 / 255, dtype=np.float32)])
         else:
-            inp = degrade("lowlight" if task == "zero_ref" else task, clean, rng, tint=tint)
+            inp = degrade("lowlight" if task == "zero_ref" else task, clean, rng, tint=tint, exposure=exposure)
         pairs.append((inp, clean))
     return pairs
