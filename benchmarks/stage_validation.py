@@ -32,12 +32,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     import torch
-    from safetensors.torch import load_file
 
     from vivid.models.archs.factory import build_arch
     from vivid.train import restore_data as rd
     from vivid.train.config import load_config
-    from vivid.train.loop import validate_restore
+    from vivid.train.loop import load_matching, validate_restore
 
     torch.set_num_threads(args.threads)
     cfg = load_config(args.config)
@@ -54,9 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     for path in args.weights:
         net = build_arch(cfg.model.arch, **cfg.model.arch_kwargs())
-        own = net.state_dict()
-        own.update({k: v for k, v in load_file(str(path)).items() if k in own and own[k].shape == v.shape})
-        net.load_state_dict(own)
+        load_matching(net, path)
         print(f"{path}: {validate_restore(net.eval(), pairs):.3f} dB on {len(pairs)} pairs", flush=True)
     return 0
 

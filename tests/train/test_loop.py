@@ -111,3 +111,26 @@ def test_sr_holdout_validates_on_images_left_out_of_training(
         bad = config_file.with_name("bad_holdout.toml")
         bad.write_text(load_config_text)
         load_config(bad)
+
+
+def test_init_from_warm_starts_matching_tensors_and_names_a_missing_file(config_file: Path) -> None:
+    """A second run initialised from the first run's best weights starts from them; a missing
+    init_from is a clear config error, raised before any training."""
+    import torch
+    from safetensors.torch import load_file
+
+    from vivid.models.archs.factory import build_arch
+    from vivid.train.loop import load_matching
+
+    cfg = load_config(config_file)
+    first = train(cfg)
+    best = load_file(str(first / "best.safetensors"))
+    net = build_arch(cfg.model.arch, **cfg.model.arch_kwargs())
+    matched, total = load_matching(net, first / "best.safetensors")
+    assert matched == total == len(net.state_dict())
+    assert all(torch.equal(v, best[k]) for k, v in net.state_dict().items())
+
+    missing = replace(cfg, run=replace(cfg.run, name="second", init_from=str(first / "nope.safetensors")))
+    with pytest.raises(ConfigError, match="nope.safetensors not found"):
+        train(missing)
+    assert not (Path(cfg.run.out_dir) / "second" / "last.pt").exists()

@@ -54,6 +54,20 @@ def validate_restore(model: torch.nn.Module, pairs: list) -> float:
     return float(np.mean(scores))
 
 
+def load_matching(model: torch.nn.Module, path: str | Path) -> tuple[int, int]:
+    """Copy into ``model`` the tensors of ``path`` (a .safetensors file, or a training checkpoint's EMA
+    weights) whose names and shapes match; returns (tensors copied, tensors in the model)."""
+    src = Path(path)
+    if not src.is_file():
+        raise ConfigError(f"init_from: {src} not found; train the stage it names first, or point it at a weight file")
+    state = load_file(str(src)) if src.suffix == ".safetensors" else torch.load(src, weights_only=True)["ema"]
+    own = model.state_dict()
+    matched = {k: v for k, v in state.items() if k in own and own[k].shape == v.shape}
+    own.update(matched)
+    model.load_state_dict(own)
+    return len(matched), len(own)
+
+
 def _atomic_torch_save(obj: dict, path: Path) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
     torch.save(obj, tmp)
@@ -70,13 +84,8 @@ def train(cfg: TrainConfig, *, resume: bool = True) -> Path:
     m = cfg.model
     model = build_arch(m.arch, **m.arch_kwargs())
     if cfg.run.init_from and not (out / "last.pt").exists():
-        src = Path(cfg.run.init_from)
-        state = load_file(str(src)) if src.suffix == ".safetensors" else torch.load(src, weights_only=True)["ema"]
-        own = model.state_dict()
-        matched = {k: v for k, v in state.items() if k in own and own[k].shape == v.shape}
-        own.update(matched)
-        model.load_state_dict(own)
-        print(f"initialised {len(matched)}/{len(own)} tensors from {src}", flush=True)
+        matched, total = load_matching(model, cfg.run.init_from)
+        print(f"initialised {matched}/{total} tensors from {cfg.run.init_from}", flush=True)
     ema = copy.deepcopy(model).eval()
     for p in ema.parameters():
         p.requires_grad_(False)
