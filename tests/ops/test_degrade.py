@@ -187,6 +187,34 @@ def test_low_light_noise_is_seeded_and_grows_with_the_signal() -> None:
     assert dark_var < bright_var
 
 
+def test_low_light_camera_noise_is_correlated_and_keeps_its_variance() -> None:
+    from vivid.ops.color import srgb_to_linear
+
+    flat = np.full((3, 96, 96), 0.6, dtype=np.float32)
+    kw = dict(exposure=0.5, shot_noise=0.0, read_noise=0.01)
+    white = srgb_to_linear(low_light(flat, **kw, seed=1).astype(np.float64)) - 0.5 * float(srgb_to_linear(np.array(0.6)))
+    cam = srgb_to_linear(low_light(flat, **kw, noise_blur=1.5, channel_corr=0.8, seed=1).astype(np.float64))
+    cam = cam - 0.5 * float(srgb_to_linear(np.array(0.6)))
+
+    def lag1(n: np.ndarray) -> float:
+        return float(np.corrcoef(n[1, :, :-1].ravel(), n[1, :, 1:].ravel())[0, 1])
+
+    def red_blue(n: np.ndarray) -> float:
+        return float(np.corrcoef(n[0].ravel(), n[2].ravel())[0, 1])
+
+    # the per-pixel variance stays that of the read noise (0.01^2), within sampling error
+    assert white.std() == pytest.approx(0.01, rel=0.05) and cam.std() == pytest.approx(0.01, rel=0.15)
+    assert abs(lag1(white)) < 0.1 and abs(red_blue(white)) < 0.1
+    assert lag1(cam) > 0.6 and red_blue(cam) == pytest.approx(0.8, abs=0.1)
+    # without the new options the draws are what they were: independent noise from the same seed
+    img = _image()
+    plain = low_light(img, exposure=0.2, shot_noise=0.001, read_noise=0.002, seed=3)
+    assert np.array_equal(plain, low_light(img, exposure=0.2, shot_noise=0.001, read_noise=0.002,
+                                           noise_blur=0.0, channel_corr=0.0, seed=3))
+    with pytest.raises(ConfigError, match="channel_corr"):
+        low_light(img, exposure=0.2, channel_corr=1.5, seed=0)
+
+
 # ------------------------------------------------------------------------------------------------ colour
 
 

@@ -254,3 +254,20 @@ def test_lowlight_exposure_range_is_configurable_and_checked(tmp_path: Path) -> 
     bad.write_text((CONFIGS / "lowlight" / "vivid_lowlight_stage4.toml").read_text().replace("[0.005, 0.4]", "[0.5, 0.1]"))
     with pytest.raises(ConfigError, match="exposure"):
         load_config(bad)
+
+
+def test_lowlight_camera_noise_is_opt_in_and_checked(tmp_path: Path) -> None:
+    clean = _scene(64, 64, 2)
+    # off: the same pairs as before the option existed (its draws come after the others)
+    assert np.array_equal(degrade_lowlight(clean, np.random.default_rng(4), exposure=(0.005, 0.4)),
+                          degrade_lowlight(clean, np.random.default_rng(4), exposure=(0.005, 0.4), camera=False))
+    a = degrade_lowlight(clean, np.random.default_rng(4), exposure=(0.005, 0.4), camera=True)
+    assert a.shape == clean.shape and a.dtype == np.float32 and 0.0 <= a.min() and a.max() <= 1.0
+    assert np.array_equal(a, degrade_lowlight(clean, np.random.default_rng(4), exposure=(0.005, 0.4), camera=True))
+    cfg = load_config(CONFIGS / "lowlight" / "vivid_lowlight_stage5.toml")
+    assert cfg.data.camera_noise is True
+    assert load_config(CONFIGS / "lowlight" / "vivid_lowlight_stage4.toml").data.camera_noise is False
+    bad = tmp_path / "bad.toml"
+    bad.write_text((CONFIGS / "color" / "vivid_tone_stage2.toml").read_text().replace("tint = 0.25", "tint = 0.25\ncamera_noise = true"))
+    with pytest.raises(ConfigError, match="camera_noise"):
+        load_config(bad)

@@ -193,6 +193,8 @@ def low_light(
     gamma: float = 1.0,
     shot_noise: float = 0.0,
     read_noise: float = 0.0,
+    noise_blur: float = 0.0,
+    channel_corr: float = 0.0,
     seed: Seed,
 ) -> np.ndarray:
     """Simulate an under-exposed capture of ``(C, H, W)`` sRGB.
@@ -201,19 +203,42 @@ def low_light(
     noise: ``shot_noise * Poisson(x / shot_noise)`` (variance ``shot_noise * x``) plus Gaussian read
     noise of std ``read_noise``, both in linear [0, 1] units; clip to [0, 1] and re-encode as sRGB.
     ``exposure`` in (0, 1] darkens (e.g. 0.1 is about 3.3 stops); ``gamma > 1`` darkens shadows more.
+
+    A camera's pipeline (demosaicing, its own denoising, colour matrices) makes that noise spatially and
+    channel-correlated; ``noise_blur`` > 0 filters the noise field with a Gaussian of that std (pixels) and
+    ``channel_corr`` in [0, 1] is the share of its variance common to all channels. Both keep the noise's
+    per-pixel variance; 0 and 0 give independent noise (and the same draws as before they existed).
     """
     a = _image(img, "low_light")
     e = _positive(exposure, "exposure", "low_light")
     g = _positive(gamma, "gamma", "low_light")
     k = _positive(shot_noise, "shot_noise", "low_light", allow_zero=True)
     rd = _positive(read_noise, "read_noise", "low_light", allow_zero=True)
+    blur = _positive(noise_blur, "noise_blur", "low_light", allow_zero=True)
+    rho = _positive(channel_corr, "channel_corr", "low_light", allow_zero=True)
+    if rho > 1.0:
+        raise ConfigError(f"low_light: channel_corr must be in [0, 1], got {channel_corr}")
     rng = _rng(seed)
     x = e * np.clip(srgb_to_linear(a.astype(np.float64)), 0.0, 1.0) ** g
-    if k > 0:
-        x = k * rng.poisson(x / k).astype(np.float64)
-    if rd > 0:
-        x = x + rd * rng.standard_normal(x.shape)
-    return _f32(linear_to_srgb(np.clip(x, 0.0, 1.0)))
+    if blur == 0.0 and rho == 0.0:
+        if k > 0:
+            x = k * rng.poisson(x / k).astype(np.float64)
+        if rd > 0:
+            x = x + rd * rng.standard_normal(x.shape)
+        return _f32(linear_to_srgb(np.clip(x, 0.0, 1.0)))
+    std = np.sqrt(k * x + rd * rd)  # the Poisson-Gaussian noise's per-pixel std, as a Gaussian
+    z = rng.standard_normal(x.shape)
+    if rho > 0.0 and x.shape[-3] > 1:
+        z = math.sqrt(1.0 - rho) * z + math.sqrt(rho) * rng.standard_normal((1, *x.shape[-2:]))
+    if blur > 0.0:
+        from scipy.ndimage import gaussian_filter
+
+        sigma = [0.0] * (z.ndim - 2) + [blur, blur]
+        z = gaussian_filter(z, sigma=sigma, mode="reflect")
+        impulse = np.zeros((8 * int(math.ceil(blur)) + 1,) * 2)
+        impulse[impulse.shape[0] // 2, impulse.shape[1] // 2] = 1.0
+        z = z / math.sqrt(float((gaussian_filter(impulse, sigma=blur, mode="constant") ** 2).sum()))
+    return _f32(linear_to_srgb(np.clip(x + std * z, 0.0, 1.0)))
 
 
 def to_grayscale(img: np.ndarray, *, keep_channels: bool = True) -> np.ndarray:

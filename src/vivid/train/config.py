@@ -27,6 +27,8 @@ class DataConfig:
     tint: float = 0.0
     # lowlight / zero_ref: the linear-light exposure range of the synthetic darkening (log-uniform)
     exposure: tuple[float, ...] = (0.03, 0.4)
+    # lowlight / zero_ref: camera-processed noise (spatially and channel-correlated, some JPEG) on the inputs
+    camera_noise: bool = False
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,8 @@ def load_config(path: str | Path) -> TrainConfig:
         raise ConfigError(f"[data] exposure must be [lo, hi] with 0.001 <= lo <= hi <= 1; got {list(ex)}")
     if cfg.data.tint and (not 0.0 < cfg.data.tint <= 1.0 or cfg.data.task != "tone"):
         raise ConfigError(f"[data] tint must be in (0, 1] stops, for task tone only; got {cfg.data.tint}")
+    if cfg.data.camera_noise and cfg.data.task not in ("lowlight", "zero_ref"):
+        raise ConfigError(f"[data] camera_noise is for tasks lowlight and zero_ref only, not {cfg.data.task!r}")
     # the global branch sees the patch through a thumbnail: tiny crops would teach it nothing global
     if cfg.model.arch == "global_local" and cfg.data.patch < 128:
         raise ConfigError(

@@ -133,11 +133,11 @@ def train(cfg: TrainConfig, *, resume: bool = True) -> Path:
                 val_files = [f for f in val_files if rd.is_colourful(rd.load_rgb(Path(f)))]
             rval = rd.synthetic_validation_set(
                 val_files, task=cfg.data.task, target_mean=cfg.data.target_mean, tint=cfg.data.tint,
-                exposure=cfg.data.exposure,
+                exposure=cfg.data.exposure, camera=cfg.data.camera_noise,
             )
         sampler = rd.RestoreSampler(
             images, task=cfg.data.task, patch=cfg.data.patch, seed=sampler_seed, target_mean=cfg.data.target_mean,
-            tint=cfg.data.tint, exposure=cfg.data.exposure,
+            tint=cfg.data.tint, exposure=cfg.data.exposure, camera=cfg.data.camera_noise,
         )
 
         def run_validation(net: torch.nn.Module) -> float:
