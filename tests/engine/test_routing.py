@@ -105,15 +105,65 @@ def test_blockiness_detects_jpeg_blocks() -> None:
     assert blockiness(blocky) > 1.3 > blockiness(img.astype(np.float32) / 255)
 
 
+def test_dark_colour_photo_is_not_taken_for_grayscale() -> None:
+    """A dim colour photo has little absolute chroma (LOL's low captures: 1.4/255 and up) but plenty
+    relative to its brightness; it must go to low-light, not to the colorizer."""
+    dim = (photo_like() * 0.035).astype(np.float32)
+    chroma = np.mean(np.abs(dim[0] - dim[1]) + np.abs(dim[1] - dim[2])) / 2
+    assert chroma < 2 / 255  # what the absolute test alone called gray
+    plan = analyze(Image(dim))
+    assert plan.analysis["grayscale"] is False
+    assert "lowlight" in tasks(plan) and "colorize" not in tasks(plan), plan.explain()
+    gray_dim = np.repeat(dim.mean(0, keepdims=True), 3, 0)  # the same, truly gray, as three channels
+    assert analyze(Image(np.ascontiguousarray(gray_dim))).analysis["grayscale"] is True
+
+
+def _rgb(f: Path) -> Image:
+    a = np.asarray(PILImage.open(f).convert("RGB"), dtype=np.float32).transpose(2, 0, 1) / 255
+    return Image(np.ascontiguousarray(a))
+
+
 @pytest.mark.shared
 def test_real_low_light_photos_go_to_low_light() -> None:
-    folders = [SHARED / "lowlight" / "LOL" / "eval15" / "low", SHARED / "lowlight" / "DICM" / "low"]
-    if not all(f.is_dir() for f in folders):
+    """All 15 LOL low captures go to low-light and none to the colorizer; so do DICM's clearly dark
+    photos (median luma < 0.05, a statistic the rules do not use). DICM also holds normally exposed
+    photos; benchmarks/routing_accuracy.py reports the whole set."""
+    lol, dicm = SHARED / "lowlight" / "LOL" / "eval15" / "low", SHARED / "lowlight" / "DICM" / "low"
+    if not (lol.is_dir() and dicm.is_dir()):
         pytest.skip("../shared low-light datasets are not available")
-    files = sorted(folders[0].glob("*.png"))[:5]
+    files = sorted(lol.glob("*.png"))
+    assert len(files) == 15
     for f in files:
-        a = np.asarray(PILImage.open(f).convert("RGB"), dtype=np.float32).transpose(2, 0, 1) / 255
-        assert "lowlight" in tasks(analyze(Image(np.ascontiguousarray(a)))), f.name
+        steps = tasks(analyze(_rgb(f)))
+        assert "lowlight" in steps and "colorize" not in steps, (f.name, steps)
+    dark = 0
+    for f in sorted(dicm.glob("*.jpg")):
+        image = _rgb(f)
+        luma = 0.299 * image.color[0] + 0.587 * image.color[1] + 0.114 * image.color[2]
+        if np.median(luma) < 0.05:
+            dark += 1
+            assert "lowlight" in tasks(analyze(image)), f.name
+    assert dark >= 8
+
+
+@pytest.mark.shared
+def test_gray_and_noisy_real_photos_are_routed() -> None:
+    """BSD68 (stored gray) and CBSD68 turned into gray RGB go to the colorizer; CBSD68 with Gaussian noise
+    (sigma 15, seeded) goes to the denoiser first. First 10 images of each."""
+    gray_dir, color_dir = SHARED / "denoise" / "BSD68" / "GT", SHARED / "denoise" / "CBSD68" / "GT"
+    if not (gray_dir.is_dir() and color_dir.is_dir()):
+        pytest.skip("../shared/datasets/denoise is not available")
+    for f in sorted(gray_dir.glob("*.png"))[:10]:
+        a = np.asarray(PILImage.open(f).convert("L"), dtype=np.float32)[None] / 255
+        assert "colorize" in tasks(analyze(Image(np.ascontiguousarray(a)))), f.name
+    for i, f in enumerate(sorted(color_dir.glob("*.png"))[:10]):
+        x = _rgb(f).color
+        g = 0.299 * x[0] + 0.587 * x[1] + 0.114 * x[2]
+        steps = tasks(analyze(Image(np.ascontiguousarray(np.stack([g, g, g])))))
+        assert "colorize" in steps, f.name
+        noisy = x + np.random.default_rng(i).standard_normal(x.shape).astype(np.float32) * (15 / 255)
+        steps = tasks(analyze(Image(np.clip(noisy, 0, 1).astype(np.float32))))
+        assert steps[:1] == ["denoise"] and "colorize" not in steps, (f.name, steps)
 
 
 @pytest.mark.shared

@@ -134,3 +134,16 @@ def test_init_from_warm_starts_matching_tensors_and_names_a_missing_file(config_
     with pytest.raises(ConfigError, match="nope.safetensors not found"):
         train(missing)
     assert not (Path(cfg.run.out_dir) / "second" / "last.pt").exists()
+
+
+def test_train_command_takes_an_out_dir(config_file: Path, tmp_path: Path) -> None:
+    """``vivid train --out-dir`` puts the run folder outside the work tree (the config's out_dir is kept
+    for the default)."""
+    from typer.testing import CliRunner
+
+    from vivid.cli.main import app
+
+    runs = tmp_path / "elsewhere"
+    result = CliRunner().invoke(app, ["train", str(config_file), "--out-dir", str(runs)])
+    assert result.exit_code == 0, result.output
+    assert (runs / "tiny" / "last.pt").exists() and not (tmp_path / "runs" / "tiny").exists()

@@ -18,6 +18,7 @@ from vivid.train.config import load_config
 from vivid.train.loop import train
 from vivid.train.restore_data import (
     RestoreSampler,
+    degrade_dejpeg,
     degrade_lowlight,
     degrade_tone,
     holdout_split,
@@ -69,7 +70,7 @@ def test_tone_changes_deterministically_and_sometimes_not_at_all() -> None:
     assert np.abs(kept - clean).max() <= 0.5 / 255
 
 
-@pytest.mark.parametrize("task", ["lowlight", "tone", "zero_ref"])
+@pytest.mark.parametrize("task", ["lowlight", "tone", "zero_ref", "dejpeg"])
 def test_sampler_batches(task: str) -> None:
     images = [_scene(70, 90, s) for s in range(3)]
     x1, y1 = RestoreSampler(images, task=task, patch=32, seed=3).batch(4)
@@ -93,6 +94,28 @@ def test_denoise_gray_patches_carry_the_same_noise_in_every_channel() -> None:
         assert np.array_equal(x[i, 0], x[i, 1]) and np.array_equal(x[i, 0], x[i, 2])
     noisy = [i for i in colour if x[i, 3, 0, 0] > 2 / 255]  # colour patches with visible noise
     assert noisy and all(not np.array_equal(x[i, 0], x[i, 1]) for i in noisy)
+
+
+def test_dejpeg_inputs_are_real_jpeg_copies_blind_to_quality() -> None:
+    """The JPEG-artefact remover learns from what a JPEG codec makes: 8x8 blocks aligned to the patch's
+    corner, gray patches compressed as gray (three equal channels), a spread of qualities."""
+    from vivid.engine.routing import blockiness
+
+    rng = np.random.default_rng(0)
+    clean = _scene(128, 128, 4)
+    errors, blocky = [], []
+    for _ in range(40):
+        x = degrade_dejpeg(clean, rng)
+        assert x.shape == clean.shape and x.dtype == np.float32
+        errors.append(float(np.sqrt(np.mean((x - clean) ** 2))))
+        blocky.append(blockiness(0.299 * x[0] + 0.587 * x[1] + 0.114 * x[2]))
+    assert min(errors) > 0.5 / 255 and max(errors) > 2 * min(errors)  # always degraded, by varied amounts
+    assert np.median(blocky) > blockiness(0.299 * clean[0] + 0.587 * clean[1] + 0.114 * clean[2]) + 0.1
+    gray = np.repeat(clean[:1], 3, axis=0)
+    g = degrade_dejpeg(gray, rng)
+    assert np.array_equal(g[0], g[1]) and np.array_equal(g[0], g[2]) and not np.array_equal(g, gray)
+    x, y = RestoreSampler([clean, _scene(96, 120, 5)], task="dejpeg", patch=32, seed=1).batch(4)
+    assert x.shape == y.shape == (4, 3, 32, 32)
 
 
 def test_colorize_batches_are_gray_inputs_of_colour_targets() -> None:

@@ -232,12 +232,20 @@ def models(
 @app.command()
 @guarded
 def train(config: Annotated[Path, typer.Argument(help="A TOML training config (see configs/).")],
-          fresh: Annotated[bool, typer.Option(help="Ignore an existing checkpoint.")] = False) -> None:
+          fresh: Annotated[bool, typer.Option(help="Ignore an existing checkpoint.")] = False,
+          out_dir: Annotated[Path | None, typer.Option(
+              help="Folder for the run folder instead of the config's [run] out_dir (e.g. ~/vivid-runs).")] = None,
+          ) -> None:
     """Train a model from a config; resumes from the run's last checkpoint."""
+    from dataclasses import replace
+
     from vivid.train.config import load_config
     from vivid.train.loop import train as run_train
 
-    out = run_train(load_config(config), resume=not fresh)
+    cfg = load_config(config)
+    if out_dir is not None:
+        cfg = replace(cfg, run=replace(cfg.run, out_dir=str(out_dir.expanduser())))
+    out = run_train(cfg, resume=not fresh)
     console.print(f"done: {out}")
 
 

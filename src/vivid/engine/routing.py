@@ -27,7 +27,10 @@ CAST = 0.25  # gray-edge channel spread above this -> colour correction (natural
 #   except an underwater scene at 0.23, which auto leaves alone with a note; FiveK inputs: up to 0.52)
 SLIGHT_CAST = 0.15  # above this, a note offers colour correction
 SMALL_SIDE = 512  # longest side below this -> super-resolution
-GRAY_CHROMA = 2.0 / 255  # mean |chroma| below this -> grayscale
+GRAY_CHROMA = 2.0 / 255  # mean |chroma| below this and ...
+GRAY_RELATIVE = 0.03  # ... below this share of the mean luma -> grayscale. Absolute chroma alone misreads
+#   dark colour photos: LOL's under-exposed captures have chroma 1.4-10.9/255 but 0.063-0.55 of their
+#   mean luma, while gray images stored as RGB (also after JPEG) have chroma 0
 
 
 @dataclass(frozen=True)
@@ -93,15 +96,17 @@ def measure(image: Image) -> Analysis:
     small = _thumb(rgb)
     luma = _luma(small)
     chroma = float(np.mean(np.abs(small[0] - small[1]) + np.abs(small[1] - small[2])) / 2)
-    cast = color_cast(small) if chroma > GRAY_CHROMA else 0.0
+    mean_luma = float(luma.mean())
+    gray = image.is_gray or (chroma < GRAY_CHROMA and chroma < GRAY_RELATIVE * mean_luma) or chroma < 0.1 / 255
+    cast = 0.0 if gray else color_cast(small)
     return Analysis(
         width=image.width,
         height=image.height,
-        mean_luma=float(luma.mean()),
+        mean_luma=mean_luma,
         dark_share=float((luma < 128 / 255).mean()),
         highlight=float(np.percentile(luma, 99)),
         noise_sigma=float(estimate_noise_sigma(image.color if image.is_gray else rgb)),
-        grayscale=image.is_gray or chroma < GRAY_CHROMA,
+        grayscale=gray,
         color_cast=cast,
         blockiness=blockiness(full_gray[: 1024, : 1024]),
     )

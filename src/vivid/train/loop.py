@@ -56,11 +56,15 @@ def validate_restore(model: torch.nn.Module, pairs: list) -> float:
 
 def load_matching(model: torch.nn.Module, path: str | Path) -> tuple[int, int]:
     """Copy into ``model`` the tensors of ``path`` (a .safetensors file, or a training checkpoint's EMA
-    weights) whose names and shapes match; returns (tensors copied, tensors in the model)."""
+    weights) whose names and shapes match; returns (tensors copied, tensors in the model). Fused weights of
+    a re-parameterised network are first expanded into its training branches (``expand_fused_state``)."""
     src = Path(path)
     if not src.is_file():
         raise ConfigError(f"init_from: {src} not found; train the stage it names first, or point it at a weight file")
     state = load_file(str(src)) if src.suffix == ".safetensors" else torch.load(src, weights_only=True)["ema"]
+    expand = getattr(model, "expand_fused_state", None)
+    if callable(expand):  # shipped re-parameterised weights are fused; the training network has branches
+        state = expand(state)
     own = model.state_dict()
     matched = {k: v for k, v in state.items() if k in own and own[k].shape == v.shape}
     own.update(matched)

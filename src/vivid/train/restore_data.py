@@ -4,6 +4,9 @@
 gray patches (3 equal channels carrying the same noise, as the engine feeds a gray image); the network also
 receives the noise-level map (σ / 255), as FFDNet.
 
+``dejpeg``: JPEG compression artefacts (:func:`degrade_dejpeg`: quality 10-60 mostly, some mild and some
+double compression, colour 4:2:0/4:4:4 and gray), blind to the quality; the target is the original.
+
 ``lowlight``: well-exposed photos darkened as a camera would see them (:func:`degrade_lowlight`);
 ``tone``: random exposure, contrast, white balance and saturation (:func:`degrade_tone`); in both the
 target is the original. ``zero_ref``: darkened inputs only (no target), for the zero-reference losses.
@@ -23,9 +26,9 @@ from vivid.ops.color import linear_to_srgb, srgb_to_linear
 from vivid.ops.degrade import color_cast, jpeg, low_light, temperature_gains
 from vivid.train.sr_data import list_images, load_rgb
 
-TASKS = ("denoise", "lowlight", "tone", "zero_ref", "colorize")
+TASKS = ("denoise", "lowlight", "tone", "zero_ref", "colorize", "dejpeg")
 #: share of patches made gray (3 equal channels) per task
-GRAY_SHARE = {"denoise": 0.2, "lowlight": 0.05, "tone": 0.0, "zero_ref": 0.05, "colorize": 0.0}
+GRAY_SHARE = {"denoise": 0.2, "lowlight": 0.05, "tone": 0.0, "zero_ref": 0.05, "colorize": 0.0, "dejpeg": 0.25}
 
 
 def load_clean(dirs: tuple[str, ...], min_side: int) -> list[np.ndarray]:
@@ -159,6 +162,25 @@ def is_colourful(image: np.ndarray, *, min_chroma: float = 0.02) -> bool:
     return float(np.mean(np.abs(cb)) + np.mean(np.abs(cr))) > min_chroma
 
 
+def degrade_dejpeg(clean: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``clean`` ``(3, H, W)`` saved as JPEG and decoded, as a web or messenger copy of a photo would be.
+
+    Quality 10-60 (85%) or 61-95 (15%, so that the model learns to leave mild compression nearly alone);
+    a fifth of colour patches without chroma subsampling (4:4:4), the rest 4:2:0 (the common case); 15%
+    compressed twice (a second quality 10-95). A gray patch (three equal channels) is compressed as one gray
+    channel, as a gray JPEG is, and repeated. The block grid starts at the patch's top-left corner, as it
+    does at an image's (the restorer keeps tiles on a 16-pixel grid).
+    """
+    gray = bool(np.array_equal(clean[0], clean[1]) and np.array_equal(clean[0], clean[2]))
+    x = clean[:1] if gray else clean
+    q = int(rng.integers(10, 61)) if rng.random() < 0.85 else int(rng.integers(61, 96))
+    sub = bool(rng.random() >= 0.2)
+    x = jpeg(x, quality=q, chroma_subsampling=sub)
+    if rng.random() < 0.15:
+        x = jpeg(x, quality=int(rng.integers(10, 96)), chroma_subsampling=sub)
+    return np.repeat(x, 3, axis=0) if gray else x
+
+
 def degrade(
     task: str, clean: np.ndarray, rng: np.random.Generator, *, tint: float = 0.0,
     exposure: tuple[float, ...] = (0.03, 0.4), camera: bool = False,
@@ -171,7 +193,11 @@ def degrade(
         return degrade_tone(clean, rng, tint=tint)
     if task == "colorize":
         return to_gray_input(clean)
-    raise ConfigError(f"no image-to-image degradation for task {task!r}: known are lowlight, tone, zero_ref, colorize")
+    if task == "dejpeg":
+        return degrade_dejpeg(clean, rng)
+    raise ConfigError(
+        f"no image-to-image degradation for task {task!r}: known are lowlight, tone, zero_ref, colorize, dejpeg"
+    )
 
 
 def degrade_denoise(clean: np.ndarray, rng: np.random.Generator, *, max_sigma: float = 55.0) -> tuple[np.ndarray, float]:

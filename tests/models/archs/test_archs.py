@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import inspect
 
 import pytest
@@ -44,3 +45,26 @@ def test_repsr_fusion_is_exact() -> None:
         after = net.fuse()(x)
     assert torch.allclose(before, after, atol=1e-5)
     assert not any(type(m).__name__ == "Conv2d" and m.kernel_size == (1, 1) for m in net.modules())
+
+
+def test_repsr_fused_weights_expand_back_into_training_branches() -> None:
+    """A shipped (fused) model can be trained further: its weights expand into the branches exactly."""
+    torch.manual_seed(1)
+    trained = RepSR(scale=2, channels=8, blocks=2).eval()
+    for p in trained.parameters():
+        p.data.normal_(0, 0.2)
+    fused = copy.deepcopy(trained).fuse().state_dict()
+    fresh = RepSR(scale=2, channels=8, blocks=2).eval()
+    state = fresh.expand_fused_state(fused)
+    assert set(state) == set(fresh.state_dict())
+    fresh.load_state_dict(state)
+    x = torch.rand(1, 1, 9, 10)
+    with torch.no_grad():
+        assert torch.allclose(fresh(x), trained(x), atol=1e-5)
+
+
+def test_denoise_unet_without_noise_map_takes_the_image_only() -> None:
+    blind = build_arch("denoise_unet", in_channels=3, channels=8, blocks=1, noise_map=False)
+    mapped = build_arch("denoise_unet", in_channels=3, channels=8, blocks=1)
+    assert blind.head.in_channels == 12 and mapped.head.in_channels == 13
+    assert blind(torch.rand(1, 3, 16, 24)).shape == (1, 3, 16, 24)

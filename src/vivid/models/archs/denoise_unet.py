@@ -6,7 +6,8 @@ subtracted. Working at half resolution keeps training and inference cheap on CPU
 lets the user turn denoising down (a smaller sigma removes less).
 
 Input: ``(N, C + 1, H, W)`` — image channels then the noise-level map (sigma / 255); ``H`` and ``W``
-multiples of 8. Output: ``(N, C, H, W)``.
+multiples of 8. Output: ``(N, C, H, W)``. With ``noise_map=False`` (blind restorers such as the JPEG-artefact
+remover) the input is ``(N, C, H, W)``, without a map.
 """
 
 from __future__ import annotations
@@ -27,13 +28,15 @@ class _ResBlock(nn.Module):
 
 
 class DenoiseUNet(nn.Module):
-    """Args: in_channels (3 colour or 1 gray); channels (width of the top level); blocks per level."""
+    """Args: in_channels (3 colour or 1 gray); channels (width of the top level); blocks per level;
+    noise_map (whether a noise-level map follows the image channels)."""
 
-    def __init__(self, *, in_channels: int = 3, channels: int = 32, blocks: int = 2) -> None:
+    def __init__(self, *, in_channels: int = 3, channels: int = 32, blocks: int = 2, noise_map: bool = True) -> None:
         super().__init__()
         c = channels
         self.in_channels = in_channels
-        self.head = nn.Conv2d(4 * in_channels + 1, c, 3, padding=1)
+        self.noise_map = noise_map
+        self.head = nn.Conv2d(4 * in_channels + int(noise_map), c, 3, padding=1)
         self.enc1 = nn.Sequential(*[_ResBlock(c) for _ in range(blocks)])
         self.down1 = nn.Conv2d(c, 2 * c, 2, stride=2)
         self.enc2 = nn.Sequential(*[_ResBlock(2 * c) for _ in range(blocks)])
@@ -48,8 +51,10 @@ class DenoiseUNet(nn.Module):
         nn.init.zeros_(self.tail.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        img, sigma = x[:, : self.in_channels], x[:, self.in_channels :]
-        z = torch.cat([F.pixel_unshuffle(img, 2), F.avg_pool2d(sigma, 2)], dim=1)
+        img = x[:, : self.in_channels]
+        z = F.pixel_unshuffle(img, 2)
+        if self.noise_map:
+            z = torch.cat([z, F.avg_pool2d(x[:, self.in_channels :], 2)], dim=1)
         h = self.head(z)
         e1 = self.enc1(h)
         e2 = self.enc2(self.down1(e1))

@@ -80,6 +80,25 @@ class RepSR(nn.Module):
         base = x.repeat_interleave(self.scale * self.scale, dim=1)
         return self.shuffle(out + base)
 
+    def expand_fused_state(self, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """``state`` with every fused 3x3 conv (what vivid ships) written as this training network's branches:
+        the 3x3 branch holds the fused kernel minus the identity, the 1x1 branch starts at zero. The network
+        then computes exactly what the fused one does, so a shipped model can be trained further."""
+        out = {k: v for k, v in state.items() if ".fused." not in k}
+        for name, m in self.named_modules():
+            key = f"{name}.fused.weight"
+            if not isinstance(m, RepConv) or key not in state or m.fused is not None:
+                continue
+            w = state[key].clone().float()
+            if m.identity:
+                idx = torch.arange(m.out_ch)
+                w[idx, idx, 1, 1] -= 1.0
+            out[f"{name}.conv3.weight"] = w
+            out[f"{name}.conv3.bias"] = state[f"{name}.fused.bias"].clone().float()
+            out[f"{name}.conv1.weight"] = torch.zeros_like(m.conv1.weight)
+            out[f"{name}.conv1.bias"] = torch.zeros_like(m.conv1.bias)
+        return out
+
     def fuse(self) -> RepSR:
         """Fold all multi-branch blocks into single 3x3 convolutions (in place); returns self."""
         for m in self.modules():
