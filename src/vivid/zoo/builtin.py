@@ -43,10 +43,20 @@ def weights_dir() -> Path:
 
 
 def read_manifest() -> list[WeightEntry]:
+    """Every shipped weight file's entry. A missing or unreadable manifest is an incomplete install (a
+    ModelError that says so), never an empty list: that would look like "no such model" further on."""
     path = weights_dir() / "manifest.json"
-    if not path.exists():
-        return []
-    return [WeightEntry(**e) for e in json.loads(path.read_text())]
+    try:
+        entries = json.loads(path.read_text())
+        if not isinstance(entries, list) or not entries:
+            raise ValueError(f"expected a non-empty list of weight entries, got {str(entries)[:40]}")
+        return [WeightEntry(**e) for e in entries]
+    except FileNotFoundError:
+        raise ModelError(f"vivid's weights manifest {path} is missing: the package is incomplete; reinstall vivid") from None
+    except (OSError, ValueError, TypeError) as e:  # unreadable, not JSON, or entries of the wrong form
+        raise ModelError(
+            f"vivid's weights manifest {path} is unreadable ({type(e).__name__}: {e}); reinstall vivid"
+        ) from None
 
 
 def file_sha256(path: Path) -> str:

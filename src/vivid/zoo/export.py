@@ -74,7 +74,9 @@ def export_run(
         tile_overlap=_OVERLAP.get(m["arch"], lambda p: 16)(params), size_multiple=_MULTIPLE.get(m["arch"], 1),
         speed_class=speed_class, card=f"{name}.md",
     )
-    entries = [e for e in read_manifest() if not (e.name == name and e.scale == entry.scale)] + [entry]
+    # the first export into an empty weights folder starts the manifest
+    shipped = read_manifest() if (weights_dir() / "manifest.json").exists() else []
+    entries = [e for e in shipped if not (e.name == name and e.scale == entry.scale)] + [entry]
     entries.sort(key=lambda e: (e.name, e.scale))
     (weights_dir() / "manifest.json").write_text(json.dumps([asdict(e) for e in entries], indent=2) + "\n")
     return entry

@@ -114,3 +114,12 @@ def test_cbsd68_crop(shared_path, read_rgb, add_noise) -> None:
     assert estimate_noise_sigma(noisy) == pytest.approx(25, abs=1.0)
     out = nlm_denoise(noisy)
     assert psnr(out, clean) > psnr(np.clip(noisy, 0, 1), clean) + 4.0
+
+
+def test_bm3d_without_its_optional_package_names_the_extra(monkeypatch: pytest.MonkeyPatch, textured) -> None:
+    # bm3d is an extra (non-commercial licence): without it, choosing the model fails in one line
+    monkeypatch.setitem(__import__("sys").modules, "bm3d", None)  # `import bm3d` raises ImportError
+    for use in (lambda: build_bm3d(1), lambda: bm3d_denoise(textured(16, 16), sigma=10)):
+        with pytest.raises(ModelError, match=r"^model 'bm3d' needs the optional bm3d package .*"
+                                             r"pip install 'vivid-restore\[bm3d\]'$"):
+            use()

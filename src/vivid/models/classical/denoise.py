@@ -260,6 +260,18 @@ def nlm_denoise(img: np.ndarray, *, sigma: float | None = None) -> np.ndarray:
 _BM3D_MIN_SIDE = 16  # the bm3d binaries crash (segmentation fault) on sides of 8 pixels or fewer
 
 
+def _bm3d_package():  # noqa: ANN202 - the bm3d module
+    """The optional ``bm3d`` package (non-commercial licence, so not a core dependency of vivid)."""
+    try:
+        import bm3d
+    except ImportError:
+        raise ModelError(
+            "model 'bm3d' needs the optional bm3d package (free for non-commercial use only): "
+            "pip install 'vivid-restore[bm3d]'"
+        ) from None
+    return bm3d
+
+
 def bm3d_denoise(img: np.ndarray, *, sigma: float | None = None) -> np.ndarray:
     """BM3D (gray) or CBM3D (colour, opponent colour transform) from the ``bm3d`` package.
 
@@ -275,10 +287,7 @@ def bm3d_denoise(img: np.ndarray, *, sigma: float | None = None) -> np.ndarray:
     Returns:
         ``(C, H, W)`` float32 in [0, 1].
     """
-    try:
-        import bm3d
-    except ImportError:
-        raise ModelError("BM3D needs the bm3d package: pip install 'vivid[extras]'") from None
+    bm3d = _bm3d_package()
     a = check_image(img)
     s = _check_sigma(sigma, a)
     if s <= 0.0:
@@ -322,6 +331,7 @@ def build_nlm(scale: int) -> PerImageRestorer:
 def build_bm3d(scale: int) -> PerImageRestorer:
     """BM3D / CBM3D with the noise level estimated per image."""
     check_unit_scale("bm3d", scale)
+    _bm3d_package()  # fail when the model is chosen, not after the image is read
     descriptor = ModelDescriptor(
         name="bm3d",
         task="denoise",

@@ -1,0 +1,184 @@
+"""The built wheel works on its own: built from the checkout, installed into a fresh virtual environment
+outside it, every shipped model runs through the installed ``vivid`` command (issue 21).
+
+The fresh environment gets only the wheel (``pip install --no-deps``); its dependencies are borrowed
+from the environment running the tests (a ``.pth`` line after the fresh site-packages), so CI needs no
+second multi-GB install. That environment's editable ``vivid`` is not reachable from there (``.pth``
+files on a borrowed path are not processed), and each run checks that ``vivid`` imports from the
+wheel's copy. Modules the base install must not need (torch & co.) are shadowed by stubs that fail to
+import, so a model that reached for them would fail here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.images import textured
+
+ROOT = Path(__file__).resolve().parents[1]
+
+pytestmark = pytest.mark.slow
+
+#: optional packages (extras) that the base install must run its shipped models without
+OPTIONAL = ("bm3d",)
+
+
+def _copy_sources(dst: Path) -> Path:
+    """What the build reads, copied away from the checkout (an in-tree build would write build/ there)."""
+    dst.mkdir()
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        if (ROOT / name).exists():
+            shutil.copy2(ROOT / name, dst / name)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "*.part", "*.tmp")
+    shutil.copytree(ROOT / "src", dst / "src", ignore=ignore)
+    return dst
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("wheel")
+    src = _copy_sources(tmp / "src-copy")
+    out = tmp / "dist"
+    # no build isolation: the running environment's setuptools builds it, offline and in seconds
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(out), str(src)],
+        check=True, cwd=tmp, timeout=300,
+    )
+    (built,) = out.glob("*.whl")
+    return built
+
+
+@pytest.fixture(scope="module")
+def fresh_env(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A virtual environment outside the checkout with the wheel installed (no dependencies)."""
+    venv = tmp_path_factory.mktemp("fresh") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    python = venv / "bin" / "python"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps", "--no-index",
+         "--disable-pip-version-check", str(wheel)],
+        check=True, timeout=300,
+    )
+    site = Path(subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True, capture_output=True, text=True, timeout=60,
+    ).stdout.strip())
+    borrowed = dict.fromkeys([sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]])
+    (site / "zz_borrowed_dependencies.pth").write_text("".join(f"{p}\n" for p in borrowed))
+    for name in OPTIONAL:  # shadow what the base install must do without
+        (site / f"{name}.py").write_text(
+            f"raise ModuleNotFoundError({f'No module named {name!r} (not in the base install)'!r}, name={name!r})\n"
+        )
+    return venv
+
+
+def _run(venv: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    env.update(XDG_CACHE_HOME=str(cwd / "cache"), HOME=str(cwd), COLUMNS="200")
+    return subprocess.run(list(args), cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_wheel_carries_the_manifest_every_weight_file_and_card(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "vivid/zoo/weights/manifest.json" in names
+    manifest = json.loads(zipfile.ZipFile(wheel).read("vivid/zoo/weights/manifest.json"))
+    assert manifest == json.loads((ROOT / "src/vivid/zoo/weights/manifest.json").read_text())
+    for e in manifest:
+        assert f"vivid/zoo/weights/{e['file']}" in names, e["file"]
+        assert f"vivid/zoo/cards/{e['card']}" in names, e["card"]
+    assert not [n for n in names if "__pycache__" in n or n.startswith(("tests/", "src/"))]
+
+
+def test_wheel_metadata_name_and_optional_extras(wheel: Path) -> None:
+    meta = next(n for n in zipfile.ZipFile(wheel).namelist() if n.endswith(".dist-info/METADATA"))
+    lines = zipfile.ZipFile(wheel).read(meta).decode().splitlines()
+    assert "Name: vivid-restore" in lines
+    requires = [ln.removeprefix("Requires-Dist: ") for ln in lines if ln.startswith("Requires-Dist: ")]
+    bm3d = [r for r in requires if r.startswith("bm3d")]
+    assert bm3d and all('extra == "bm3d"' in r for r in bm3d)  # non-commercial: opt-in only
+    assert "Provides-Extra: bm3d" in lines
+
+
+def _photo(path: Path, *, gray: bool = False, dark: bool = False, h: int = 40, w: int = 56) -> Path:
+    from PIL import Image as PILImage
+
+    img = textured(h, w, c=1 if gray else 3, seed=3) * (0.15 if dark else 1.0)
+    pixels = np.rint(img.transpose(1, 2, 0) * 255).astype(np.uint8)
+    PILImage.fromarray(pixels[..., 0] if gray else pixels).save(path)
+    return path
+
+
+def _steps(path: Path) -> list[dict]:
+    from PIL import Image as PILImage
+
+    return json.loads(PILImage.open(path).text["vivid"])["steps"]
+
+
+#: (task, model, scale, gray input): every shipped model through ``vivid enhance``
+SHIPPED = [
+    ("sr", "vivid-sr", 2, False), ("sr", "vivid-sr", 3, False), ("sr", "vivid-sr", 4, False),
+    ("sr", "vivid-sr-fast", 2, False), ("denoise", "vivid-denoise", 1, False),
+    ("lowlight", "vivid-lowlight", 1, False), ("lowlight", "vivid-zerodce", 1, False),
+    ("color", "vivid-tone", 1, False), ("colorize", "vivid-colorize", 1, True),
+    ("colorize", "vivid-colorize-seed003", 1, True),
+]
+
+
+def test_the_installed_wheel_runs_every_shipped_model_from_its_own_copy(
+    fresh_env: Path, tmp_path: Path
+) -> None:
+    vivid = str(fresh_env / "bin" / "vivid")
+    where = _run(fresh_env, str(fresh_env / "bin" / "python"), "-c", "import vivid; print(vivid.__file__)",
+                 cwd=tmp_path)
+    assert where.returncode == 0, where.stderr
+    assert Path(where.stdout.strip()).is_relative_to(fresh_env), where.stdout  # the wheel's copy
+    assert not Path(where.stdout.strip()).is_relative_to(ROOT)
+
+    manifest_models = {e["name"] for e in json.loads((ROOT / "src/vivid/zoo/weights/manifest.json").read_text())}
+    assert {m for _, m, _, _ in SHIPPED} >= manifest_models - {"vivid-dejpeg"}  # every shipped model is run
+    color, gray = _photo(tmp_path / "photo.png"), _photo(tmp_path / "gray.png", gray=True)
+    for task, model, scale, is_gray in SHIPPED:
+        out = tmp_path / f"{model}_x{scale}.png"
+        args = [vivid, "enhance", str(gray if is_gray else color), "-o", str(out), "--task", task, "--model", model]
+        run = _run(fresh_env, *args, *(["--scale", str(scale)] if task == "sr" else []), cwd=tmp_path)
+        assert run.returncode == 0, f"{model} x{scale}: {run.stdout}\n{run.stderr}"
+        (step,) = _steps(out)
+        assert (step["model"], step["scale"]) == (model, scale)
+        from PIL import Image as PILImage
+
+        im = PILImage.open(out)
+        assert im.size == (56 * scale, 40 * scale)
+        if task == "colorize":
+            rgb = np.asarray(im.convert("RGB"), np.int16)
+            assert np.abs(rgb - rgb.mean(axis=2, keepdims=True)).max() > 3  # colour was added
+
+
+def test_the_installed_wheel_runs_auto_and_video(fresh_env: Path, tmp_path: Path) -> None:
+    from tests.video.conftest import make_clip
+
+    vivid = str(fresh_env / "bin" / "vivid")
+    dark = _photo(tmp_path / "dark.png", dark=True, h=64, w=96)
+    run = _run(fresh_env, vivid, "enhance", str(dark), "-o", str(tmp_path / "auto.png"), cwd=tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "lowlight" in [s["task"] for s in _steps(tmp_path / "auto.png")]  # a dark photo is brightened
+
+    clip = make_clip(tmp_path / "clip.mp4", frames=4, audio=False, subtitles=False)
+    run = _run(fresh_env, vivid, "video", str(clip), "-o", str(tmp_path / "clip_x2.mp4"), "--task", "sr",
+               "--scale", "2", cwd=tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    import av
+
+    with av.open(str(tmp_path / "clip_x2.mp4")) as c:
+        v = c.streams.video[0]
+        assert (v.codec_context.width, v.codec_context.height) == (128, 96)
+        assert sum(1 for _ in c.decode(video=0)) == 4
