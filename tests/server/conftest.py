@@ -63,7 +63,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str | None) -> Settings:
     return Settings(data_dir=tmp_path / "data", database_url=database_url, workers=1, max_upload_mb=4,
-                    max_pixels=2_000_000, sync_max_pixels=200_000)
+                    max_pixels=2_000_000, sync_max_pixels=200_000,
+                    allowed_hosts=["testserver", "localhost", "127.0.0.1", "::1"])  # TestClient's Host: testserver
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from vivid import __version__
 from vivid.server.errors import install_error_handlers
+from vivid.server.guard import BrowserGuardMiddleware
 from vivid.server.limits import BodyLimitMiddleware
 from vivid.server.settings import Settings
 
@@ -26,7 +27,11 @@ Restore and enhance photos and video: super-resolution, denoising, low-light, co
   `POST /v1/enhance` runs one (small images, answered at once);
   `POST /v1/jobs` queues big images, batches and videos (follow `/v1/jobs/{id}/events`).
 * Errors are `{"error": {"code": ..., "message": ...}}`.
-* When the server has API keys, send one in the `X-API-Key` header.
+* When the server has API keys, send one in the `X-API-Key` header; each key sees only its own uploads
+  and jobs (others are 404), an admin key sees all.
+* Limits (413 names the setting that changes it): input pixels, output pixels of the whole plan, an
+  estimated memory budget per request, frames x pixels for video. Busy: 429 or 503 with `Retry-After`.
+* Browsers: only allowed `Host` names are served, and cross-site POST/DELETE requests are refused (403).
 """
 
 
@@ -61,9 +66,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.services = None
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(BrowserGuardMiddleware, allowed_hosts=settings.host_names())  # outermost: runs first
     keyed = [Depends(require_api_key)]
+    from vivid.server.schemas import ErrorOut
+
+    documented = {c: {"model": ErrorOut, "description": d} for c, d in (
+        (400, "Malformed request (e.g. invalid multipart data)"), (401, "Missing or wrong X-API-Key"),
+        (403, "Host name not served, or a cross-site browser request"))}
     for router in (enhance.router, analyze.router, jobs.router, uploads.router, models.router, info.router):
-        app.include_router(router, dependencies=keyed)
+        app.include_router(router, dependencies=keyed, responses=documented)
     app.include_router(health.router)
 
     @app.get("/", include_in_schema=False)

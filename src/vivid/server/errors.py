@@ -68,6 +68,35 @@ class ServiceUnavailableError(VividError):
     code = "unavailable"
 
 
+class ForbiddenError(VividError):
+    """A browser request from another site, or to a Host name this server does not serve."""
+
+    http_status = 403
+    code = "forbidden"
+
+
+class _RetryLater(VividError):
+    """An error answered with ``Retry-After`` (seconds)."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class TooManyRequestsError(_RetryLater):
+    """Over a per-key or queue limit (429 with Retry-After)."""
+
+    http_status = 429
+    code = "too_many_requests"
+
+
+class ServiceBusyError(_RetryLater):
+    """Every slot for immediate work stayed busy (503 with Retry-After)."""
+
+    http_status = 503
+    code = "busy"
+
+
 _STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                  405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
                  422: "invalid_request", 429: "too_many_requests", 503: "unavailable"}
@@ -98,6 +127,8 @@ def error_response(status: int, code: str, message: str, headers: dict[str, str]
 async def _vivid_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, VividError)
     headers = {"WWW-Authenticate": "X-API-Key"} if isinstance(exc, UnauthorizedError) else None
+    if isinstance(exc, _RetryLater):
+        headers = {"Retry-After": str(exc.retry_after)}
     return error_response(exc.http_status, error_code(exc), str(exc), headers)
 
 

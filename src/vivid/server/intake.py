@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from fastapi import UploadFile
 
 from vivid.errors import InputError
 from vivid.io.image import Image
-from vivid.server.errors import NotFoundError, UnsupportedMediaError, UploadTooLargeError
+from vivid.server.errors import NotFoundError, SyncTooLargeError, UnsupportedMediaError, UploadTooLargeError
 from vivid.server.media import decode_image, display_name, sniff
 from vivid.server.records import Upload, utcnow
 
 if TYPE_CHECKING:
-    from vivid.server.services import Services
+    from vivid.server.services import Caller, Services
     from vivid.server.settings import Settings
 
 
 def new_id() -> str:
     return uuid.uuid4().hex
+
+
+#: a check of a video's ``(width, height, frames or None, display name)`` after probing; raises to refuse it
+VideoPrecheck = Callable[[int, int, int | None, str], None]
 
 
 def read_bytes(file: UploadFile, *, limit: int) -> bytes:
@@ -34,31 +39,60 @@ def read_bytes(file: UploadFile, *, limit: int) -> bytes:
 
 
 def _record(services: Services, *, name: str, rel: str, sha: str, media: str, fmt: str, size: int,
-            width: int | None, height: int | None, when) -> Upload:  # noqa: ANN001
+            width: int | None, height: int | None, when, owner: str) -> Upload:  # noqa: ANN001
     rec = Upload(id=new_id(), created_at=when, original_name=name, stored_path=rel, sha256=sha, media=media,
-                 format=fmt, size_bytes=size, width=width, height=height)
+                 format=fmt, size_bytes=size, width=width, height=height, owner=owner)
     with services.db.session() as s:
         s.add(rec)
     return rec
 
 
-def accept_image(services: Services, settings: Settings, file: UploadFile) -> tuple[Upload, Image]:
-    """Check, decode and store an uploaded image; returns its record and the decoded image."""
+#: a check of an image's ``(width, height, display name)`` before it is decoded; raises to refuse it
+Precheck = Callable[[int, int, str], None]
+
+
+def accept_image(services: Services, settings: Settings, file: UploadFile, *, owner: str,
+                 precheck: Precheck | None = None) -> tuple[Upload, Image]:
+    """Check, decode and store an uploaded image; returns its record and the decoded image.
+
+    The size in the file's header is checked (``max_pixels``, the memory budget, then ``precheck``)
+    before a pixel is decoded.
+    """
+    from vivid.server.budget import check_input, header_size
+
     name = display_name(file.filename)
     data = read_bytes(file, limit=settings.max_upload_bytes)
     media, fmt = sniff(data)
     if media != "image":
         raise UnsupportedMediaError(f"{name!r} is a video: send videos to POST /v1/jobs")
+    dims = header_size(data)
+    if dims is not None:
+        check_input(*dims, settings, name=name)
+        if precheck is not None:
+            try:
+                precheck(*dims, name)
+            except SyncTooLargeError as e:  # kept (not decoded) so that a job can take it by its id
+                when = utcnow()
+                rel, sha = services.store.save_upload(data, ext=fmt, when=when)
+                rec = _record(services, name=name, rel=rel, sha=sha, media="image", fmt=fmt, size=len(data),
+                              width=dims[0], height=dims[1], when=when, owner=owner)
+                raise SyncTooLargeError(f"{e} with upload_id={rec.id}") from None
     image = decode_image(data, name=name, max_pixels=settings.max_pixels)
+    if dims is None:  # a header only the full decoder reads (bounded by max_pixels): check it now
+        check_input(image.width, image.height, settings, name=name)
+        if precheck is not None:
+            precheck(image.width, image.height, name)
     when = utcnow()
     rel, sha = services.store.save_upload(data, ext=fmt, when=when)
     rec = _record(services, name=name, rel=rel, sha=sha, media="image", fmt=fmt, size=len(data),
-                  width=image.width, height=image.height, when=when)
+                  width=image.width, height=image.height, when=when, owner=owner)
     return rec, image
 
 
-def accept_video(services: Services, settings: Settings, file: UploadFile) -> Upload:
-    """Store an uploaded video (streamed) after the video pipeline has probed it."""
+def accept_video(services: Services, settings: Settings, file: UploadFile, *, owner: str,
+                 precheck: VideoPrecheck | None = None) -> Upload:
+    """Store an uploaded video (streamed) after the video pipeline has probed it (and ``precheck``
+    accepted its size and frame count)."""
     from vivid.server.video import check_video
 
     name = display_name(file.filename)
@@ -74,15 +108,19 @@ def accept_video(services: Services, settings: Settings, file: UploadFile) -> Up
     try:
         if size > settings.max_upload_bytes:
             raise UploadTooLargeError(f"{name!r} is larger than the {settings.max_upload_mb:g} MB upload limit")
+        path = services.store.path(rel)
         try:
-            width, height = check_video(services.store.path(rel))
-        except InputError as e:  # name the upload, not the store's file
-            raise InputError(f"{name!r} is not a video vivid can read: {str(e).split(': ', 1)[-1]}") from None
+            width, height, frames = check_video(path)
+        except InputError as e:  # name the upload, never the store's path
+            reason = str(e).replace(str(path), name).replace(str(services.store.root), "<data>")
+            raise InputError(f"{name!r} is not a video vivid can read: {reason.split(': ', 1)[-1]}") from None
+        if precheck is not None:
+            precheck(width, height, frames, name)
     except BaseException:
         _forget_unreferenced(services, rel)
         raise
     return _record(services, name=name, rel=rel, sha=sha, media="video", fmt=fmt, size=size,
-                   width=width, height=height, when=when)
+                   width=width, height=height, when=when, owner=owner)
 
 
 def _forget_unreferenced(services: Services, rel: str) -> None:
@@ -95,19 +133,27 @@ def _forget_unreferenced(services: Services, rel: str) -> None:
         services.store.path(rel).unlink(missing_ok=True)
 
 
-def get_upload(services: Services, upload_id: str) -> Upload:
+def get_upload(services: Services, upload_id: str, caller: Caller) -> Upload:
+    """An upload the caller may see (another key's upload is a 404, as if it did not exist)."""
     with services.db.session() as s:
         rec = s.get(Upload, upload_id) if upload_id.isalnum() and len(upload_id) <= 32 else None
-    if rec is None:
+    if rec is None or not caller.sees(rec.owner):
         raise NotFoundError(f"no upload with id {upload_id!r}: upload the file again")
     return rec
 
 
-def load_image(services: Services, settings: Settings, upload_id: str) -> tuple[Upload, Image]:
-    """A stored upload, decoded again (the client refers to an earlier upload by its id)."""
+def load_image(services: Services, settings: Settings, upload_id: str, caller: Caller, *,
+               precheck: Precheck | None = None) -> tuple[Upload, Image]:
+    """A stored upload, decoded again (the client refers to an earlier upload by its id); its recorded
+    size is checked first, as for a new upload."""
     from vivid.io.read import read_image
+    from vivid.server.budget import check_input
 
-    rec = get_upload(services, upload_id)
+    rec = get_upload(services, upload_id, caller)
     if rec.media != "image":
         raise UnsupportedMediaError(f"upload {upload_id} is a {rec.media}, not an image")
+    if rec.width and rec.height:
+        check_input(rec.width, rec.height, settings, name=rec.original_name)
+        if precheck is not None:
+            precheck(rec.width, rec.height, rec.original_name)
     return rec, read_image(services.store.path(rec.stored_path), max_pixels=settings.max_pixels)

@@ -299,6 +299,7 @@ class JobRunner:
     def _run_images(self, job_id: str, options: dict[str, Any], items: list[tuple[int, str, str, str]],
                     progress: StepProgress, *, created_at: Any) -> None:
         from vivid.io.read import read_image
+        from vivid.server.budget import check_input, check_plan, header_size, planned_steps
         from vivid.server.work import EnhanceOptions, encode_result, make_plan, run_enhance
 
         opts = EnhanceOptions.model_validate(options)
@@ -308,8 +309,16 @@ class JobRunner:
                 continue
             progress.start_item(index, 1, f"reading {name}")
             try:
+                # the limits may have changed since the job was accepted: check them again before decoding
+                dims = header_size(self.store.path(upload_path))
+                if dims is not None:
+                    check_input(*dims, self.settings, name=name)
+                    check_plan(*dims, planned_steps(opts, dims[1], dims[0]), self.settings, scale=opts.scale,
+                               size=opts.size, name=name)
                 image = read_image(self.store.path(upload_path), max_pixels=self.settings.max_pixels)
                 plan = make_plan(image, opts, models=self.models)
+                check_plan(image.width, image.height, [(st.task, st.model, st.scale) for st in plan.steps],
+                           self.settings, scale=opts.scale, size=opts.size, name=name)
                 progress.start_item(index, len(plan.steps), f"{len(plan.steps)} step(s) planned")
                 result = run_enhance(image, opts, models=self.models, plan=plan, progress=progress)
                 progress.check()

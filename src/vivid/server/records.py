@@ -29,6 +29,8 @@ QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed"
 FINAL_STATES = (DONE, FAILED, CANCELLED)
 #: result (per input) states
 PENDING = "pending"
+#: the owner of everything when the server has no API keys
+LOCAL_OWNER = "local"
 
 
 def utcnow() -> datetime:
@@ -73,6 +75,8 @@ class Upload(Base):
     size_bytes: Mapped[int] = mapped_column(Integer)
     width: Mapped[int | None] = mapped_column(Integer, nullable=True)
     height: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: who sent it: ``local`` (no API keys) or ``key:<sha256 of the key, 16 hex>``; other keys get 404
+    owner: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
 
 
 class Job(Base):
@@ -95,6 +99,10 @@ class Job(Base):
     error_code: Mapped[str | None] = mapped_column(String(40), nullable=True)
     error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    owner: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    #: the server process running it (``host:pid:token``) and when it last said it still does
+    claimed_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     results: Mapped[list[Result]] = relationship(
         back_populates="job", order_by="Result.index", cascade="all, delete-orphan")

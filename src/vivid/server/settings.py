@@ -32,8 +32,32 @@ class Settings(BaseSettings):
                                           "(env: comma-separated).")
     resume_attempts: int = Field(2, ge=1, description="How often a job interrupted by a restart is started "
                                                       "again before it is marked failed.")
+    # --- memory budget (checked from headers and the plan, before decoding and before running) ----------
+    memory_budget_mb: float = Field(1536.0, gt=0, description="Estimated peak memory one request or job may "
+                                                              "need (decoded input + every step's output), in MB.")
+    max_output_pixels: int = Field(16_000_000, ge=1, description="Largest image any plan step may produce "
+                                                                 "(pixels; a video frame too).")
+    max_video_pixels: int = Field(200_000_000_000, ge=1, description="Largest video job: output frames x "
+                                                                     "output pixels per frame.")
+    # --- ownership and browser safety --------------------------------------------------------------------
+    admin_keys: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="API keys that see and act on every key's jobs and uploads "
+                                          "(env: comma-separated); they are valid keys too.")
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["localhost", "127.0.0.1", "::1"],
+        description="Host header names served (anti DNS-rebinding); '*' serves any. The --host address is "
+                    "added when it is not a wildcard.")
+    allow_public_without_keys: bool = Field(False, description="Serve a non-loopback address without API keys "
+                                                               "(anyone who reaches it can use the service).")
+    # --- back-pressure -----------------------------------------------------------------------------------
+    max_queued_jobs: int = Field(100, ge=1, description="Jobs waiting at once (all keys); more → 429.")
+    max_queued_jobs_per_key: int = Field(20, ge=1, description="Jobs waiting at once for one API key; more → 429.")
+    sync_per_key: int = Field(2, ge=1, description="Synchronous requests (enhance, analyze, thumbnails) one key "
+                                                   "may have in flight; more → 429.")
+    sync_wait_seconds: float = Field(10.0, ge=0, description="How long a synchronous request waits for a free "
+                                                             "slot before it is answered 503.")
 
-    @field_validator("api_keys", mode="before")
+    @field_validator("api_keys", "admin_keys", "allowed_hosts", mode="before")
     @classmethod
     def _split_keys(cls, v: object) -> object:
         if isinstance(v, str):
@@ -43,6 +67,29 @@ class Settings(BaseSettings):
                 return json.loads(v)
             return [k.strip() for k in v.split(",") if k.strip()]
         return v
+
+    @property
+    def all_keys(self) -> list[str]:
+        """Every valid key (user and admin keys); empty: no authentication (one local user)."""
+        return [*self.api_keys, *self.admin_keys]
+
+    def host_names(self) -> frozenset[str]:
+        """Host header names to serve (lower case, without port); ``*`` in the set serves any."""
+        names = {h.lower().strip("[]") for h in self.allowed_hosts}
+        if self.host not in ("0.0.0.0", "::", ""):
+            names.add(self.host.lower().strip("[]"))
+        return frozenset(names)
+
+    def binds_publicly(self) -> bool:
+        """Whether ``host`` is reachable from other machines (anything but a loopback address or name)."""
+        import ipaddress
+
+        if self.host.lower() == "localhost":
+            return False
+        try:
+            return not ipaddress.ip_address(self.host.strip("[]")).is_loopback
+        except ValueError:
+            return True
 
     @property
     def max_upload_bytes(self) -> int:

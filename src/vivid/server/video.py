@@ -42,12 +42,12 @@ def video_options(opts: EnhanceOptions, *, resume: bool = False, codec: str = "h
     return VideoOptions(task=opts.task, model=opts.model, scale=opts.scale, codec=codec, resume=resume)
 
 
-def check_video(path: Path) -> tuple[int, int]:
-    """Probe a stored upload (refusing corrupt or unsupported files); returns (width, height)."""
+def check_video(path: Path) -> tuple[int, int, int | None]:
+    """Probe a stored upload (refusing corrupt or unsupported files); returns (width, height, frames)."""
     from vivid.video import probe
 
     info = probe(path)
-    return info.width, info.height
+    return info.width, info.height, info.frames
 
 
 def run_video_job(runner: JobRunner, job_id: str, options: dict[str, Any], items: list[tuple[int, str, str, str]],

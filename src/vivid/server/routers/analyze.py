@@ -9,12 +9,12 @@ from fastapi import APIRouter, File, Form, UploadFile
 from vivid.errors import ConfigError
 from vivid.server.intake import accept_image, load_image
 from vivid.server.schemas import AnalyzeOut, ErrorOut, StepOut, upload_out
-from vivid.server.services import ServicesDep, SettingsDep
+from vivid.server.services import CallerDep, ServicesDep, SettingsDep
 from vivid.server.work import parse_size
 
 router = APIRouter(prefix="/v1", tags=["analyze"])
 
-_ERRORS = {c: {"model": ErrorOut} for c in (413, 415, 422)}
+_ERRORS = {c: {"model": ErrorOut} for c in (400, 401, 403, 404, 413, 415, 422, 429, 503)}
 
 
 @router.post("/analyze", response_model=AnalyzeOut, responses=_ERRORS,
@@ -22,6 +22,7 @@ _ERRORS = {c: {"model": ErrorOut} for c in (413, 415, 422)}
 def analyze(
     services: ServicesDep,
     settings: SettingsDep,
+    caller: CallerDep,
     image: Annotated[UploadFile | None, File(description="The image (or give upload_id).")] = None,
     upload_id: Annotated[str | None, Form(description="An earlier upload's id instead of a file.")] = None,
     scale: Annotated[float | None, Form(gt=0, le=16, description="Planned SR factor.")] = None,
@@ -34,9 +35,11 @@ def analyze(
 
     if (image is None) == (upload_id is None):
         raise ConfigError("send exactly one of: an image file (field 'image') or an upload_id")
-    upload, img = accept_image(services, settings, image) if image is not None else \
-        load_image(services, settings, upload_id or "")
-    plan = run_analyze(img, scale=scale, size=parse_size(size))
+    with services.gate.enter(caller.owner):
+        upload, img = accept_image(services, settings, image, owner=caller.owner) if image is not None else \
+            load_image(services, settings, upload_id or "", caller)
+        plan = run_analyze(img, scale=scale, size=parse_size(size))
+        del img
     return AnalyzeOut(
         upload=upload_out(upload),
         steps=[StepOut(task=s.task, model=s.model, scale=s.scale, reason=s.reason, alternatives=list(s.alternatives))

@@ -15,12 +15,13 @@ from vivid.server.jobs import JobRunner
 from vivid.server.media import download_name
 from vivid.server.records import DONE, FAILED, RUNNING, Job, Result, utcnow
 from vivid.server.schemas import EnhanceOut, ErrorOut
-from vivid.server.services import ServicesDep, SettingsDep
+from vivid.server.budget import check_plan, planned_steps
+from vivid.server.services import CallerDep, ServicesDep, SettingsDep
 from vivid.server.work import encode_result, make_plan, options_from_form, run_enhance
 
 router = APIRouter(prefix="/v1", tags=["enhance"])
 
-_ERRORS = {c: {"model": ErrorOut} for c in (404, 413, 415, 422)}
+_ERRORS = {c: {"model": ErrorOut} for c in (400, 401, 403, 404, 413, 415, 422, 429, 503)}
 
 
 @router.post(
@@ -33,6 +34,7 @@ _ERRORS = {c: {"model": ErrorOut} for c in (404, 413, 415, 422)}
 def enhance(
     services: ServicesDep,
     settings: SettingsDep,
+    caller: CallerDep,
     image: Annotated[UploadFile | None, File(description="The image (or give upload_id).")] = None,
     upload_id: Annotated[str | None, Form(description="An earlier upload's id instead of a file.")] = None,
     task: Annotated[str, Form(description="auto, sr, denoise, lowlight, color or colorize.")] = "auto",
@@ -53,31 +55,41 @@ def enhance(
                              format=format, quality=quality)
     if (image is None) == (upload_id is None):
         raise ConfigError("send exactly one of: an image file (field 'image') or an upload_id")
-    upload, img = accept_image(services, settings, image) if image is not None else \
-        load_image(services, settings, upload_id or "")
-    pixels = img.width * img.height
-    if pixels > settings.sync_max_pixels:
-        raise SyncTooLargeError(
-            f"{upload.original_name!r} has {img.width}x{img.height} = {pixels / 1e6:.1f} MP, more than the "
-            f"{settings.sync_max_pixels / 1e6:.1f} MP enhanced within one request: submit it as a job "
-            f"(POST /v1/jobs with upload_id={upload.id})")
-    job = Job(id=new_id(), created_at=utcnow(), started_at=utcnow(), kind="image", mode="sync", status=RUNNING,
-              progress=0.0, message="running", options=opts.model_dump(mode="json"), attempts=1)
-    job.results = [Result(index=0, upload_id=upload.id, status=RUNNING)]
-    with services.db.session() as s:
-        s.add(job)
-    try:
-        with services.sync_slots:
+
+    def fits(width: int, height: int, name: str) -> None:  # from the header, before decoding
+        pixels = width * height
+        if pixels > settings.sync_max_pixels:
+            via = f" with upload_id={upload_id}" if upload_id else ""  # a new file's id is added when stored
+            raise SyncTooLargeError(
+                f"{name!r} has {width}x{height} = {pixels / 1e6:.1f} MP, more than the "
+                f"{settings.sync_max_pixels / 1e6:.1f} MP enhanced within one request (setting "
+                f"VIVID_SYNC_MAX_PIXELS): submit it as a job, POST /v1/jobs{via}")
+        check_plan(width, height, planned_steps(opts, height, width), settings, scale=opts.scale, size=opts.size,
+                   name=name)
+
+    with services.gate.enter(caller.owner):
+        upload, img = accept_image(services, settings, image, owner=caller.owner, precheck=fits) \
+            if image is not None else load_image(services, settings, upload_id or "", caller, precheck=fits)
+        job = Job(id=new_id(), created_at=utcnow(), started_at=utcnow(), kind="image", mode="sync", status=RUNNING,
+                  progress=0.0, message="running", options=opts.model_dump(mode="json"), attempts=1,
+                  owner=caller.owner)
+        job.results = [Result(index=0, upload_id=upload.id, status=RUNNING)]
+        with services.db.session() as s:
+            s.add(job)
+        try:
             the_plan = make_plan(img, opts, models=services.models)
+            check_plan(img.width, img.height, [(st.task, st.model, st.scale) for st in the_plan.steps], settings,
+                       scale=opts.scale, size=opts.size, name=upload.original_name)
             result = run_enhance(img, opts, models=services.models, plan=the_plan)
+            del img
             data, prov = encode_result(result, opts)
-        rel = services.store.save_result(data, job_id=job.id, index=0, ext=opts.extension, when=utcnow())
-    except VividError as e:
-        _close(services, job.id, FAILED, error=e)
-        raise
-    except BaseException:
-        _close(services, job.id, FAILED, error=None)
-        raise
+            rel = services.store.save_result(data, job_id=job.id, index=0, ext=opts.extension, when=utcnow())
+        except VividError as e:
+            _close(services, job.id, FAILED, error=e)
+            raise
+        except BaseException:
+            _close(services, job.id, FAILED, error=None)
+            raise
     _close(services, job.id, DONE, values={
         "stored_path": rel, "format": opts.format, "width": result.image.width, "height": result.image.height,
         "size_bytes": len(data), "plan": result.plan.to_dict(), "provenance": prov})
@@ -87,7 +99,7 @@ def enhance(
         from vivid.server.schemas import job_out
 
         with services.db.session() as s:
-            out = job_out(load_job(s, job.id))
+            out = job_out(load_job(s, job.id, caller))
         body = EnhanceOut(job=out, result_url=result_url, explanation=result.plan.explain(), provenance=prov)
         return Response(body.model_dump_json(), media_type="application/json")
     filename = download_name(upload.original_name, suffix="_vivid", ext=opts.extension)

@@ -14,32 +14,49 @@ from sqlalchemy.orm import Session, selectinload
 from starlette.background import BackgroundTask
 
 from vivid.errors import ConfigError
-from vivid.server.errors import ConflictError, NotFoundError, UnsupportedMediaError
+from vivid.server.budget import check_plan, check_video, plan_geometry, planned_steps
+from vivid.server.errors import ConflictError, NotFoundError, TooManyRequestsError, UnsupportedMediaError
 from vivid.server.intake import accept_image, accept_video, get_upload, new_id
 from vivid.server.media import OUTPUT_FORMATS, download_name, sniff
 from vivid.server.records import DONE, FINAL_STATES, PENDING, QUEUED, Job, Result, utcnow
 from vivid.server.schemas import ErrorOut, JobListOut, JobOut, job_out
-from vivid.server.services import Services, ServicesDep, SettingsDep
+from vivid.server.services import Caller, CallerDep, Services, ServicesDep, SettingsDep
+from vivid.server.settings import Settings
 from vivid.server.work import options_from_form
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
-_ERRORS = {c: {"model": ErrorOut} for c in (404, 409, 413, 415, 422)}
+_ERRORS = {c: {"model": ErrorOut} for c in (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)}
 
 
-def load_job(s: Session, job_id: str) -> Job:
+def load_job(s: Session, job_id: str, caller: Caller) -> Job:
+    """A job the caller may see (another key's job is a 404, as if it did not exist)."""
     job = None
     if job_id.isalnum() and len(job_id) <= 32:
         job = s.scalars(select(Job).where(Job.id == job_id)
                         .options(selectinload(Job.results).selectinload(Result.upload))).one_or_none()
-    if job is None:
+    if job is None or not caller.sees(job.owner):
         raise NotFoundError(f"no job with id {job_id!r}")
     return job
 
 
-def _job(services: Services, job_id: str) -> JobOut:
+def _job(services: Services, job_id: str, caller: Caller) -> JobOut:
     with services.db.session() as s:
-        return job_out(load_job(s, job_id), services.runner.live(job_id))
+        return job_out(load_job(s, job_id, caller), services.runner.live(job_id))
+
+
+def _check_queue(services: Services, settings: Settings, caller: Caller) -> None:
+    """429 (with Retry-After) when the queue, or this key's part of it, is full."""
+    with services.db.session() as s:
+        queued = select(func.count()).select_from(Job).where(Job.status == QUEUED, Job.mode == "queued")
+        total = s.scalar(queued) or 0
+        mine = s.scalar(queued.where(Job.owner == caller.owner)) or 0
+    if total >= settings.max_queued_jobs:
+        raise TooManyRequestsError(f"{total} jobs are waiting, the most this server queues (setting "
+                                   "VIVID_MAX_QUEUED_JOBS): try again when some have run", retry_after=30)
+    if mine >= settings.max_queued_jobs_per_key:
+        raise TooManyRequestsError(f"{mine} of your jobs are waiting, the most one API key may queue (setting "
+                                   "VIVID_MAX_QUEUED_JOBS_PER_KEY): try again when some have run", retry_after=30)
 
 
 @router.post("", status_code=202, response_model=JobOut, responses=_ERRORS,
@@ -47,6 +64,7 @@ def _job(services: Services, job_id: str) -> JobOut:
 def submit(
     services: ServicesDep,
     settings: SettingsDep,
+    caller: CallerDep,
     files: Annotated[list[UploadFile] | None, File(description="Images (one or many) or one video.")] = None,
     upload_ids: Annotated[list[str] | None, Form(description="Earlier uploads' ids instead of (or besides) files.")] = None,
     task: Annotated[str, Form()] = "auto",
@@ -71,11 +89,12 @@ def submit(
         raise ConfigError("a job needs at least one file (field 'files') or upload_ids")
     if n > settings.max_files:
         raise ConfigError(f"{n} files in one job, more than the limit of {settings.max_files}: split them")
+    _check_queue(services, settings, caller)
     heads = []
     for f in files:
         heads.append(f.file.read(64))
         f.file.seek(0)
-    kinds = {sniff(h)[0] if h else "image" for h in heads} | {get_upload(services, i).media for i in ids}
+    kinds = {sniff(h)[0] if h else "image" for h in heads} | {get_upload(services, i, caller).media for i in ids}
     kind = "video" if "video" in kinds else "image"
     if kind == "video":
         if n != 1:
@@ -83,27 +102,52 @@ def submit(
         if not video_available():
             raise UnsupportedMediaError("video is not available on this server yet: send images")
         video_options(opts)  # refuses options that mean nothing for video, before anything is stored
-        uploads = [accept_video(services, settings, files[0]) if files else get_upload(services, ids[0])]
+
+        def video_fits(width: int, height: int, frames: int | None, name: str) -> None:
+            g = plan_geometry(height, width, planned_steps(opts, height, width), scale=opts.scale, size=None)
+            check_video(frames, g.height, g.width, settings, name=name)
+
+        if files:
+            uploads = [accept_video(services, settings, files[0], owner=caller.owner, precheck=video_fits)]
+        else:
+            rec = get_upload(services, ids[0], caller)
+            if rec.width and rec.height:
+                video_fits(rec.width, rec.height, None, rec.original_name)
+            uploads = [rec]
     else:
-        uploads = [accept_image(services, settings, f)[0] for f in files] + [get_upload(services, i) for i in ids]
+        def fits(width: int, height: int, name: str) -> None:  # from the header, before decoding
+            check_plan(width, height, planned_steps(opts, height, width), settings, scale=opts.scale,
+                       size=opts.size, name=name)
+
+        earlier = [get_upload(services, i, caller) for i in ids]
+        for rec in earlier:
+            if rec.media == "image" and rec.width and rec.height:
+                fits(rec.width, rec.height, rec.original_name)
+        with services.gate.enter(caller.owner):  # each file is decoded once to check it
+            uploads = [accept_image(services, settings, f, owner=caller.owner, precheck=fits)[0] for f in files]
+        uploads += earlier
     job = Job(id=new_id(), created_at=utcnow(), kind=kind, mode="queued", status=QUEUED, progress=0.0,
-              message="queued", options=opts.model_dump(mode="json"), attempts=0)
+              message="queued", options=opts.model_dump(mode="json"), attempts=0, owner=caller.owner)
     job.results = [Result(index=i, upload_id=u.id, status=PENDING) for i, u in enumerate(uploads)]
     with services.db.session() as s:
         s.add(job)
     services.runner.submit(job.id)
-    return _job(services, job.id)
+    return _job(services, job.id, caller)
 
 
 @router.get("", response_model=JobListOut, summary="History: jobs, newest first (with thumbnail links)")
 def history(
     services: ServicesDep,
+    caller: CallerDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
-    status: Annotated[str | None, Query(description="Only jobs in this state.")] = None,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+    status: Annotated[str | None, Query(max_length=20, description="Only jobs in this state.")] = None,
 ) -> JobListOut:
+    """The caller's jobs (an admin key, or the local user when there are no keys, sees every job)."""
     with services.db.session() as s:
         q = select(Job)
+        if not caller.admin:
+            q = q.where(Job.owner == caller.owner)
         if status is not None:
             q = q.where(Job.status == status)
         total = s.scalar(select(func.count()).select_from(q.subquery())) or 0
@@ -113,21 +157,21 @@ def history(
 
 
 @router.get("/{job_id}", response_model=JobOut, responses=_ERRORS, summary="A job's status, progress, ETA and results")
-def get_job(services: ServicesDep, job_id: str) -> JobOut:
-    return _job(services, job_id)
+def get_job(services: ServicesDep, caller: CallerDep, job_id: str) -> JobOut:
+    return _job(services, job_id, caller)
 
 
 @router.delete("/{job_id}", response_model=JobOut, responses=_ERRORS, summary="Cancel a job")
-def cancel(services: ServicesDep, job_id: str) -> JobOut:
+def cancel(services: ServicesDep, caller: CallerDep, job_id: str) -> JobOut:
     """A queued job is cancelled at once; a running one at its next tile, step, frame or file
     (poll the job or its events). Cancelling a finished job is a 409 (cancelled ones: no-op)."""
-    current = _job(services, job_id)  # 404 first
+    current = _job(services, job_id, caller)  # 404 first
     if current.mode == "sync" and current.status == "running":
         raise ConflictError(f"job {job_id} runs inside its POST /v1/enhance request: close that request to stop it")
     status = services.runner.cancel(job_id)
     if status in (DONE, "failed"):
         raise ConflictError(f"job {job_id} has already finished ({status}); nothing to cancel")
-    return _job(services, job_id)
+    return _job(services, job_id, caller)
 
 
 @router.get("/{job_id}/events", summary="Server-sent events: the job's progress until it ends",
@@ -135,9 +179,9 @@ def cancel(services: ServicesDep, job_id: str) -> JobOut:
             responses={200: {"content": {"text/event-stream": {}},
                              "description": "`event: progress` with the job as JSON on every change, then "
                                             "`event: end` when it has finished."}, 404: {"model": ErrorOut}})
-async def events(request: Request, services: ServicesDep, job_id: str,
+async def events(request: Request, services: ServicesDep, caller: CallerDep, job_id: str,
                  interval: Annotated[float, Query(ge=0.05, le=5)] = 0.25) -> StreamingResponse:
-    await asyncio.to_thread(_job, services, job_id)  # 404 before the stream starts
+    await asyncio.to_thread(_job, services, job_id, caller)  # 404 before the stream starts
 
     async def stream():  # noqa: ANN202
         last_version, last_sent, keepalive = None, None, 0.0
@@ -146,7 +190,7 @@ async def events(request: Request, services: ServicesDep, job_id: str,
             version = live.version if live is not None else None
             if version is None or version != last_version:
                 last_version = version
-                job = await asyncio.to_thread(_job, services, job_id)
+                job = await asyncio.to_thread(_job, services, job_id, caller)
                 body = job.model_dump_json()
                 if body != last_sent:
                     last_sent = body
@@ -175,9 +219,9 @@ def _media_type(fmt: str | None) -> str:
 
 @router.get("/{job_id}/result/{index}", responses={200: {"content": {"image/png": {}, "video/mp4": {}}},
                                                    **_ERRORS}, summary="Download one result")
-def result(services: ServicesDep, job_id: str, index: int) -> FileResponse:
+def result(services: ServicesDep, caller: CallerDep, job_id: str, index: int) -> FileResponse:
     with services.db.session() as s:
-        job = load_job(s, job_id)
+        job = load_job(s, job_id, caller)
         row = next((r for r in job.results if r.index == index), None)
         if row is None:
             raise NotFoundError(f"job {job_id} has no input {index} (it has {len(job.results)})")
@@ -193,15 +237,15 @@ def result(services: ServicesDep, job_id: str, index: int) -> FileResponse:
 
 @router.get("/{job_id}/result", responses={200: {"content": {"application/zip": {}, "image/png": {}}}, **_ERRORS},
             summary="Download the result (one input) or a ZIP of all results")
-def results(services: ServicesDep, job_id: str) -> FileResponse:
+def results(services: ServicesDep, caller: CallerDep, job_id: str) -> FileResponse:
     with services.db.session() as s:
-        job = load_job(s, job_id)
+        job = load_job(s, job_id, caller)
         done = [(r.index, r.stored_path, r.upload.original_name) for r in job.results if r.stored_path]
         n = len(job.results)
     if not done:
         raise ConflictError(f"job {job_id} has no results yet")
     if n == 1:
-        return result(services, job_id, done[0][0])
+        return result(services, caller, job_id, done[0][0])
     zip_path = services.store.new_temp_path(suffix=".zip")
     names: set[str] = set()
     try:

@@ -7,7 +7,8 @@ from fastapi.responses import FileResponse, Response
 
 from vivid.server.intake import get_upload
 from vivid.server.schemas import ErrorOut, UploadOut, upload_out
-from vivid.server.services import ServicesDep
+from vivid.server.budget import check_input
+from vivid.server.services import CallerDep, ServicesDep
 
 router = APIRouter(prefix="/v1/uploads", tags=["uploads"])
 
@@ -17,30 +18,37 @@ _VIDEO_ICON = (
 )
 
 
-@router.get("/{upload_id}", response_model=UploadOut, responses={404: {"model": ErrorOut}},
+@router.get("/{upload_id}", response_model=UploadOut, responses={c: {"model": ErrorOut} for c in (401, 403, 404)},
             summary="An upload's record")
-def get(services: ServicesDep, upload_id: str) -> UploadOut:
-    return upload_out(get_upload(services, upload_id))
+def get(services: ServicesDep, caller: CallerDep, upload_id: str) -> UploadOut:
+    return upload_out(get_upload(services, upload_id, caller))
 
 
 @router.get("/{upload_id}/thumbnail", responses={200: {"content": {"image/jpeg": {}, "image/svg+xml": {}}},
-                                                 404: {"model": ErrorOut}},
+                                                 **{c: {"model": ErrorOut} for c in (401, 403, 404, 413, 429, 503)}},
             summary="A small JPEG preview (made once, then cached)")
-def thumbnail(services: ServicesDep, upload_id: str) -> Response:
-    rec = get_upload(services, upload_id)
+def thumbnail(services: ServicesDep, caller: CallerDep, upload_id: str) -> Response:
+    rec = get_upload(services, upload_id, caller)
     path = services.store.thumbnail_path(rec.id)
     if not path.is_file():
-        if rec.media == "video":
-            from vivid.server.video import video_thumbnail
-
-            data = video_thumbnail(services.store.path(rec.stored_path))
-            if data is None:
-                return Response(_VIDEO_ICON, media_type="image/svg+xml", headers={"Cache-Control": "max-age=3600"})
-        else:
-            from vivid.io.read import read_image
-            from vivid.server.media import thumbnail as make_thumbnail
-
-            image = read_image(services.store.path(rec.stored_path), max_pixels=services.settings.max_pixels)
-            data = make_thumbnail(image)
+        with services.gate.enter(caller.owner):
+            data = _make_thumbnail(services, rec)
+        if data is None:
+            return Response(_VIDEO_ICON, media_type="image/svg+xml", headers={"Cache-Control": "max-age=3600"})
         services.store.save_thumbnail(rec.id, data)
     return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "max-age=86400"})
+
+
+def _make_thumbnail(services, rec) -> bytes | None:  # noqa: ANN001
+    """A JPEG preview of an upload (None: a video with no decodable frame)."""
+    if rec.media == "video":
+        from vivid.server.video import video_thumbnail
+
+        return video_thumbnail(services.store.path(rec.stored_path))
+    from vivid.io.read import read_image
+    from vivid.server.media import thumbnail as make_thumbnail
+
+    if rec.width and rec.height:  # uploads accepted before the memory budget existed are checked here
+        check_input(rec.width, rec.height, services.settings, name=rec.original_name)
+    image = read_image(services.store.path(rec.stored_path), max_pixels=services.settings.max_pixels)
+    return make_thumbnail(image)

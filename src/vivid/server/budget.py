@@ -1,0 +1,182 @@
+"""The memory budget of one request or job, checked before anything is decoded and before anything runs.
+
+Three things are known without decoding a pixel: the input's size (from the file's header), the output
+of every step of the plan (from the steps' scales and the requested scale or size) and, for video, the
+number of frames. :func:`check_input` and :func:`check_plan` turn them into an estimate of peak memory
+and refuse (413) what is over the limits, with a message naming the limit and the setting that changes it.
+
+The per-pixel costs below were measured with ``ru_maxrss`` on the in-memory path (decode, routing
+analysis, bicubic and model steps, PNG encoding; see the "Security and limits" section of the README).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from vivid.errors import InputError
+
+if TYPE_CHECKING:
+    from vivid.server.settings import Settings
+    from vivid.server.work import EnhanceOptions
+
+#: peak bytes per input pixel: the decoded file, its float32 copy and the routing analysis' copies
+BYTES_PER_INPUT_PIXEL = 48
+#: peak bytes per pixel of the largest step output: float32 tiles/strips, the assembled image, the clip,
+#: a final resample and the 8-bit copy the encoder takes
+BYTES_PER_OUTPUT_PIXEL = 80
+
+
+class BudgetError(InputError):
+    """The request or job would need more pixels or memory than this server allows (413)."""
+
+    http_status = 413
+    code = "over_budget"
+
+
+class InputTooLargeError(BudgetError):
+    """The input has more pixels than ``max_pixels``."""
+
+    code = "image_too_large"
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """What a plan makes of an input: the final size and the largest image any step holds."""
+
+    height: int
+    width: int
+    peak_pixels: int
+
+
+def _any_scale(model: str) -> bool:
+    from vivid.models.registry import get_entry
+
+    try:
+        return get_entry(model).any_scale
+    except Exception:  # noqa: BLE001 - an unknown model is refused elsewhere; assume the costlier path
+        return False
+
+
+def plan_geometry(height: int, width: int, steps: Sequence[tuple[str, str, int]], *,
+                  scale: float | None, size: tuple[int, int] | None) -> Geometry:
+    """Replay :func:`vivid.engine.api.enhance`'s sizes for ``steps`` ``(task, model, step_scale)``.
+
+    An SR step runs its model at ``step_scale`` and is then resampled to the requested final size
+    (``size``, or the input times ``scale``) when one was asked for; other steps keep the size.
+    """
+    final = None
+    if size is not None:
+        final = (size[0], size[1])
+    elif scale is not None:
+        final = (max(1, round(height * scale)), max(1, round(width * scale)))
+    h, w = height, width
+    peak = h * w
+    for task, model, s in steps:
+        if task != "sr":
+            continue
+        target = final or (h * s, w * s)
+        raw = target if _any_scale(model) else (h * s, w * s)
+        peak = max(peak, raw[0] * raw[1], target[0] * target[1])
+        h, w = target
+    return Geometry(h, w, peak)
+
+
+def planned_steps(opts: EnhanceOptions, height: int, width: int) -> list[tuple[str, str, int]]:
+    """The steps that will run, from the options and the input size alone (no pixels).
+
+    Exact for a client's plan and for an explicit task. For ``auto`` the analysis decides which
+    same-size steps run, but its SR step follows the same rule as :func:`vivid.engine.routing.analyze`
+    (the requested scale or size, or x2 for a small image), which is all the sizes depend on.
+    """
+    from vivid.engine.api import default_model, pick_scale, plan_for_shape
+    from vivid.engine.routing import SMALL_SIDE
+
+    if opts.plan is not None:
+        return [(s.task, s.model, s.scale) for s in opts.plan.steps]
+    if opts.task != "auto":
+        plan = plan_for_shape(height, width, task=opts.task, model=opts.model, scale=opts.scale, size=opts.size)
+        return [(s.task, s.model, s.scale) for s in plan.steps]
+    if opts.size is not None:
+        factor = max(opts.size[0] / height, opts.size[1] / width)
+    elif opts.scale is not None:
+        factor = opts.scale
+    else:
+        factor = 2.0 if max(height, width) < SMALL_SIDE else 1.0
+    if factor <= 1:
+        return []
+    model = default_model("sr")
+    return [("sr", model, pick_scale(model, factor))]
+
+
+def estimate_bytes(input_pixels: int, peak_output_pixels: int) -> int:
+    """Estimated peak memory of one enhancement (input side + the largest step output)."""
+    return input_pixels * BYTES_PER_INPUT_PIXEL + peak_output_pixels * BYTES_PER_OUTPUT_PIXEL
+
+
+def header_size(source: bytes | Path) -> tuple[int, int] | None:
+    """``(width, height)`` from an image file's header (bytes or a path), without decoding; None when it
+    cannot be read (the decoder then says what is wrong with the file)."""
+    import warnings
+
+    from PIL import Image as PILImage
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with PILImage.open(io.BytesIO(source) if isinstance(source, bytes) else source) as im:
+                return im.size
+    except Exception:  # noqa: BLE001 - unreadable headers are the decoder's to report
+        return None
+
+
+def _mp(pixels: float) -> str:
+    return f"{pixels / 1e6:.1f} MP"
+
+
+def check_input(width: int, height: int, settings: Settings, *, name: str) -> None:
+    """Refuse an input whose decoding alone would be over ``max_pixels`` or the memory budget."""
+    pixels = width * height
+    if pixels > settings.max_pixels:
+        raise InputTooLargeError(f"{name!r} is {width}x{height} = {_mp(pixels)}, more than this server's max_pixels of "
+                          f"{_mp(settings.max_pixels)} (setting VIVID_MAX_PIXELS): send a smaller image")
+    need = pixels * BYTES_PER_INPUT_PIXEL
+    if need > settings.memory_budget_mb * 2**20:
+        raise BudgetError(f"{name!r} is {width}x{height} = {_mp(pixels)}: reading it needs about "
+                          f"{need / 2**20:.0f} MB, more than the {settings.memory_budget_mb:g} MB memory budget "
+                          f"(setting VIVID_MEMORY_BUDGET_MB): send a smaller image")
+
+
+def check_plan(width: int, height: int, steps: Sequence[tuple[str, str, int]], settings: Settings, *,
+               scale: float | None, size: tuple[int, int] | None, name: str) -> Geometry:
+    """Refuse a plan whose output (or any step's) is over ``max_output_pixels`` or the memory budget."""
+    g = plan_geometry(height, width, steps, scale=scale, size=size)
+    if g.peak_pixels > settings.max_output_pixels:
+        raise BudgetError(
+            f"enhancing {name!r} ({width}x{height}) would make a {g.width}x{g.height} image "
+            f"(largest step {_mp(g.peak_pixels)}), more than this server's max_output_pixels of "
+            f"{_mp(settings.max_output_pixels)} (setting VIVID_MAX_OUTPUT_PIXELS): ask for a smaller scale or size")
+    need = estimate_bytes(width * height, g.peak_pixels)
+    if need > settings.memory_budget_mb * 2**20:
+        raise BudgetError(
+            f"enhancing {name!r} ({width}x{height} → {g.width}x{g.height}) needs about {need / 2**20:.0f} MB, more "
+            f"than the {settings.memory_budget_mb:g} MB memory budget (setting VIVID_MEMORY_BUDGET_MB): ask for a "
+            f"smaller scale or size, or send a smaller image")
+    return g
+
+
+def check_video(frames: int | None, out_height: int, out_width: int, settings: Settings, *, name: str) -> None:
+    """Refuse a video whose output frames, or frames x pixels, are over the limits."""
+    pixels = out_width * out_height
+    if pixels > settings.max_output_pixels:
+        raise BudgetError(f"enhancing {name!r} would make {out_width}x{out_height} frames ({_mp(pixels)}), more "
+                          f"than this server's max_output_pixels of {_mp(settings.max_output_pixels)} (setting "
+                          f"VIVID_MAX_OUTPUT_PIXELS): ask for a smaller scale")
+    if frames is not None and frames * pixels > settings.max_video_pixels:
+        raise BudgetError(f"enhancing {name!r} would make {frames} frames of {out_width}x{out_height} = "
+                          f"{frames * pixels / 1e9:.1f} gigapixels, more than this server's max_video_pixels of "
+                          f"{settings.max_video_pixels / 1e9:.1f} gigapixels (setting VIVID_MAX_VIDEO_PIXELS): "
+                          f"send a shorter clip or ask for a smaller scale")
