@@ -105,6 +105,117 @@ def _bicubic(x: np.ndarray, out_hw: tuple[int, int]) -> np.ndarray:
     return np.stack([cv2.resize(c, (out_hw[1], out_hw[0]), interpolation=interp) for c in x])
 
 
+#: the largest SR factor and the largest side of a target size a request may ask for (CLI and REST alike)
+MAX_SCALE = 16
+MAX_SIDE = 65536
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """A size as users type it, ``"1920x1080"`` (width x height), as the engine's ``(height, width)``."""
+    try:
+        w, h = (int(v) for v in text.lower().replace(" ", "").split("x"))
+    except ValueError:
+        raise ConfigError(f"size must look like 1920x1080 (width x height), got {text!r}") from None
+    check_size((h, w))
+    return h, w
+
+
+def check_size(size: tuple[int, int]) -> None:
+    """``size`` is ``(height, width)``; messages show it as users type it, WxH."""
+    h, w = size
+    if not (1 <= h <= MAX_SIDE and 1 <= w <= MAX_SIDE):
+        raise ConfigError(f"size must be between 1x1 and {MAX_SIDE}x{MAX_SIDE}, got {w}x{h}")
+
+
+def check_scale(scale: float) -> None:
+    if not (math.isfinite(scale) and 0 < scale <= MAX_SCALE):
+        raise ConfigError(f"scale must be a number above 0 and at most {MAX_SCALE} (such as 2 or 1.5), got {scale:g}")
+
+
+def check_request(*, task: str, model: str | None, scale: float | None, size: tuple[int, int] | None) -> None:
+    """Refuse a request that cannot mean what it says, before any image is read.
+
+    The one check of task, model, scale and size for the library, the CLI and the REST API: an unknown
+    task, a scale or size that is not positive, both a scale and a size, a scale or size for a task that
+    does not resize, a model without an explicit task, a registered model made for another task.
+    ``size`` is ``(height, width)``. Model files are checked when loaded (their task is known then).
+    """
+    from vivid.models.registry import get_entry
+    from vivid.zoo.loader import is_model_file_ref
+
+    if task != "auto" and task not in TASKS:
+        raise ConfigError(f"unknown task {task!r}: use one of {', '.join(TASKS)} or auto")
+    if scale is not None:
+        check_scale(scale)
+    if size is not None:
+        check_size(size)
+    if scale is not None and size is not None:
+        raise ConfigError("give either a scale or a size, not both")
+    if (scale is not None or size is not None) and task not in ("sr", "auto"):
+        raise ConfigError(f"a scale or size applies to super-resolution (task sr or auto), not to task {task}")
+    if model is None:
+        return
+    if task == "auto":
+        raise ConfigError("a model needs an explicit task (auto picks its models itself), for example task sr")
+    if not is_model_file_ref(model):
+        entry = get_entry(model)
+        if entry.task != task:
+            raise ConfigError(f"model {model!r} is made for task {entry.task}, not {task}: "
+                              f"choose a {task} model, or task {entry.task}")
+
+
+#: how a target size is met: ``contain`` fits inside it (aspect kept), ``cover`` fills it (aspect kept,
+#: the input's overflow cropped at the centre), ``stretch`` gives exactly that size (aspect changed)
+FITS = ("contain", "cover", "stretch")
+
+
+def fit_size(
+    height: int, width: int, size: tuple[int, int], *, fit: str
+) -> tuple[tuple[int, int], tuple[slice, slice] | None]:
+    """The exact ``(height, width)`` to produce from an input of ``height x width`` for the target box
+    ``size`` ``(height, width)``, and the crop of the input (rows, columns) that ``cover`` needs first."""
+    if fit not in FITS:
+        raise ConfigError(f"fit must be one of {', '.join(FITS)}, got {fit!r}")
+    th, tw = size
+    if fit == "stretch":
+        return (th, tw), None
+    if fit == "contain":
+        s = min(th / height, tw / width)
+        return (min(th, max(1, round(height * s))), min(tw, max(1, round(width * s)))), None
+    s = max(th / height, tw / width)
+    ch, cw = min(height, max(1, round(th / s))), min(width, max(1, round(tw / s)))
+    y0, x0 = (height - ch) // 2, (width - cw) // 2
+    crop = None if (ch, cw) == (height, width) else (slice(y0, y0 + ch), slice(x0, x0 + cw))
+    return (th, tw), crop
+
+
+def as_image(image: Any) -> Image:
+    """``image`` as an :class:`Image`: an Image, a file path, a numpy array ``(H, W)`` or ``(H, W, C)``
+    (uint8, uint16, or float in [0, 1]; C = 1 to 4) or a PIL image."""
+    from pathlib import Path
+
+    if isinstance(image, Image):
+        return image
+    if isinstance(image, (str, Path)):
+        from vivid.io.read import read_image
+
+        return read_image(image)
+    if isinstance(image, np.ndarray):
+        from vivid.io.image import from_array
+
+        return from_array(image)
+    try:
+        from PIL import Image as PILImage
+    except ImportError:  # pragma: no cover - Pillow is a dependency
+        PILImage = None  # noqa: N806
+    if PILImage is not None and isinstance(image, PILImage.Image):
+        from vivid.io.read import from_pil
+
+        return from_pil(image)
+    raise ConfigError(f"cannot enhance a {type(image).__name__}: give a file path, a numpy array (H, W, C), "
+                      f"a PIL image or a vivid.Image")
+
+
 def _target_size(h: int, w: int, *, scale: float | None, size: tuple[int, int] | None) -> tuple[int, int]:
     if size is not None:
         th, tw = size
@@ -130,18 +241,23 @@ def run_model(
 ) -> Image:
     """Run one model on ``image`` (tiling, colour space, alpha, strength, final resize to ``size``)."""
     from vivid.engine.pipeline import make_tile_fn
-    from vivid.engine.tiling import auto_tile_size, iter_tiled, plan_cores
+    from vivid.engine.tiling import auto_tile_size, iter_tiled, plan_cores, reflect_border
 
     if not 0.0 <= strength <= 1.0:
         raise ConfigError(f"strength must be between 0 and 1, got {strength}")
     if alpha not in ("resample", "model"):
         raise ConfigError(f"alpha must be 'resample' or 'model', got {alpha!r}")
     color = image.color
-    restorer = restorer.bind(color)
     d = restorer.descriptor
     _, h, w = color.shape
     s = d.scale
     target = size or (h * s, w * s)
+    whole = not d.any_scale and not d.tileable
+    b = d.edge_margin
+    if whole and b > 0:  # the model sees the mirrored margin too (and binds to that size)
+        restorer = restorer.bind(reflect_border(color, b))
+    else:
+        restorer = restorer.bind(color)
     fn = make_tile_fn(restorer, channels=color.shape[0])
     if d.any_scale:
         out = restorer(color[None], size=target)[0]
@@ -156,10 +272,14 @@ def run_model(
             src = np.pad(color, ((0, 0), (0, -h % m), (0, -w % m)), mode=mode)
         n_rows = len(plan_cores(src.shape[1], t))
         parts = []
-        for i, (_, rows) in enumerate(iter_tiled(fn, src, scale=s, tile=t, overlap=d.tile_overlap, multiple=m)):
+        tiles = iter_tiled(fn, src, scale=s, tile=t, overlap=d.tile_overlap, multiple=m, border=d.edge_margin)
+        for i, (_, rows) in enumerate(tiles):
             parts.append(rows)
             progress(min(i + 1, n_rows), n_rows, d.name)
         out = np.concatenate(parts, axis=1)[:, : h * s, : w * s]
+    elif b > 0:
+        out = fn(reflect_border(color, b))[:, b * s : b * s + h * s, b * s : b * s + w * s]
+        progress(1, 1, d.name)
     else:
         out = fn(color)
         progress(1, 1, d.name)
@@ -171,7 +291,8 @@ def run_model(
     if image.has_alpha:
         a = image.alpha
         if alpha == "model" and d.task == "sr" and not d.any_scale:
-            a_out = make_tile_fn(restorer, channels=1)(a)
+            a_out = make_tile_fn(restorer, channels=1)(reflect_border(a, b) if b > 0 else a)
+            a_out = a_out[:, b * s : b * s + h * s, b * s : b * s + w * s]
             a_out = _bicubic(a_out, tuple(target))
         else:
             a_out = _bicubic(a, tuple(target))
@@ -238,11 +359,10 @@ def plan_for(
 
     A model file used for SR with no scale or size requested runs at its own scale.
     """
+    check_request(task=task, model=model, scale=scale, size=size)
     if task == "auto":
         from vivid.engine.routing import analyze
 
-        if model is not None:
-            raise ConfigError("--model needs an explicit --task (auto picks its models itself)")
         return analyze(image, scale=scale, size=size)
     return plan_for_shape(image.height, image.width, task=task, model=model, scale=scale, size=size, models=models)
 
@@ -258,8 +378,9 @@ def plan_for_shape(
     models: Any = None,
 ) -> Plan:
     """:func:`plan_for` an explicit task, from the image's size alone (no pixels needed)."""
-    if task not in TASKS:
-        raise ConfigError(f"unknown task {task!r}: use one of {', '.join(TASKS)} or auto")
+    check_request(task=task, model=model, scale=scale, size=size)
+    if task == "auto":
+        raise ConfigError("task auto analyses the image's pixels: use plan_for")
     name = model or default_model(task)
     step_scale = 1
     if task == "sr" and scale is None and size is None and model is not None:
@@ -277,13 +398,14 @@ def plan_for_shape(
 
 
 def enhance(
-    image: Image,
+    image: Image | Any,
+    plan: Plan | None = None,
     *,
     task: str = "auto",
     model: str | None = None,
-    plan: Plan | None = None,
     scale: float | None = None,
     size: tuple[int, int] | None = None,
+    fit: str = "stretch",
     strength: float = 1.0,
     tile: int | None = None,
     alpha: str = "resample",
@@ -296,13 +418,20 @@ def enhance(
 ) -> EnhanceResult:
     """Enhance ``image``: make (or take) a plan and run its steps.
 
+    This is the engine's entry (the CLI, the service and :func:`vivid.enhance` call it): ``size`` is
+    ``(height, width)`` like numpy shapes and ``fit`` defaults to ``stretch``. :func:`vivid.enhance`,
+    the Python API, takes ``size`` as ``(width, height)`` and keeps the aspect ratio by default.
+
     Args:
-        image: the input.
+        image: the input: a :class:`Image`, a file path, a numpy array ``(H, W, C)`` (uint8, uint16 or
+            float in [0, 1]) or a PIL image.
+        plan: run this plan instead of making one (e.g. the plan of :func:`vivid.analyze`, or an edited one).
         task: ``sr``, ``denoise``, ``lowlight``, ``color``, ``colorize`` or ``auto`` (analyse and plan).
         model: registry name or ``file:PATH`` for the task (default: the recommended one).
-        plan: run this plan instead of making one (e.g. an edited plan from :func:`vivid.analyze`).
-        scale: SR factor (any positive number; models run at the next integer scale, then resample).
-        size: SR target ``(height, width)``; overrides ``scale``.
+        scale: SR factor (above 0, at most 16; models run at the next integer scale, then resample).
+        size: SR target ``(height, width)``; not together with ``scale``.
+        fit: how ``size`` is met (:data:`FITS`): ``stretch`` (exactly), ``contain`` (inside it, aspect
+            kept) or ``cover`` (fills it, aspect kept, the input cropped at the centre first).
         strength: 0..1 blend of the result with the baseline (input, or bicubic for SR).
         tile: tile side in input pixels (default: from available memory).
         alpha: ``resample`` (bicubic) or ``model`` (run the SR model on the alpha channel too).
@@ -317,11 +446,22 @@ def enhance(
     from vivid.engine.cache import ModelCache
 
     check_dtype(dtype)
+    image = as_image(image)
+    if plan is not None and not isinstance(plan, Plan):
+        raise ConfigError(f"plan must be a vivid Plan (from vivid.analyze), got {type(plan).__name__}")
+    if plan is not None and (scale is not None or size is not None):
+        check_request(task="auto", model=None, scale=scale, size=size)
+    if size is not None:
+        check_size(size)
+        size, crop = fit_size(image.height, image.width, size, fit=fit)
+        if crop is not None:
+            image = image.with_pixels(image.pixels[:, crop[0], crop[1]])
     models = models if models is not None else ModelCache(allow_pickle=allow_pickle, runtime=runtime)
     the_plan = plan or plan_for(image, task=task, model=model, scale=scale, size=size, models=models)
     out = image
     records = []
-    final_size = _target_size(image.height, image.width, scale=scale, size=size) if (scale or size) else None
+    final_size = (_target_size(image.height, image.width, scale=scale, size=size)
+                  if scale is not None or size is not None else None)
     for step in the_plan.steps:
         t0 = time.perf_counter()
         restorer = models.get(step.model, step.scale if step.task == "sr" else None).with_dtype(dtype)

@@ -30,6 +30,7 @@ from vivid.engine.api import (
     _target_size,
     check_dtype,
     enhance,
+    fit_size,
     plan_for_shape,
     provenance_record,
     step_record,
@@ -69,6 +70,7 @@ def enhance_file(
     model: str | None = None,
     scale: float | None = None,
     size: tuple[int, int] | None = None,
+    fit: str = "stretch",
     strength: float = 1.0,
     tile: int | None = None,
     alpha: str = "resample",
@@ -100,6 +102,11 @@ def enhance_file(
     out = Path(dst)
     array, meta = read_image_uint(src, max_pixels=max_pixels)
     h, w = array.shape[:2]
+    if size is not None:  # from here on, size is the exact output size (the crop of fit=cover done)
+        size, crop = fit_size(h, w, size, fit=fit)
+        if crop is not None:
+            array = np.ascontiguousarray(array[crop])
+            h, w = array.shape[:2]
     plan = restorer = None
     if stream is not False and task != "auto":
         plan = plan_for_shape(h, w, task=task, model=model, scale=scale, size=size, models=models)
@@ -240,7 +247,9 @@ def _stream(
     # the provenance goes after the pixels: it states how long the work took
     with png_row_writer(out, width=w * s, height=h * s, channels=out_c, meta=meta, bit_depth=bit_depth,
                         strip_metadata=strip_metadata, overwrite=overwrite, trailing_keys=("vivid",)) as rows:
-        for i, (row0, strip) in enumerate(iter_tiled(fn, x, scale=s, tile=tile, overlap=overlap, multiple=m)):
+        for i, (row0, strip) in enumerate(iter_tiled(
+            fn, x, scale=s, tile=tile, overlap=overlap, multiple=m, border=d.edge_margin
+        )):
             keep = min(strip.shape[1], h * s - row0)
             if keep > 0:
                 rows.write(strip[:, :keep, : w * s])

@@ -39,15 +39,43 @@ def plan_cores(length: int, tile: int) -> list[tuple[int, int]]:
     return [(edges[i], edges[i + 1]) for i in range(n)]
 
 
+def reflect_border(x: np.ndarray, border: int) -> np.ndarray:
+    """``x`` ``(C, H, W)`` extended by ``border`` mirrored pixels on every side (repeated edge pixels when
+    the image is too small to mirror)."""
+    _, h, w = x.shape
+    mode = "reflect" if h > border and w > border else "edge"
+    return np.pad(x, ((0, 0), (border, border), (border, border)), mode=mode)
+
+
 def iter_tiled(
-    fn: TileFn, x: np.ndarray, *, scale: int, tile: int, overlap: int, multiple: int = 1
+    fn: TileFn, x: np.ndarray, *, scale: int, tile: int, overlap: int, multiple: int = 1, border: int = 0
 ) -> Iterator[tuple[int, np.ndarray]]:
     """Run ``fn`` over tiles of ``x`` ``(C, H, W)``; yield ``(out_row0, rows)`` strips in order.
 
     ``fn`` maps ``(C, h, w)`` to ``(C', h*scale, w*scale)``. The strips together form the full output
     ``(C', H*scale, W*scale)``. Windows are whole multiples of ``multiple`` (when H and W are), so a
     model with a size requirement never needs padding inside the image.
+
+    ``border`` > 0 runs the model on the image extended by that many mirrored pixels (rounded up to
+    ``multiple``, so the model's grid stays on the image's) and crops them off: a network whose
+    convolutions pad with zeros then sees natural context at the image edges instead of a black frame,
+    which would otherwise leave a darker or tinted line along every edge.
     """
+    if border <= 0:
+        yield from _iter_tiled(fn, x, scale=scale, tile=tile, overlap=overlap, multiple=multiple)
+        return
+    b = -(-border // multiple) * multiple
+    _, h, w = x.shape
+    bs, s = b * scale, scale
+    for row0, strip in _iter_tiled(fn, reflect_border(x, b), scale=s, tile=tile, overlap=overlap, multiple=multiple):
+        lo, hi = max(row0, bs), min(row0 + strip.shape[1], bs + h * s)
+        if hi > lo:
+            yield lo - bs, strip[:, lo - row0 : hi - row0, bs : bs + w * s]
+
+
+def _iter_tiled(
+    fn: TileFn, x: np.ndarray, *, scale: int, tile: int, overlap: int, multiple: int = 1
+) -> Iterator[tuple[int, np.ndarray]]:
     if tile < 8:
         raise ConfigError(f"tile size must be at least 8 pixels, got {tile}")
     if overlap < 0:
@@ -111,9 +139,13 @@ def iter_tiled(
         yield pending_row0, pending
 
 
-def run_tiled(fn: TileFn, x: np.ndarray, *, scale: int, tile: int, overlap: int, multiple: int = 1) -> np.ndarray:
+def run_tiled(
+    fn: TileFn, x: np.ndarray, *, scale: int, tile: int, overlap: int, multiple: int = 1, border: int = 0
+) -> np.ndarray:
     """:func:`iter_tiled` assembled into one array ``(C', H*scale, W*scale)``."""
-    parts = [rows for _, rows in iter_tiled(fn, x, scale=scale, tile=tile, overlap=overlap, multiple=multiple)]
+    parts = [
+        rows for _, rows in iter_tiled(fn, x, scale=scale, tile=tile, overlap=overlap, multiple=multiple, border=border)
+    ]
     return np.concatenate(parts, axis=1)
 
 

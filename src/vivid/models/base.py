@@ -13,8 +13,8 @@ from typing import Literal
 
 import numpy as np
 
-Task = Literal["sr", "denoise", "lowlight", "color", "colorize"]
-TASKS: tuple[str, ...] = ("sr", "denoise", "lowlight", "color", "colorize")
+Task = Literal["sr", "denoise", "dejpeg", "lowlight", "color", "colorize"]
+TASKS: tuple[str, ...] = ("sr", "denoise", "dejpeg", "lowlight", "color", "colorize")
 ColorSpace = Literal["rgb", "y", "gray"]
 Runtime = Literal["numpy", "opencv", "torch", "onnx"]
 SpeedClass = Literal["realtime", "fast", "medium", "slow"]
@@ -37,6 +37,9 @@ class ModelDescriptor:
         tileable: whether the model may run on overlapping tiles (convolutional, local). Models with
             global decisions (curves from a thumbnail, NLM) say False or provide their own path.
         tile_overlap: overlap in input pixels needed for seam-free tiling (about the receptive radius).
+        edge_margin: mirrored pixels the engine adds around the whole image before running the model
+            and crops off after: convolutional networks pad with zeros, which leaves a dark or tinted
+            frame along the image edges; mirrored context removes it. 0 for models without the problem.
         any_scale: the model resamples to any size (classical resamplers).
         runtime: which runtime executes it.
         dtypes: compute dtypes the model runs in, the default (``"float32"``) first. vivid's torch
@@ -56,6 +59,7 @@ class ModelDescriptor:
     min_size: int = 1
     tileable: bool = True
     tile_overlap: int = 16
+    edge_margin: int = 0
     any_scale: bool = False
     runtime: Runtime = "numpy"
     dtypes: tuple[str, ...] = ("float32",)

@@ -252,6 +252,9 @@ class ColorizeRestorer(TorchRestorer):
 _RESTORERS: dict[str, type[TorchRestorer]] = {
     "global_local": CurveRestorer, "zero_dce": CurveMapRestorer, "hue_vae": ColorizeRestorer, "lab_bins": ColorizeRestorer,
 }
+#: mirrored pixels around the image for every shipped network (their convolutions pad with zeros, which
+#: left a frame of up to 4 levels along the edges: tests/engine/test_borders.py measures it for each model)
+EDGE_MARGIN = 16
 #: architectures that must see the whole image at once
 _WHOLE_IMAGE = {"zero_dce", "hue_vae", "lab_bins"}
 
@@ -285,7 +288,7 @@ def load_builtin(name: str, scale: int) -> Restorer:
         name=name, task=entry.task, scale=entry.scale, color_space=entry.color_space,  # type: ignore[arg-type]
         out_channels=3 if entry.task == "colorize" else None,
         size_multiple=entry.size_multiple, tileable=entry.arch not in _WHOLE_IMAGE,
-        tile_overlap=entry.tile_overlap, runtime="torch",
+        tile_overlap=entry.tile_overlap, edge_margin=EDGE_MARGIN, runtime="torch",
         dtypes=("float32",) if cls.float32_only else ("float32", "bfloat16"), license="Apache-2.0",
         provenance=f"vivid-trained (card: {entry.card})", sha256=digest,
         speed_class=entry.speed_class,  # type: ignore[arg-type]
