@@ -24,10 +24,19 @@ if TYPE_CHECKING:
     from vivid.server.work import EnhanceOptions
 
 #: peak bytes per input pixel: the decoded file, its float32 copy and the routing analysis' copies
-BYTES_PER_INPUT_PIXEL = 48
-#: peak bytes per pixel of the largest step output: float32 tiles/strips, the assembled image, the clip,
-#: a final resample and the 8-bit copy the encoder takes
-BYTES_PER_OUTPUT_PIXEL = 80
+#: (measured 25 on a 12 MP PNG)
+BYTES_PER_INPUT_PIXEL = 32
+#: peak bytes per output pixel of a step with this model, run with the server's tile size (:data:`TILE`),
+#: the encoder's 8-bit copy included; measured with ``ru_maxrss`` over the idle process on 1.5 MP inputs
+#: (bicubic 84, vivid-sr x2 59, vivid-denoise 177, vivid-lowlight 238, vivid-colorize 216, nlm 36, lime 124),
+#: rounded up; models not measured get :data:`DEFAULT_STEP_BYTES`
+STEP_BYTES = {"bicubic": 96, "lanczos": 96, "vivid-sr": 96, "vivid-sr-fast": 96, "vivid-denoise": 200,
+              "vivid-lowlight": 260, "vivid-tone": 260, "vivid-colorize": 240, "vivid-colorize-seed003": 240,
+              "nlm": 64, "lime": 140}
+DEFAULT_STEP_BYTES = 320
+#: tile side (input pixels) the service runs tileable models with: bounds their activations whatever
+#: the free memory of the machine (the library's default tile grows with it)
+TILE = 384
 
 
 class BudgetError(InputError):
@@ -50,6 +59,8 @@ class Geometry:
     height: int
     width: int
     peak_pixels: int
+    #: the largest step's output pixels times its model's cost per pixel
+    peak_bytes: int = 0
 
 
 def _any_scale(model: str) -> bool:
@@ -75,14 +86,19 @@ def plan_geometry(height: int, width: int, steps: Sequence[tuple[str, str, int]]
         final = (max(1, round(height * scale)), max(1, round(width * scale)))
     h, w = height, width
     peak = h * w
+    peak_bytes = 0
     for task, model, s in steps:
+        cost = STEP_BYTES.get(model, DEFAULT_STEP_BYTES)
         if task != "sr":
+            peak_bytes = max(peak_bytes, h * w * cost)
             continue
         target = final or (h * s, w * s)
         raw = target if _any_scale(model) else (h * s, w * s)
-        peak = max(peak, raw[0] * raw[1], target[0] * target[1])
+        pixels = max(raw[0] * raw[1], target[0] * target[1])
+        peak = max(peak, pixels)
+        peak_bytes = max(peak_bytes, pixels * cost)
         h, w = target
-    return Geometry(h, w, peak)
+    return Geometry(h, w, peak, peak_bytes)
 
 
 def planned_steps(opts: EnhanceOptions, height: int, width: int) -> list[tuple[str, str, int]]:
@@ -112,9 +128,9 @@ def planned_steps(opts: EnhanceOptions, height: int, width: int) -> list[tuple[s
     return [("sr", model, pick_scale(model, factor))]
 
 
-def estimate_bytes(input_pixels: int, peak_output_pixels: int) -> int:
-    """Estimated peak memory of one enhancement (input side + the largest step output)."""
-    return input_pixels * BYTES_PER_INPUT_PIXEL + peak_output_pixels * BYTES_PER_OUTPUT_PIXEL
+def estimate_bytes(input_pixels: int, geometry: Geometry) -> int:
+    """Estimated peak memory of one enhancement (input side + the costliest step)."""
+    return input_pixels * BYTES_PER_INPUT_PIXEL + geometry.peak_bytes
 
 
 def header_size(source: bytes | Path) -> tuple[int, int] | None:
@@ -159,7 +175,7 @@ def check_plan(width: int, height: int, steps: Sequence[tuple[str, str, int]], s
             f"enhancing {name!r} ({width}x{height}) would make a {g.width}x{g.height} image "
             f"(largest step {_mp(g.peak_pixels)}), more than this server's max_output_pixels of "
             f"{_mp(settings.max_output_pixels)} (setting VIVID_MAX_OUTPUT_PIXELS): ask for a smaller scale or size")
-    need = estimate_bytes(width * height, g.peak_pixels)
+    need = estimate_bytes(width * height, g)
     if need > settings.memory_budget_mb * 2**20:
         raise BudgetError(
             f"enhancing {name!r} ({width}x{height} → {g.width}x{g.height}) needs about {need / 2**20:.0f} MB, more "

@@ -124,12 +124,25 @@ def error_response(status: int, code: str, message: str, headers: dict[str, str]
     return JSONResponse(error_body(code, message), status_code=status, headers=headers)
 
 
+def scrub_paths(message: str, root: object) -> str:
+    """``message`` with every path under the data folder ``root`` replaced (clients never see server paths)."""
+    import re
+    from pathlib import Path
+
+    where = str(Path(str(root)).resolve())
+    return re.sub(re.escape(where) + r"(/[^\s:'\"]*)?", "<stored file>", message)
+
+
 async def _vivid_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, VividError)
     headers = {"WWW-Authenticate": "X-API-Key"} if isinstance(exc, UnauthorizedError) else None
     if isinstance(exc, _RetryLater):
         headers = {"Retry-After": str(exc.retry_after)}
-    return error_response(exc.http_status, error_code(exc), str(exc), headers)
+    message = str(exc)
+    settings = getattr(request.app.state, "settings", None)
+    if settings is not None:
+        message = scrub_paths(message, settings.data_dir)
+    return error_response(exc.http_status, error_code(exc), message, headers)
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:

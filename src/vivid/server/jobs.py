@@ -194,6 +194,12 @@ class JobRunner:
             job.message = "cancelling"
             return job.status
 
+    def scrub(self, message: str) -> str:
+        """A message without the server's paths (the library names files by path; clients see names)."""
+        from vivid.server.errors import scrub_paths
+
+        return scrub_paths(message, self.store.root)
+
     # --- internals -----------------------------------------------------------------------------------
     def _set_live(self, job_id: str, status: str, *, progress: float | None = None, message: str | None = None) -> None:
         with self._lock:
@@ -281,7 +287,7 @@ class JobRunner:
         except VividError as e:
             from vivid.server.errors import error_code
 
-            self._end(job_id, FAILED, error_code(e), str(e))
+            self._end(job_id, FAILED, error_code(e), self.scrub(str(e)))
         except Exception as e:
             log.exception("job %s failed unexpectedly", job_id)
             self._end(job_id, FAILED, "internal_error", f"internal error ({type(e).__name__}); it was logged")
@@ -330,8 +336,9 @@ class JobRunner:
             except (JobCancelled, ServerStopping):
                 raise
             except VividError as e:  # one bad input does not stop the others
-                failures.append(f"{name}: {e}")
-                self._save_item(job_id, index, FAILED, error_message=str(e))
+                message = self.scrub(str(e))
+                failures.append(f"{name}: {message}")
+                self._save_item(job_id, index, FAILED, error_message=message)
         n = len(items)
         if failures and len(failures) == n:
             from vivid.errors import InputError

@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vivid.errors import ConfigError
+from vivid.errors import ConfigError, InputError, VividError
 
 if TYPE_CHECKING:
     from vivid.server.jobs import JobRunner, StepProgress
@@ -71,14 +71,20 @@ def run_video_job(runner: JobRunner, job_id: str, options: dict[str, Any], items
         runner._save_item(job_id, index, DONE, stored_path=rel, format=ext, size_bytes=dst.stat().st_size)
         runner._end(job_id, DONE, None, None, note="done")
         return
+    import av
+
     try:
         result = enhance_video(src, dst, video_options(opts, resume=work.exists(), codec=codec),
                                models=runner.models, progress=progress)
     except ServerStopping:  # keep the finished segments: the job resumes from them at the next start
         raise
-    except BaseException:  # cancelled or failed: nothing half-made stays in the store
+    except BaseException as e:  # cancelled or failed: nothing half-made stays in the store
         shutil.rmtree(work.path, ignore_errors=True)
         dst.unlink(missing_ok=True)
+        if isinstance(e, (av.FFmpegError, UnicodeDecodeError)):  # corrupt past the frames the probe read
+            raise InputError(f"{name!r} is corrupt: FFmpeg cannot decode it ({type(e).__name__})") from None
+        if isinstance(e, VividError):  # the library names its files by path: show the upload's name
+            e.args = tuple(str(a).replace(str(src), name).replace(str(dst), "the result") for a in e.args)
         raise
     from vivid import __version__
 

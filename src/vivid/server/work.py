@@ -157,10 +157,11 @@ def run_enhance(image: Image, opts: EnhanceOptions, *, models: Any, plan: Plan |
                 progress: Progress = null_progress) -> EnhanceResult:
     """``vivid.enhance`` with the request's options and the service's shared model cache."""
     from vivid.engine.api import enhance
+    from vivid.server.budget import TILE
 
     the_plan = plan if plan is not None else make_plan(image, opts, models=models)
     return enhance(image, plan=the_plan, scale=opts.scale, size=opts.size, strength=opts.strength,
-                   models=models, progress=progress)
+                   tile=TILE, models=models, progress=progress)
 
 
 def encode_result(result: EnhanceResult, opts: EnhanceOptions) -> tuple[bytes, dict[str, Any]]:

@@ -23,7 +23,23 @@ _TASK_ORDER = ("denoise", "lowlight", "colorize", "color", "sr")
 
 def sample_frames(info: VideoInfo, *, count: int = 5,
                   end: float | None = None) -> list[tuple[np.ndarray, float]]:
-    """``count`` frames ``(3, H, W)`` spread over the clip (or its first ``end`` seconds), with their times."""
+    """``count`` frames ``(3, H, W)`` spread over the clip (or its first ``end`` seconds), with their times.
+
+    Raises :class:`~vivid.errors.InputError` when the file turns out to be corrupt past its first frame.
+    """
+    import av
+
+    from vivid.errors import InputError
+
+    try:
+        return _sample_frames(info, count=count, end=end)
+    except (av.FFmpegError, UnicodeDecodeError) as e:
+        detail = getattr(e, "strerror", None) or type(e).__name__
+        raise InputError(f"{info.path} is corrupt: FFmpeg cannot decode the frames sampled for planning "
+                         f"({detail})") from None
+
+
+def _sample_frames(info: VideoInfo, *, count: int, end: float | None) -> list[tuple[np.ndarray, float]]:
     import av
 
     tb = info.time_base

@@ -86,6 +86,8 @@ def _open(path: Path):  # noqa: ANN202 - av container
         return av.open(str(path))
     except av.FFmpegError as e:
         raise InputError(f"{path} is not a video FFmpeg can read ({e.strerror or type(e).__name__})") from None
+    except UnicodeDecodeError:  # PyAV decodes container metadata (e.g. a mangled MP4 brand) as UTF-8
+        raise InputError(f"{path} is not a video FFmpeg can read (its metadata is corrupt)") from None
 
 
 def _display_matrix(frame) -> tuple[int, ...] | None:  # noqa: ANN001
@@ -123,9 +125,19 @@ def probe(path: Path) -> VideoInfo:
     without a video stream, or a video stream FFmpeg cannot decode.
     """
     import av
-    from av.stream import Disposition
 
     path = Path(path)
+    try:
+        return _probe(path)
+    except (av.FFmpegError, UnicodeDecodeError) as e:  # a corrupt file can fail anywhere in the container
+        detail = getattr(e, "strerror", None) or type(e).__name__
+        raise InputError(f"{path} is corrupt: FFmpeg cannot read it ({detail})") from None
+
+
+def _probe(path: Path) -> VideoInfo:
+    import av
+    from av.stream import Disposition
+
     with _open(path) as c:
         fmt = c.format.name
         videos = [s for s in c.streams.video if not (s.disposition & Disposition.attached_pic)]
