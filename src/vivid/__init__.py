@@ -16,8 +16,9 @@ _LAZY = {
     "ImageMeta": "vivid.io.image",
     "read_image": "vivid.io.read",
     "write_image": "vivid.io.write",
-    "enhance": "vivid.engine.api",
-    "analyze": "vivid.engine.routing",
+    # the Python API takes images in any form and sizes as (width, height); see vivid.engine.public
+    "enhance": "vivid.engine.public",
+    "analyze": "vivid.engine.public",
     "list_models": "vivid.models.registry",
     "load_model": "vivid.zoo.loader",
     "VividError": "vivid.errors",
@@ -26,8 +27,7 @@ _LAZY = {
 __all__ = ["__version__", *_LAZY]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from vivid.engine.api import enhance
-    from vivid.engine.routing import analyze
+    from vivid.engine.public import analyze, enhance
     from vivid.errors import VividError
     from vivid.io.image import Image, ImageMeta
     from vivid.io.read import read_image

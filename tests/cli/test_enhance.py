@@ -39,12 +39,27 @@ def test_single_file_sr_writes_output_with_provenance(tmp_path: Path) -> None:
     assert prov["steps"][0]["task"] == "sr" and prov["steps"][0]["sha256"]
 
 
-def test_target_size(tmp_path: Path) -> None:
-    src = make_png(tmp_path / "in.png")
+@pytest.mark.parametrize(
+    "fit,expected",
+    [
+        ("contain", (67, 50)),  # 40x30 inside 100x50: x1.67, aspect kept
+        ("cover", (100, 50)),  # fills 100x50: x2.5 then the centre 100x50
+        ("stretch", (100, 50)),
+    ],
+)
+def test_target_size_keeps_the_aspect_ratio_unless_told(tmp_path: Path, fit: str, expected: tuple) -> None:
+    src = make_png(tmp_path / "in.png")  # 40x30
     out = tmp_path / "out.png"
-    assert enhance(str(src), "-o", str(out), "--task", "sr", "--size", "100x50").exit_code == 0
+    args = ["--task", "sr", "--model", "bicubic", "--size", "100x50"]
+    res = enhance(str(src), "-o", str(out), *args, *(["--fit", fit] if fit != "contain" else []))
+    assert res.exit_code == 0, res.output
     with Image.open(out) as im:
-        assert im.size == (100, 50)
+        assert im.size == expected
+        if fit == "cover":  # the middle rows of the x2.5 image, not squeezed ones
+            with Image.open(src) as small:
+                ref = small.resize((100, 75), Image.Resampling.BICUBIC).crop((0, 12, 100, 62))
+            diff = np.abs(np.asarray(im, np.int16) - np.asarray(ref, np.int16))
+            assert np.median(diff) <= 4, np.median(diff)
 
 
 def test_folder_batch_mirrors_structure_and_skips_existing(tmp_path: Path) -> None:
@@ -54,7 +69,8 @@ def test_folder_batch_mirrors_structure_and_skips_existing(tmp_path: Path) -> No
     out = tmp_path / "out"
     res = enhance(str(root), "-o", str(out), "--task", "sr", "--scale", "2", "-q")
     assert res.exit_code == 0, res.output
-    assert (out / "photos" / "a.png").exists() and (out / "photos" / "sub" / "b.png").exists()
+    # the folder's contents, not the folder itself
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.png")) == ["a.png", "sub/b.png"]
     res = enhance(str(root), "-o", str(out), "--task", "sr", "--scale", "2", "--skip-existing", "-q")
     assert res.exit_code == 0 and "2 skipped" in res.output
 
@@ -66,10 +82,11 @@ def test_batch_goes_on_past_a_bad_file_and_reports_it(tmp_path: Path) -> None:
     out = tmp_path / "out"
     res = enhance(str(root), "-o", str(out), "--task", "sr", "--scale", "2", "-q")
     assert res.exit_code == 1
-    assert (out / "photos" / "good.png").exists()
-    assert not (out / "photos" / "broken.png").exists()
+    assert (out / "good.png").exists()
+    assert not (out / "broken.png").exists()
     assert "broken.png" in res.output and "Traceback" not in res.output
     assert not list(out.rglob("*.tmp")) and not [p for p in out.rglob("*") if p.name.startswith(".")]
+    assert sorted(p.name for p in out.iterdir()) == ["good.png", "vivid-report.jsonl"]
 
 
 @pytest.mark.parametrize(
@@ -97,7 +114,7 @@ def test_missing_input_and_existing_output(tmp_path: Path) -> None:
     out = tmp_path / "o.png"
     out.write_bytes(b"keep me")
     res = enhance(str(src), "-o", str(out), "--task", "sr", "--scale", "2")
-    assert res.exit_code == 1 and "exists" in res.output
+    assert res.exit_code == 3 and "exists" in res.output and "--overwrite" in res.output  # as `vivid video`
     assert out.read_bytes() == b"keep me"
 
 

@@ -31,7 +31,7 @@ def test_video_command_writes_the_output(tmp_path: Path) -> None:
 def test_errors_are_one_line_with_exit_codes(tmp_path: Path) -> None:
     src = make_clip(tmp_path / "in.mkv", frames=3)
     r = invoke(str(src), "-o", str(src), "--task", "sr")
-    assert r.exit_code == 3 and r.output.count("\n") == 1 and "is the input" in r.output
+    assert r.exit_code == 2 and r.output.count("\n") == 1 and "is the input" in r.output
     r = invoke(str(tmp_path / "nope.mkv"), "-o", str(tmp_path / "o.mkv"))
     assert r.exit_code == 2 and "does not exist" in r.output
     r = invoke(str(src), "-o", str(tmp_path / "o.mkv"), "--task", "sr", "--model", "no-such-model")

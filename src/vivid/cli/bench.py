@@ -1,7 +1,7 @@
 """``vivid bench``: quality and speed benchmarks (a thin layer over :mod:`vivid.bench`).
 
 Registered in :mod:`vivid.cli.main` with one line. Markdown tables go to stdout, progress to stderr;
-``--out DIR`` also writes results.md, results.csv, results.json and a self-contained report.html.
+``-o/--output DIR`` also writes results.md, results.csv, results.json and a self-contained report.html.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 bench_app = typer.Typer(
-    help="Benchmarks: quality under the EVAL.md protocols (with published numbers) and speed.",
+    help="Benchmarks: quality on standard test sets (beside published numbers) and speed.",
     no_args_is_help=True,
     add_completion=False,
 )
@@ -97,7 +97,7 @@ def quality(
     ] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="Use the first N images of each dataset.")] = None,
     out: Annotated[
-        Path | None, typer.Option(help="Also write results.md/.csv/.json and report.html here.")
+        Path | None, typer.Option("-o", "--output", "--out", help="Also write results.md/.csv/.json and report.html in this folder.")
     ] = None,
     crops: Annotated[
         int, typer.Option(min=0, help="Images per dataset shown as side-by-side crops in the report.")
@@ -196,7 +196,7 @@ def _quality_command(c, out: Path | None) -> str:  # noqa: ANN001 - QualityConfi
     if c.data_root is not None:
         parts.append(f"--data-root {shlex.quote(str(c.data_root))}")
     if out is not None:
-        parts.append(f"--out {shlex.quote(str(out))}")
+        parts.append(f"-o {shlex.quote(str(out))}")
     return " ".join(parts)
 
 
@@ -229,7 +229,7 @@ def speed(
         int | None, typer.Option(min=8, help="Tile side for the engine (default: from free memory).")
     ] = None,
     out: Annotated[
-        Path | None, typer.Option(help="Also write results.md/.csv/.json and report.html here.")
+        Path | None, typer.Option("-o", "--output", "--out", help="Also write results.md/.csv/.json and report.html in this folder.")
     ] = None,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar.")] = False,
 ) -> None:
@@ -264,7 +264,7 @@ def speed(
     if threads:
         parts.append(f"--threads {threads}")
     if out is not None:
-        parts.append(f"--out {shlex.quote(str(out))}")
+        parts.append(f"-o {shlex.quote(str(out))}")
     command = " ".join(parts)
     bar, update = _progress(quiet)
     with bar:

@@ -16,14 +16,117 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+class _Group(typer.core.TyperGroup):
+    """The ``vivid`` command group: usage errors as one ``error:`` line (no boxes), Python warnings as
+    one ``note:`` line (no source paths), in the terminal and under ``CliRunner`` alike."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # noqa: ANN001, ANN003, ANN201, D102
+        import warnings
+
+        errors = _click_errors()
+
+        def note(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001, ARG001
+            console.print(f"note: {message}", highlight=False, soft_wrap=True)
+
+        shown = warnings.showwarning
+        warnings.showwarning = note
+        typed = list(args) if args is not None else sys.argv[1:]
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except errors.ClickException as e:
+            if not standalone_mode:
+                raise
+            if type(e).__name__ == "NoArgsIsHelpError":
+                print(e.ctx.get_help())
+                sys.exit(0)
+            console.print(f"[bold red]error:[/] {usage_message(e, typed)}", highlight=False, soft_wrap=True)
+            sys.exit(e.exit_code)
+        except typer.Abort:
+            if not standalone_mode:
+                raise
+            console.print("interrupted")
+            sys.exit(130)
+        finally:
+            warnings.showwarning = shown
+        if standalone_mode:
+            sys.exit(rv if isinstance(rv, int) else 0)
+        return rv
+
+
+def _click_errors():  # noqa: ANN202
+    """The exceptions module of the click typer runs on (its own copy in recent typer releases)."""
+    import importlib
+
+    return importlib.import_module(typer.BadParameter.__module__)
+
+
+def usage_message(e: Exception, typed: list[str]) -> str:
+    """A click usage error in one line, in the user's terms (``--scale: 'abc' is not a number``);
+    ``typed``: the command line's arguments (click does not keep the rejected value)."""
+    errors = _click_errors()
+    if isinstance(e, errors.BadParameter) and e.param is not None:
+        opts = [o for o in getattr(e.param, "opts", ()) if o.startswith("--")] or [e.param.name or "value"]
+        name = opts[0] if getattr(e.param, "param_type_name", "") == "option" else (e.param.name or "argument")
+        if isinstance(e, errors.MissingParameter):
+            if not name.startswith("--"):
+                return f"missing {name}: give at least one (see '{_command_path(e)} --help')"
+            return f"{name} is required (see '{_command_path(e)} --help')"
+        text = " ".join(e.message.split())
+        value = _bad_value(typed, getattr(e.param, "opts", ()))
+        if "valid number" in text or "valid integer" in text:
+            kind = "a whole number" if "integer" in text else "a number"
+            text = f"{value!r} is not {kind}" if value is not None else f"needs {kind}"
+        elif value is not None and value not in text:
+            text = f"{text[:1].lower() + text[1:].rstrip('.')}, got {value!r}"
+        return f"{name}: {text[:1].lower() + text[1:]}"
+    msg = e.format_message() if isinstance(e, errors.ClickException) else str(e)
+    return f"{' '.join(msg.split())} (see '{_command_path(e)} --help')"
+
+
+def _command_path(e: Exception) -> str:
+    ctx = getattr(e, "ctx", None)
+    return ctx.command_path if ctx is not None else "vivid"
+
+
+def _bad_value(args: list[str], opts: tuple[str, ...]) -> str | None:
+    """The value typed for one of ``opts`` in ``args``."""
+    for i, a in enumerate(args):
+        for opt in opts:
+            if a == opt and i + 1 < len(args):
+                return args[i + 1]
+            if a.startswith(opt + "="):
+                return a[len(opt) + 1:]
+    return None
+
+
 app = typer.Typer(
     name="vivid",
+    cls=_Group,
     help="Restore and enhance photos and video: super-resolution, denoising, low-light, colour, colorization.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # plain help wraps at any width (the boxed help cut option names at 80 columns)
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 console = Console(stderr=True)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from vivid import __version__
+
+        print(f"vivid {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                          help="Print vivid's version and exit.")] = False,
+) -> None:
+    """Restore and enhance photos and video: super-resolution, denoising, low-light, colour, colorization."""
 # tables and JSON go to stdout; when it is not a terminal (a pipe, a file) do not squeeze them into 80 columns
 out_console = Console(width=None if sys.stdout.isatty() else 200)
 
@@ -31,21 +134,6 @@ out_console = Console(width=None if sys.stdout.isatty() else 200)
 def _fail(message: str, code: int) -> typer.Exit:
     console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
-
-
-def _parse_size(size: str | None) -> tuple[int, int] | None:
-    """``WxH`` → (height, width)."""
-    if size is None:
-        return None
-    from vivid.errors import ConfigError
-
-    try:
-        w, h = (int(v) for v in size.lower().split("x"))
-    except ValueError:
-        raise ConfigError(f"--size must look like 1920x1080 (width x height), got {size!r}") from None
-    if w < 1 or h < 1 or w > 100_000 or h > 100_000:
-        raise ConfigError(f"--size must be between 1x1 and 100000x100000, got {size!r}")
-    return h, w
 
 
 def guarded(fn):  # noqa: ANN001, ANN201
@@ -72,20 +160,70 @@ def guarded(fn):  # noqa: ANN001, ANN201
     return wrapper
 
 
+TASK_HELP = "sr, denoise, dejpeg, lowlight, color, colorize, or auto (analyse each image and plan)."
+SIZE_HELP = "Super-resolution target size WxH (width x height), met as --fit says; not with --scale."
+FIT_HELP = "How --size is met: contain (inside WxH, aspect kept), cover (fills WxH, aspect kept, centre crop) or stretch."
+
+
+def check_request(task: str, model: str | None, scale: float | None, size: str | None) -> tuple[int, int] | None:
+    """The library's request check (the REST API makes the same one), before any file is read;
+    returns ``--size`` as the engine's ``(height, width)``."""
+    import re
+
+    from vivid.engine.api import check_request as check, parse_size
+    from vivid.errors import ConfigError
+
+    try:
+        target = parse_size(size) if size is not None else None
+        check(task=task, model=model, scale=scale, size=target)
+    except ConfigError as e:  # the library's words for options are the CLI's option names
+        text = re.sub(r"^(scale|size|task)\b", r"--\1", str(e))
+        text = re.sub(r"\b(an explicit|for example|to|made for|or) task\b", r"\1 --task", text)
+        raise ConfigError(text.replace("a scale or size", "--scale or --size")) from None
+    return target
+
+
+def model_option(model: str | None, model_file: Path | None) -> str | None:
+    """``--model NAME`` or ``--model-file PATH`` (as ``file:PATH``), checked the same way in every command."""
+    from vivid.errors import ConfigError, InputError
+
+    if model and model_file:
+        raise ConfigError("give either --model or --model-file, not both")
+    if model_file is not None and not model_file.is_file():
+        raise InputError(f"model file {model_file} does not exist" if not model_file.exists()
+                         else f"model file {model_file} is a folder, not a model file")
+    return f"file:{model_file}" if model_file else model
+
+
+def pixel_limit(max_pixels: int | None) -> dict:
+    """``--max-pixels``: vivid's limit, and Pillow's own (which it otherwise applies first) raised to match."""
+    if max_pixels is None:
+        return {}
+    if max_pixels < 1:
+        from vivid.errors import ConfigError
+
+        raise ConfigError(f"--max-pixels must be at least 1, got {max_pixels}")
+    from PIL import Image as PILImage
+
+    PILImage.MAX_IMAGE_PIXELS = max(PILImage.MAX_IMAGE_PIXELS or 0, max_pixels)
+    return {"max_pixels": max_pixels}
+
+
 @app.command()
 @guarded
 def enhance(
     inputs: Annotated[list[Path], typer.Argument(help="Image files or folders.", show_default=False)],
-    output: Annotated[Path, typer.Option("-o", "--output", help="Output file (one input) or folder.")],
-    task: Annotated[str, typer.Option(help="sr, denoise, lowlight, color, colorize or auto.")] = "auto",
-    scale: Annotated[float | None, typer.Option(help="Super-resolution factor (e.g. 2, 3, 4, 1.5).")] = None,
-    size: Annotated[str | None, typer.Option(help="Super-resolution target size WxH.")] = None,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Output file (NAME.png, .jpg, ...: one input file) or folder (a name without an extension; a folder input's contents are mirrored into it).")],
+    task: Annotated[str, typer.Option(help=TASK_HELP)] = "auto",
+    scale: Annotated[float | None, typer.Option(help="Super-resolution factor above 0, at most 16 (e.g. 2, 3, 4, 1.5).")] = None,
+    size: Annotated[str | None, typer.Option(help=SIZE_HELP)] = None,
+    fit: Annotated[str, typer.Option(help=FIT_HELP)] = "contain",
     model: Annotated[str | None, typer.Option(help="Model name (see 'vivid models').")] = None,
     model_file: Annotated[Path | None, typer.Option(help="Your own model: .pth/.safetensors, OpenCV .pb, .onnx.")] = None,
     model_family: Annotated[str | None, typer.Option(help="Family of an OpenCV .pb (fsrcnn, espcn, lapsrn).")] = None,
     allow_pickle: Annotated[bool, typer.Option(help="Allow model files that run pickled code (trusted files only).")] = False,
     strength: Annotated[float, typer.Option(min=0.0, max=1.0, help="Blend with the baseline (0..1).")] = 1.0,
-    format: Annotated[str | None, typer.Option("--format", help="Output format: png, jpeg, webp, tiff, bmp, avif.")] = None,
+    format: Annotated[str | None, typer.Option("--format", help="Output format for folder outputs: png, jpeg, webp, tiff, bmp, avif (a file output's extension must agree).")] = None,
     quality: Annotated[int | None, typer.Option(min=1, max=100, help="JPEG/WebP/AVIF quality.")] = None,
     strip_metadata: Annotated[bool, typer.Option(help="Do not carry EXIF/ICC/DPI to the output.")] = False,
     recursive: Annotated[bool, typer.Option(help="Descend into sub-folders.")] = True,
@@ -96,99 +234,164 @@ def enhance(
     color_guard: Annotated[bool, typer.Option(help="Keep the input's low-frequency colour (SR/denoise).")] = False,
     dtype: Annotated[str, typer.Option(help="float32, or bfloat16 for vivid's torch models (faster on AVX512-BF16 CPUs).")] = "float32",
     runtime: Annotated[str, typer.Option(help="auto (ONNX Runtime where measured faster), torch or onnx.")] = "auto",
-    max_pixels: Annotated[int | None, typer.Option(help="Refuse inputs with more pixels (decompression-bomb guard).")] = None,
-    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar.")] = False,
+    max_pixels: Annotated[int | None, typer.Option(help="Refuse inputs with more pixels (default 160 million; a guard against decompression bombs).")] = None,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar, plan or table; only the summary line and failures.")] = False,
 ) -> None:
-    """Enhance images (files or whole folders, mirrored into the output folder)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
+    """Enhance images: files, or folders mirrored into the output folder (with a report of each file)."""
     from vivid.cli.batch import plan_jobs
+    from vivid.engine.api import FITS, check_dtype
     from vivid.engine.cache import ModelCache
-    from vivid.engine.stream import enhance_file
-    from vivid.errors import ConfigError, OutputError, VividError
+    from vivid.errors import ConfigError, OutputError
 
-    target = _parse_size(size)
-    if model and model_file:
-        raise ConfigError("give either --model or --model-file, not both")
+    model_name = model_option(model, model_file)
+    target = check_request(task, model_name, scale, size)
+    if fit not in FITS:
+        raise ConfigError(f"--fit must be one of {', '.join(FITS)}, got {fit!r}")
+    check_dtype(dtype)
     if skip_existing and overwrite:
         raise ConfigError("--skip-existing and --overwrite contradict each other: pick one")
-    model_name = f"file:{model_file}" if model_file else model
-    if model_file is not None and not model_file.exists():
-        from vivid.errors import InputError
-
-        raise InputError(f"model file {model_file} does not exist")
-    if model_name and task == "auto":
-        raise ConfigError("--model/--model-file need an explicit --task (for example --task sr)")
+    read_kw = pixel_limit(max_pixels)
     jobs = plan_jobs(list(inputs), output, fmt=format, recursive=recursive)
+    existing = [j.dst for j in jobs if j.dst.exists()]
+    if existing and not (overwrite or skip_existing):
+        which = f"output {existing[0]} exists" if len(jobs) == 1 else (
+            f"{len(existing)} of {len(jobs)} outputs exist (the first: {existing[0]})")
+        raise OutputError(f"{which}: add --overwrite to replace, or --skip-existing to keep")
     cache = ModelCache(allow_pickle=allow_pickle, task_hint=None if task == "auto" else task, runtime=runtime)
     if model_name:  # load (and validate) the model before any work starts
         step_scale = int(scale) if task == "sr" and scale and float(scale).is_integer() else None
         cache.get(model_name, step_scale, family=model_family)
-    read_kw = {} if max_pixels is None else {"max_pixels": max_pixels}
-    failures: list[tuple[Path, str]] = []
-    skipped = written = 0
+    options = {"task": task, "model": model_name, "scale": scale, "size": target, "fit": fit, "strength": strength,
+               "tile": tile, "alpha": alpha, "color_guard": color_guard, "allow_pickle": allow_pickle,
+               "models": cache, "dtype": dtype, "quality": quality, "strip_metadata": strip_metadata,
+               "overwrite": overwrite, **read_kw}
+    if len(jobs) == 1 and not inputs[0].is_dir():
+        _enhance_one(jobs[0], options, quiet=quiet)
+    else:
+        _enhance_batch(jobs, options, output=output, skip_existing=skip_existing, quiet=quiet)
+
+
+def _enhance_one(job, options: dict, *, quiet: bool) -> None:  # noqa: ANN001
+    """One input file: errors end the command with their own exit code."""
+    from vivid.engine.stream import enhance_file
+    from vivid.errors import ImageTooLargeError
+
     t0 = time.perf_counter()
+    try:
+        result = enhance_file(job.src, job.dst, **options)
+    except ImageTooLargeError as e:
+        raise type(e)(f"{e} with --max-pixels") from None
+    if not quiet:
+        for line in result.plan.explain():
+            console.print(f"  {line}", highlight=False, soft_wrap=True)
+    console.print(f"wrote {result.path} in {time.perf_counter() - t0:.1f} s", highlight=False, soft_wrap=True)
+
+
+def _enhance_batch(jobs: list, options: dict, *, output: Path, skip_existing: bool, quiet: bool) -> None:
+    """Several files: a failed file is reported and the others go on (exit 1 if any failed); a report
+    of every file is written next to the outputs and a table printed."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from vivid.cli.report import FileRecord, step_names, summary_table, write_report
+    from vivid.engine.stream import enhance_file
+    from vivid.errors import ImageTooLargeError, VividError
+
+    records: list[FileRecord] = []
+    t_all = time.perf_counter()
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        console=console, disable=quiet or len(jobs) == 1, transient=True,
+        console=console, disable=quiet, transient=True,
     ) as bar:
         task_id = bar.add_task("enhancing", total=len(jobs))
         for job in jobs:
             bar.update(task_id, description=job.src.name[:40])
-            if job.dst.exists() and not overwrite:
-                if skip_existing:
-                    skipped += 1
-                    bar.advance(task_id)
-                    continue
-                failures.append((job.src, f"output {job.dst} exists (use --overwrite or --skip-existing)"))
-                bar.advance(task_id)
-                continue
-            try:
-                # big images with one tileable model step into PNG stream with bounded memory
-                result = enhance_file(
-                    job.src, job.dst, task=task, model=model_name, scale=scale, size=target, strength=strength,
-                    tile=tile, alpha=alpha, color_guard=color_guard, allow_pickle=allow_pickle, models=cache,
-                    dtype=dtype, quality=quality, strip_metadata=strip_metadata, overwrite=overwrite, **read_kw,
-                )
-                written += 1
-                if len(jobs) == 1 and not quiet:
-                    for line in result.plan.explain():
-                        console.print(f"  {line}", highlight=False)
-            except (ConfigError, OutputError) as e:
-                if len(jobs) == 1:
-                    raise
-                failures.append((job.src, str(e)))
-            except VividError as e:
-                if len(jobs) == 1:
-                    raise
-                failures.append((job.src, str(e)))
+            record = FileRecord(str(job.src), str(job.dst), "written")
+            if skip_existing and job.dst.exists():
+                record.status = "skipped"
+            else:
+                t0 = time.perf_counter()
+                try:
+                    result = enhance_file(job.src, job.dst, **options)
+                    record.plan, record.models = step_names(result.plan)
+                except VividError as e:
+                    hint = " with --max-pixels" if isinstance(e, ImageTooLargeError) else ""
+                    record.status, record.error = "failed", f"{e}{hint}"
+                record.seconds = round(time.perf_counter() - t0, 3)
+            records.append(record)
             bar.advance(task_id)
-    dt = time.perf_counter() - t0
-    msg = f"{written} written, {skipped} skipped, {len(failures)} failed in {dt:.1f} s → {output}"
-    console.print(msg, highlight=False)
-    for src, why in failures:
-        console.print(f"[red]failed:[/] {src}: {why}", highlight=False, soft_wrap=True)
-    if failures:
+    report = write_report(records, output)
+    if not quiet:
+        out_console.print(summary_table(records))
+    count = {k: sum(r.status == k for r in records) for k in ("written", "skipped", "failed")}
+    console.print(f"{count['written']} written, {count['skipped']} skipped, {count['failed']} failed in "
+                  f"{time.perf_counter() - t_all:.1f} s → {output} (report: {report})", highlight=False, soft_wrap=True)
+    if quiet:
+        for r in records:
+            if r.status == "failed":
+                console.print(f"[red]failed:[/] {r.input}: {r.error}", highlight=False, soft_wrap=True)
+    if count["failed"]:
         raise typer.Exit(1)
 
 
 @app.command()
 @guarded
 def analyze(
-    image: Annotated[Path, typer.Argument(help="An image file.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
+    inputs: Annotated[list[Path], typer.Argument(help="Image files or folders.", show_default=False)],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON (one object per line for several images).")] = False,
+    recursive: Annotated[bool, typer.Option(help="Descend into sub-folders.")] = True,
+    max_pixels: Annotated[int | None, typer.Option(help="Refuse inputs with more pixels (default 160 million; a guard against decompression bombs).")] = None,
 ) -> None:
-    """Analyse an image and print the recommended plan, why, and the alternatives."""
+    """Analyse images and print the recommended plan, why, and the alternatives."""
+    from vivid.cli.batch import image_files
+    from vivid.errors import ImageTooLargeError, InputError, VividError
+
+    read_kw = pixel_limit(max_pixels)
+    files: list[Path] = []
+    for p in inputs:
+        if not p.exists():
+            raise InputError(f"input {p} does not exist")
+        files.extend(image_files(p, recursive=recursive) if p.is_dir() else [p])
+    if not files:
+        raise InputError(f"no images found in {', '.join(str(p) for p in inputs)}")
+    single = len(files) == 1 and not inputs[0].is_dir()
+    failed = 0
+    for f in files:
+        try:
+            plan = _analyze_one(f, read_kw)
+        except VividError as e:
+            hint = " with --max-pixels" if isinstance(e, ImageTooLargeError) else ""
+            if single:
+                raise type(e)(f"{e}{hint}") from None
+            failed += 1
+            if as_json:
+                out_console.print(json.dumps({"input": str(f), "error": f"{e}{hint}"}, ensure_ascii=False),
+                                  highlight=False, soft_wrap=True)
+            else:
+                console.print(f"[red]failed:[/] {e}{hint}", highlight=False, soft_wrap=True)
+            continue
+        if as_json and single:
+            out_console.print_json(json.dumps(plan.to_dict()))
+        elif as_json:
+            out_console.print(json.dumps({"input": str(f), **plan.to_dict()}, ensure_ascii=False),
+                              highlight=False, soft_wrap=True)
+        else:
+            _print_plan(f if not single else Path(f.name), plan)
+    if failed:
+        console.print(f"{len(files) - failed} analysed, {failed} failed", highlight=False)
+        raise typer.Exit(1)
+
+
+def _analyze_one(path: Path, read_kw: dict):  # noqa: ANN202 - a vivid Plan
     from vivid.engine.routing import analyze as run_analyze
     from vivid.io.read import read_image
 
-    plan = run_analyze(read_image(image))
-    if as_json:
-        out_console.print_json(json.dumps(plan.to_dict()))
-        return
+    return run_analyze(read_image(path, **read_kw))
+
+
+def _print_plan(name: Path, plan) -> None:  # noqa: ANN001
     a = plan.analysis
     out_console.print(
-        f"{image.name}: {a['width']}x{a['height']}, mean brightness {a['mean_luma'] * 255:.0f}/255, "
+        f"{name}: {a['width']}x{a['height']}, mean brightness {a['mean_luma'] * 255:.0f}/255, "
         f"{a['dark_share']:.0%} darker than 128, noise sigma ~{a['noise_sigma']:.1f}, "
         f"{'grayscale' if a['grayscale'] else 'colour'}, blockiness {a['blockiness']:.2f}", highlight=False)
     for line in plan.explain():
@@ -196,8 +399,9 @@ def analyze(
     for s in plan.steps:
         if s.alternatives:
             out_console.print(f"  alternatives for {s.task}: {', '.join(s.alternatives)}", highlight=False)
-    for n in plan.notes:
-        out_console.print(f"  note: {n}", highlight=False)
+    if plan.steps:  # without steps, explain() already said the notes ("nothing to do: ...")
+        for n in plan.notes:
+            out_console.print(f"  note: {n}", highlight=False)
 
 
 @app.command()

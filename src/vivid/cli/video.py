@@ -11,9 +11,10 @@ import typer
 def video(
     input: Annotated[Path, typer.Argument(help="The video file.", show_default=False)],  # noqa: A002
     output: Annotated[Path, typer.Option("-o", "--output", help="Output file: .mp4, .mkv, .mov or .webm.")],
-    task: Annotated[str, typer.Option(help="sr, denoise, lowlight, color, colorize or auto.")] = "auto",
-    scale: Annotated[float | None, typer.Option(help="Super-resolution factor (default 2 for --task sr).")] = None,
-    model: Annotated[str | None, typer.Option(help="Model name (see 'vivid models') or file:PATH.")] = None,
+    task: Annotated[str, typer.Option(help="sr, denoise, dejpeg, lowlight, color, colorize, or auto (analyse sampled frames and plan).")] = "auto",
+    scale: Annotated[float | None, typer.Option(help="Super-resolution factor above 0, at most 16 (default 2 for --task sr).")] = None,
+    model: Annotated[str | None, typer.Option(help="Model name (see 'vivid models').")] = None,
+    model_file: Annotated[Path | None, typer.Option(help="Your own model: .pth/.safetensors, OpenCV .pb, .onnx.")] = None,
     codec: Annotated[str, typer.Option(help="Video codec: h264, h265, vp9 or av1.")] = "h264",
     crf: Annotated[int | None, typer.Option(help="Encoder quality, lower is better (default: 18 h264, 22 h265, 32 vp9/av1).")] = None,
     preset: Annotated[str | None, typer.Option(help="Encoder speed: x264/x265 preset name, or vp9 0-8 / av1 0-13.")] = None,
@@ -34,20 +35,22 @@ def video(
     """
     from vivid.cli.main import guarded
 
-    guarded(_run)(input, output, task=task, scale=scale, model=model, codec=codec, crf=crf, preset=preset,
+    guarded(_run)(input, output, task=task, scale=scale, model=model, model_file=model_file, codec=codec, crf=crf, preset=preset,
                   batch=batch, resume=resume, realtime=realtime, overwrite=overwrite, smooth=smooth,
                   segment_seconds=segment_seconds, duration=duration, allow_pickle=allow_pickle, dtype=dtype,
                   quiet=quiet)
 
 
-def _run(input: Path, output: Path, *, task: str, scale: float | None, model: str | None, codec: str,  # noqa: A002, PLR0913
+def _run(input: Path, output: Path, *, task: str, scale: float | None, model: str | None,  # noqa: A002, PLR0913
+         model_file: Path | None, codec: str,
          crf: int | None, preset: str | None, batch: int, resume: bool, realtime: bool, overwrite: bool,
          smooth: float, segment_seconds: float, duration: float | None, allow_pickle: bool, dtype: str,
          quiet: bool) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
     from rich.text import Text
 
-    from vivid.cli.main import console
+    from vivid.cli.batch import check_not_input
+    from vivid.cli.main import check_request, console, model_option
     from vivid.video import VideoOptions, enhance_video
     from vivid.video.segments import WorkDir
 
@@ -55,6 +58,9 @@ def _run(input: Path, output: Path, *, task: str, scale: float | None, model: st
         def render(self, task) -> Text:  # noqa: ANN001
             return Text(f"{task.speed:.1f} fps" if task.speed else "- fps", style="progress.data.speed")
 
+    model = model_option(model, model_file)
+    check_request(task, model, scale, None)
+    check_not_input(input, output)
     options = VideoOptions(task=task, model=model, scale=scale, codec=codec, crf=crf, preset=preset, batch=batch,
                            resume=resume, realtime=realtime, overwrite=overwrite, temporal_seconds=smooth,
                            segment_seconds=segment_seconds, duration=duration, allow_pickle=allow_pickle,

@@ -39,7 +39,8 @@ class Plan:
     def explain(self) -> list[str]:
         """Human lines, one per step."""
         if not self.steps:
-            return ["nothing to do: " + ("; ".join(self.notes) or "the image looks fine")]
+            said = "; ".join(self.notes) or "the image looks fine"
+            return [said if "nothing to do" in said else "nothing to do: " + said]  # said once
         return [
             f"{i + 1}. {s.task} with {s.model}" + (f" x{s.scale}" if s.scale != 1 else "") + f": {s.reason}"
             for i, s in enumerate(self.steps)

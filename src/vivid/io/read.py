@@ -14,6 +14,7 @@ relative colorimetric with black-point compensation) or, without one, by Pillow'
 from __future__ import annotations
 
 import io
+import re
 import struct
 import warnings
 import zlib
@@ -176,11 +177,13 @@ def _open(data: bytes, *, name: str, max_pixels: int | None) -> PILImage.Image:
         im = PILImage.open(io.BytesIO(data))
     except PILImage.DecompressionBombError as e:
         # Pillow's own guard (2 x PIL.Image.MAX_IMAGE_PIXELS) runs inside open(), before ours can
-        ours = max_pixels is not None and max_pixels < 2 * (PILImage.MAX_IMAGE_PIXELS or 0)
-        over = f"over the limit of {max_pixels / 1e6:.1f} megapixels and " if ours else ""
+        found = re.search(r"\((\d+) pixels\)", str(e))
+        count = f"{_amount(int(found.group(1)))}, " if found else ""
+        limit = min(max_pixels or 2 * (PILImage.MAX_IMAGE_PIXELS or 0), 2 * (PILImage.MAX_IMAGE_PIXELS or 0))
         raise ImageTooLargeError(
-            f"cannot read {name}: it is {over}refused by Pillow as a possible decompression bomb ({e}); "
-            "if you trust the file, raise max_pixels and PIL.Image.MAX_IMAGE_PIXELS in your application"
+            f"cannot read {name}: it has {count}more than the limit of {_amount(limit)} "
+            "(a guard against decompression bombs, files that unpack to huge images); if you trust the file, "
+            "raise the pixel limit"
         ) from None
     except UnidentifiedImageError:
         raise InputError(f"cannot read {name}: not a {_SUPPORTED} image, or its header is corrupt") from None
@@ -190,9 +193,8 @@ def _open(data: bytes, *, name: str, max_pixels: int | None) -> PILImage.Image:
     if max_pixels is not None and width * height > max_pixels:
         im.close()
         raise ImageTooLargeError(
-            f"cannot read {name}: {width}x{height} is {width * height / 1e6:.1f} megapixels, over the "
-            f"limit of {max_pixels / 1e6:.1f} megapixels; if you trust the file, raise the limit "
-            "(max_pixels=..., or None to disable it)"
+            f"cannot read {name}: {width}x{height} is {_amount(width * height)}, over the limit of "
+            f"{_amount(max_pixels)}; if you trust the file, raise the pixel limit"
         )
     if im.format == "PNG":
         problem = chunk_problem(data)
@@ -200,6 +202,14 @@ def _open(data: bytes, *, name: str, max_pixels: int | None) -> PILImage.Image:
             im.close()
             raise InputError(f"cannot read {name}: {problem}")
     return im
+
+
+def _amount(pixels: int) -> str:
+    """``160 megapixels``, ``1.5 megapixels``, ``4,380 pixels``: a pixel count as people say it."""
+    if pixels < 100_000:
+        return f"{pixels:,} pixels"
+    mp = pixels / 1e6
+    return f"{mp:.0f} megapixels" if mp >= 100 or mp == int(mp) else f"{mp:.1f} megapixels"
 
 
 def _register_heif(name: str) -> None:
@@ -389,3 +399,14 @@ def _text(im: PILImage.Image, name: str) -> dict[str, str]:
     if im.format == "PNG":
         text.update(png_text(getattr(im, "text", None) or {}))
     return text
+
+
+def from_pil(im: PILImage.Image) -> Image:
+    """A Pillow image already in memory as an :class:`Image` (the pixels as they are: no EXIF turning;
+    ICC profile and DPI kept). Palette, 1-bit, CMYK and premultiplied modes convert as when reading."""
+    array, icc = _pixels(im, "the PIL image", None)
+    meta = ImageMeta(bit_depth=16 if array.dtype == np.uint16 else 8, icc_profile=icc or None, dpi=_dpi(im),
+                     source_format=im.format)
+    peak = 65535.0 if array.dtype == np.uint16 else 255.0
+    pixels = array if array.dtype == np.float32 else array.astype(np.float32) / np.float32(peak)
+    return Image(np.ascontiguousarray(np.moveaxis(pixels, -1, 0), dtype=np.float32), meta)

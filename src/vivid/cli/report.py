@@ -1,0 +1,60 @@
+"""What a batch did, file by file: a JSON-lines report next to the outputs and a summary table.
+
+Each line of ``vivid-report.jsonl`` is one input::
+
+    {"input": "photos/a.png", "output": "out/a.png", "status": "written", "plan": ["denoise", "sr x2"],
+     "models": ["vivid-denoise", "vivid-sr"], "seconds": 1.92, "error": null}
+
+``status`` is ``written``, ``skipped`` (the output existed, ``--skip-existing``) or ``failed`` (``error``
+says why). ``plan`` lists the steps auto chose (or the task given), ``models`` the models that ran.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+REPORT_NAME = "vivid-report.jsonl"
+
+
+@dataclass
+class FileRecord:
+    input: str
+    output: str
+    status: str
+    plan: list[str] = field(default_factory=list)
+    models: list[str] = field(default_factory=list)
+    seconds: float | None = None
+    error: str | None = None
+
+
+def step_names(plan) -> tuple[list[str], list[str]]:  # noqa: ANN001 - a vivid Plan
+    """``(["denoise", "sr x2"], ["vivid-denoise", "vivid-sr"])`` for a plan."""
+    steps = [s.task + (f" x{s.scale}" if s.scale != 1 else "") for s in plan.steps]
+    return steps, [s.model for s in plan.steps]
+
+
+def write_report(records: list[FileRecord], folder: Path) -> Path:
+    """Write ``folder/vivid-report.jsonl`` (replacing the previous run's) and return its path."""
+    from vivid.io.atomic import write_bytes_atomic
+
+    path = folder / REPORT_NAME
+    folder.mkdir(parents=True, exist_ok=True)
+    text = "".join(json.dumps(asdict(r), ensure_ascii=False) + "\n" for r in records)
+    write_bytes_atomic(path, text.encode("utf-8"))
+    return path
+
+
+def summary_table(records: list[FileRecord]):  # noqa: ANN201 - a rich Table
+    """One row per file: input, status, what ran, seconds, and the error of a failed file."""
+    from rich.table import Table
+
+    table = Table("input", "status", "plan", "s", "error", show_edge=False, pad_edge=False)
+    style = {"written": "green", "skipped": "yellow", "failed": "red"}
+    for r in records:
+        what = ", ".join(f"{p} ({m})" for p, m in zip(r.plan, r.models, strict=False)) or (
+            "nothing to do" if r.status == "written" else "")
+        secs = f"{r.seconds:.1f}" if r.seconds is not None else ""
+        table.add_row(r.input, f"[{style[r.status]}]{r.status}[/]", what, secs, r.error or "")
+    return table
