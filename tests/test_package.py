@@ -2,11 +2,12 @@
 outside it, every shipped model runs through the installed ``vivid`` command (issue 21).
 
 The fresh environment gets only the wheel (``pip install --no-deps``); its dependencies are borrowed
-from the environment running the tests (a ``.pth`` line after the fresh site-packages), so CI needs no
-second multi-GB install. That environment's editable ``vivid`` is not reachable from there (``.pth``
-files on a borrowed path are not processed), and each run checks that ``vivid`` imports from the
-wheel's copy. Modules the base install must not need (torch & co.) are shadowed by stubs that fail to
-import, so a model that reached for them would fail here.
+from the environment running the tests, but only the distributions that the wheel's *base* requirements
+need (links to them in a folder that a ``.pth`` line puts after the fresh site-packages), so CI needs no
+second install, and torch, spandrel, safetensors, tensorboard and bm3d (the extras) are absent there, as
+in a base install: every shipped model runs in ONNX Runtime from the shipped graphs. The editable
+``vivid`` of the test environment is not reachable, and each run checks that ``vivid`` imports from the
+wheel's copy.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import os
 import shutil
 import subprocess
 import sys
-import sysconfig
 import zipfile
 from pathlib import Path
 
@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
 #: optional packages (extras) that the base install must run its shipped models without
-OPTIONAL = ("bm3d",)
+OPTIONAL = ("torch", "torchvision", "spandrel", "safetensors", "tensorboard", "bm3d")
 
 
 def _copy_sources(dst: Path) -> Path:
@@ -73,13 +73,28 @@ def fresh_env(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
         check=True, capture_output=True, text=True, timeout=60,
     ).stdout.strip())
-    borrowed = dict.fromkeys([sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]])
-    (site / "zz_borrowed_dependencies.pth").write_text("".join(f"{p}\n" for p in borrowed))
-    for name in OPTIONAL:  # shadow what the base install must do without
-        (site / f"{name}.py").write_text(
-            f"raise ModuleNotFoundError({f'No module named {name!r} (not in the base install)'!r}, name={name!r})\n"
-        )
+    (site / "zz_borrowed_dependencies.pth").write_text(f"{_base_dependencies(wheel, venv.parent / 'deps')}\n")
     return venv
+
+
+def _base_dependencies(wheel: Path, folder: Path) -> Path:
+    """A folder of links to exactly the installed distributions that the wheel's base requirements need
+    (recursively): what ``pip install <wheel>`` would bring, taken from this environment."""
+    from benchmarks.install_size import closure
+
+    meta = next(n for n in zipfile.ZipFile(wheel).namelist() if n.endswith(".dist-info/METADATA"))
+    lines = zipfile.ZipFile(wheel).read(meta).decode().splitlines()
+    base = [ln.removeprefix("Requires-Dist: ") for ln in lines if ln.startswith("Requires-Dist: ")]
+    dists, missing = closure([r for r in base if "extra ==" not in r])
+    assert not missing, f"base requirements not installed here: {missing}"
+    assert not set(dists) & set(OPTIONAL), sorted(set(dists) & set(OPTIONAL))
+    folder.mkdir()
+    for dist in dists.values():
+        site = Path(dist.locate_file("")).resolve()
+        for top in {Path(str(f)).parts[0] for f in dist.files or [] if not str(f).startswith("..")}:
+            if not (folder / top).exists() and (site / top).exists():
+                (folder / top).symlink_to(site / top)
+    return folder
 
 
 def _run(venv: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -90,12 +105,16 @@ def _run(venv: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 def test_wheel_carries_the_manifest_every_weight_file_and_card(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert "vivid/zoo/weights/manifest.json" in names
+    assert "vivid/zoo/weights/manifest.json" in names and "vivid/zoo/weights/onnx.json" in names
     manifest = json.loads(zipfile.ZipFile(wheel).read("vivid/zoo/weights/manifest.json"))
     assert manifest == json.loads((ROOT / "src/vivid/zoo/weights/manifest.json").read_text())
+    index = json.loads(zipfile.ZipFile(wheel).read("vivid/zoo/weights/onnx.json"))
     for e in manifest:
         assert f"vivid/zoo/weights/{e['file']}" in names, e["file"]
         assert f"vivid/zoo/cards/{e['card']}" in names, e["card"]
+        for part in index[e["file"]]["parts"].values():  # the graphs that run it without torch
+            assert f"vivid/zoo/weights/{part['file']}" in names, part["file"]
+    assert wheel.stat().st_size < 40 * 2**20  # weights + ONNX graphs, compressed
     assert not [n for n in names if "__pycache__" in n or n.startswith(("tests/", "src/"))]
 
 
@@ -104,9 +123,15 @@ def test_wheel_metadata_name_and_optional_extras(wheel: Path) -> None:
     lines = zipfile.ZipFile(wheel).read(meta).decode().splitlines()
     assert "Name: vivid-restore" in lines
     requires = [ln.removeprefix("Requires-Dist: ") for ln in lines if ln.startswith("Requires-Dist: ")]
+    base = [r for r in requires if "extra ==" not in r]
+    assert "onnxruntime" in " ".join(base)
+    for heavy in ("torch", "torchvision", "spandrel", "safetensors", "tensorboard", "bm3d"):
+        assert not [r for r in base if r.split(";")[0].split("=")[0].split(">")[0].strip() == heavy], heavy
     bm3d = [r for r in requires if r.startswith("bm3d")]
     assert bm3d and all('extra == "bm3d"' in r for r in bm3d)  # non-commercial: opt-in only
-    assert "Provides-Extra: bm3d" in lines
+    assert [r for r in requires if r.startswith("torch==") and 'extra == "torch"' in r]
+    for extra in ("torch", "train", "bm3d", "test"):
+        assert f"Provides-Extra: {extra}" in lines
 
 
 def _photo(path: Path, *, gray: bool = False, dark: bool = False, h: int = 40, w: int = 56) -> Path:
@@ -143,6 +168,9 @@ def test_the_installed_wheel_runs_every_shipped_model_from_its_own_copy(
     assert where.returncode == 0, where.stderr
     assert Path(where.stdout.strip()).is_relative_to(fresh_env), where.stdout  # the wheel's copy
     assert not Path(where.stdout.strip()).is_relative_to(ROOT)
+    absent = _run(fresh_env, str(fresh_env / "bin" / "python"), "-c",
+                  f"import importlib.util as u; print([m for m in {OPTIONAL!r} if u.find_spec(m)])", cwd=tmp_path)
+    assert absent.stdout.strip() == "[]", absent.stdout + absent.stderr  # as in a base install
 
     manifest_models = {e["name"] for e in json.loads((ROOT / "src/vivid/zoo/weights/manifest.json").read_text())}
     assert {m for _, m, _, _ in SHIPPED} >= manifest_models - {"vivid-dejpeg"}  # every shipped model is run

@@ -214,6 +214,9 @@ def test_config_smoke_run_export_and_load(
     img = Image(_scene(50, 70) * 0.3)
     result = run_model(restorer, img, tile=4096).pixels
     assert result.shape == (3, 50, 70) and np.isfinite(result).all()
+    from vivid.zoo.shipped_onnx import load_shipped_onnx  # exported with its ONNX graphs (no-torch installs)
+
+    assert np.abs(run_model(load_shipped_onnx("vivid-test", 1), img, tile=4096).pixels - result).max() <= 1 / 255
     if task == "colorize":  # large models ship as float16 files: half the size, same output
         e16 = export.export_run(out, name="vivid-test16", task=task, storage="float16", weights="last.pt")
         assert (weights / e16.file).stat().st_size < 0.6 * (weights / entry.file).stat().st_size

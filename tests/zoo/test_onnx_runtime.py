@@ -14,7 +14,9 @@ from vivid.errors import ConfigError, ModelError
 from vivid.io.image import Image
 from vivid.models.registry import list_models
 from vivid.zoo.loader import load_model
+from vivid.zoo import builtin, shipped_onnx
 from vivid.zoo.onnx_runtime import cache_dir, exportable, to_onnx, with_runtime
+from vivid.zoo.shipped_onnx import ShippedOnnxRestorer
 
 LEARNED = [(e.name, s) for e in list_models() if e.kind == "learned" for s in e.scales]
 
@@ -46,7 +48,15 @@ def test_every_exportable_builtin_agrees_with_torch(name: str, scale: int) -> No
         assert got.shape == want.shape and np.abs(got - want).max() <= 1 / 255
 
 
-def test_export_is_cached_by_weights_hash_in_xdg_cache_home(own_cache: Path) -> None:
+def test_shipped_models_run_their_shipped_graphs_without_exporting(own_cache: Path) -> None:
+    for name in ("vivid-sr-fast", "vivid-denoise"):  # a plain network and one bound per image
+        ort_model = to_onnx(load_model(name))
+        assert isinstance(ort_model, ShippedOnnxRestorer) and ort_model.descriptor.runtime == "onnx"
+    assert not own_cache.exists()  # nothing exported
+
+
+def test_export_is_cached_by_weights_hash_in_xdg_cache_home(own_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shipped_onnx, "read_index", dict)  # a built-in model without shipped ONNX graphs
     torch_model = load_model("vivid-sr-fast", scale=2)
     to_onnx(torch_model)
     files = list(cache_dir().iterdir())
@@ -78,3 +88,11 @@ def test_auto_uses_ort_where_measured_faster_and_torch_for_bfloat16() -> None:
     assert cache.get("vivid-denoise", None).descriptor.runtime == "torch"
     with pytest.raises(ModelError, match="computes in float32 only"):
         ModelCache(runtime="onnx").get("vivid-sr-fast", 2).with_dtype("bfloat16")
+
+
+def test_without_torch_every_runtime_but_torch_runs_the_shipped_graphs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(builtin, "torch_installed", lambda: False)
+    for runtime in ("auto", "onnx"):
+        assert ModelCache(runtime=runtime).get("vivid-tone", None).descriptor.runtime == "onnx"
+    with pytest.raises(ModelError, match=r"runtime torch for 'vivid-tone' needs PyTorch: pip install 'vivid-restore\[torch\]'"):
+        ModelCache(runtime="torch").get("vivid-tone", None)

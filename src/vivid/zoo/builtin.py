@@ -268,8 +268,36 @@ def wrap_network(net, entry: WeightEntry, desc: ModelDescriptor) -> Restorer:  #
     return TorchRestorer(net, desc)
 
 
+def builtin_descriptor(entry: WeightEntry, name: str, *, runtime: str = "torch", digest: str = "") -> ModelDescriptor:
+    """The descriptor of shipped model ``name`` (``entry``) on ``runtime`` (torch, or onnx: float32 only)."""
+    # bfloat16 (autocast) is an opt-in, float32 the default: on this project's AVX512-BF16 CPU it measured
+    # about 2x faster for vivid-sr only (benchmarks/bf16_speed.py; README "Runtimes"), within ~2 8-bit levels
+    cls = _RESTORERS.get(entry.arch, NoiseMapRestorer if entry.task == "denoise" else TorchRestorer)
+    return ModelDescriptor(
+        name=name, task=entry.task, scale=entry.scale, color_space=entry.color_space,  # type: ignore[arg-type]
+        out_channels=3 if entry.task == "colorize" else None,
+        size_multiple=entry.size_multiple, tileable=entry.arch not in _WHOLE_IMAGE,
+        tile_overlap=entry.tile_overlap, edge_margin=EDGE_MARGIN, runtime=runtime,  # type: ignore[arg-type]
+        dtypes=("float32",) if cls.float32_only or runtime != "torch" else ("float32", "bfloat16"),
+        license="Apache-2.0", provenance=f"vivid-trained (card: {entry.card})", sha256=digest or entry.sha256,
+        speed_class=entry.speed_class,  # type: ignore[arg-type]
+    )
+
+
+def torch_installed() -> bool:
+    """Whether PyTorch is importable (the ``[torch]`` extra); without it shipped models run in ONNX Runtime."""
+    import importlib.util
+
+    return importlib.util.find_spec("torch") is not None
+
+
 def load_builtin(name: str, scale: int) -> Restorer:
-    """Load shipped model ``name`` at ``scale`` (hash-checked, strict)."""
+    """Load shipped model ``name`` at ``scale`` (hash-checked, strict): in torch when it is installed, else
+    from the shipped ONNX graphs in ONNX Runtime (:mod:`vivid.zoo.shipped_onnx`)."""
+    if not torch_installed():
+        from vivid.zoo.shipped_onnx import load_shipped_onnx
+
+        return load_shipped_onnx(name, scale)
     from safetensors.torch import load_file
 
     entry = find_weights(name, scale)
@@ -281,19 +309,7 @@ def load_builtin(name: str, scale: int) -> Restorer:
         raise ModelError(f"weights file {path} is corrupt (sha256 {digest[:12]} != {entry.sha256[:12]}): reinstall vivid")
     net = build_network(entry)
     net.load_state_dict(load_file(str(path)), strict=True)
-    # bfloat16 (autocast) is an opt-in, float32 the default: on this project's AVX512-BF16 CPU it measured
-    # about 2x faster for vivid-sr only (benchmarks/bf16_speed.py; README "Runtimes"), within ~2 8-bit levels
-    cls = _RESTORERS.get(entry.arch, NoiseMapRestorer if entry.task == "denoise" else TorchRestorer)
-    desc = ModelDescriptor(
-        name=name, task=entry.task, scale=entry.scale, color_space=entry.color_space,  # type: ignore[arg-type]
-        out_channels=3 if entry.task == "colorize" else None,
-        size_multiple=entry.size_multiple, tileable=entry.arch not in _WHOLE_IMAGE,
-        tile_overlap=entry.tile_overlap, edge_margin=EDGE_MARGIN, runtime="torch",
-        dtypes=("float32",) if cls.float32_only else ("float32", "bfloat16"), license="Apache-2.0",
-        provenance=f"vivid-trained (card: {entry.card})", sha256=digest,
-        speed_class=entry.speed_class,  # type: ignore[arg-type]
-    )
-    return wrap_network(net, entry, desc)
+    return wrap_network(net, entry, builtin_descriptor(entry, name, digest=digest))
 
 
 def build_vivid_sr(scale: int) -> Restorer:

@@ -79,4 +79,8 @@ def export_run(
     entries = [e for e in shipped if not (e.name == name and e.scale == entry.scale)] + [entry]
     entries.sort(key=lambda e: (e.name, e.scale))
     (weights_dir() / "manifest.json").write_text(json.dumps([asdict(e) for e in entries], indent=2) + "\n")
+    # its ONNX graphs, which a base install (no torch) runs it with
+    from vivid.zoo.shipped_onnx import export_entry, write_index
+
+    write_index({entry.file: export_entry(entry)})
     return entry

@@ -4,11 +4,13 @@ A built-in model is exported once to ONNX (dynamic batch, height and width; opse
 cache folder — ``$XDG_CACHE_HOME/vivid/onnx`` (default ``~/.cache/vivid/onnx``), file names keyed by
 model, scale and the weights' sha256, written atomically — and then runs in an ONNX Runtime session.
 
-Which models: those whose whole forward pass is the network on the image (``vivid-sr``,
-``vivid-sr-fast``). Models with per-image inputs or parameters stay on torch: ``vivid-denoise`` (noise
-level map from ``bind()``), ``vivid-lowlight`` and ``vivid-tone`` (tone curves from a thumbnail), the
-colorizers (chroma predicted on a reduced copy). ``runtime="auto"`` takes ONNX Runtime only for the
-models in :data:`ORT_FASTER`, where ``benchmarks/ort_speed.py`` measured it faster than torch.
+Every shipped model also ships as ONNX graphs (:mod:`vivid.zoo.shipped_onnx`: the parts computed once
+per image, such as a noise map or tone curves, are graphs of their own), so ``runtime="onnx"`` needs no
+export for them and a base install without torch runs them all in ONNX Runtime. Other torch models
+whose whole forward pass is the network on the image are exported to the cache here; ones with
+per-image inputs or parameters and no shipped graphs stay on torch. ``runtime="auto"`` takes ONNX
+Runtime for the models in :data:`ORT_FASTER`, where ``benchmarks/ort_speed.py`` measured it faster than
+torch, and for every shipped model when torch is not installed.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ def exportable(restorer: Restorer) -> str | None:
     from vivid.models.torch_runtime import TorchRestorer
 
     d = restorer.descriptor
-    if d.runtime == "onnx":
+    if d.runtime == "onnx" or _shipped_onnx(restorer) is not None:
         return None
     if type(restorer) is not TorchRestorer:
         if isinstance(restorer, TorchRestorer):
@@ -51,13 +53,35 @@ def exportable(restorer: Restorer) -> str | None:
     return None
 
 
+def _shipped_onnx(restorer: Restorer) -> tuple[str, int] | None:
+    """``(name, scale)`` when ``restorer`` is a shipped model whose shipped ONNX graphs match its weights."""
+    d = restorer.descriptor
+    if d.runtime != "torch" or not d.provenance.startswith("vivid-trained") or not d.sha256:
+        return None
+    from vivid.zoo.builtin import find_weights
+    from vivid.zoo.shipped_onnx import read_index
+
+    try:
+        entry = find_weights(d.name, d.scale)
+        item = read_index().get(entry.file)
+    except ModelError:
+        return None
+    return (d.name, d.scale) if item and item.get("weights_sha256") == d.sha256 == entry.sha256 else None
+
+
 def to_onnx(restorer: Restorer) -> Restorer:
-    """``restorer`` (a built-in torch model) running in ONNX Runtime, exported to the cache if needed."""
+    """``restorer`` (a built-in torch model) running in ONNX Runtime: its shipped ONNX graphs, or else an
+    export to the cache (made once)."""
     from vivid.zoo.byo_onnx import OnnxRestorer, export_onnx
 
     d = restorer.descriptor
     if d.runtime == "onnx":
         return restorer
+    shipped = _shipped_onnx(restorer)
+    if shipped is not None:
+        from vivid.zoo.shipped_onnx import load_shipped_onnx
+
+        return load_shipped_onnx(*shipped)
     why = exportable(restorer)
     if why:
         raise ModelError(f"model {d.name!r} cannot run in ONNX Runtime: {why}; use runtime torch for it")
@@ -102,6 +126,11 @@ def with_runtime(restorer: Restorer, runtime: str) -> Restorer:
         raise ConfigError(f"unknown runtime {runtime!r}: use auto, torch or onnx")
     if runtime == "onnx":
         return to_onnx(restorer)
+    if runtime == "torch" and getattr(restorer, "shipped", False):  # loaded in ORT: torch is not installed
+        raise ModelError(
+            f"runtime torch for {restorer.descriptor.name!r} needs PyTorch: pip install 'vivid-restore[torch]' "
+            f"(or use runtime auto or onnx)"
+        )
     if runtime == "auto" and restorer.descriptor.name in ORT_FASTER and exportable(restorer) is None:
         return _auto_onnx(restorer)  # --dtype bfloat16 still runs the torch model
     return restorer

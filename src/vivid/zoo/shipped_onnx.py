@@ -1,0 +1,435 @@
+"""vivid's shipped models in ONNX Runtime, with no torch: ONNX files shipped beside the weights.
+
+Each shipped weight file ``zoo/weights/<stem>.safetensors`` has ONNX graphs ``<stem>.<part>.onnx`` (opset
+17, dynamic batch and sides), listed with their sha256 and the weights' sha256 in ``zoo/weights/onnx.json``.
+A model whose restorer binds per-image parameters (:meth:`Restorer.bind`) is split where torch splits it,
+and the image-wide part runs once per image:
+
+* plain networks (``rep_sr``; ``denoise_unet`` without a noise map): ``forward``;
+* the noise-map denoiser: ``forward`` takes the image plus a noise-level channel; sigma is estimated in
+  numpy (:func:`vivid.models.classical.denoise.estimate_noise_sigma`), as the torch restorer does;
+* ``global_local`` (vivid-lowlight, vivid-tone): ``curves`` (a ``thumb`` x ``thumb`` thumbnail, area
+  resized in numpy, to tone curves) and ``enhance`` (image + curves, tileable);
+* ``zero_dce``: ``maps`` (an area-reduced copy to curve maps) and ``apply`` (image + maps);
+* colorizers (``hue_vae``, ``lab_bins``): ``chroma`` (a gray copy reduced to at most 512 pixels, edge
+  padded to the network's multiple) and ``compose`` (gray + chroma to sRGB).
+
+Area resizing in numpy is exactly torch's ``interpolate(mode="area")`` (adaptive average pooling), so the
+outputs equal the torch path's within 1/255 (``tests/zoo/test_shipped_onnx.py``). The files are made by
+:func:`export_entry` (torch needed; ``python -m vivid.zoo.shipped_onnx`` re-exports every shipped model,
+and :func:`vivid.zoo.export.export_run` exports a newly trained one). Weights that round-trip through
+float16 exactly (models stored as float16) are kept as float16 with a Cast that ORT folds at load.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from vivid.errors import ModelError
+from vivid.models.base import ModelDescriptor, Restorer
+
+OPSET = 17
+INDEX = "onnx.json"
+#: the colorizers predict colour on a copy of at most this many pixels on its longer side (as torch)
+COLORIZE_WORK_SIDE = 512
+#: per architecture: the ONNX parts, in the order they run
+PARTS = {
+    "global_local": ("curves", "enhance"),
+    "zero_dce": ("maps", "apply"),
+    "hue_vae": ("chroma", "compose"),
+    "lab_bins": ("chroma", "compose"),
+}
+#: the colorizers' networks need sides that are multiples of this (they edge-pad up to it)
+_CHROMA_MULTIPLE = {"hue_vae": (8, 2), "lab_bins": (16, 4)}  # (pad multiple, chroma downscale)
+
+
+def _weights_dir() -> Path:
+    from vivid.zoo.builtin import weights_dir
+
+    return weights_dir()
+
+
+def read_index() -> dict[str, Any]:
+    """``onnx.json``: weight file name -> ``{"weights_sha256", "parts": {part: {"file", "sha256"}}}``."""
+    path = _weights_dir() / INDEX
+    try:
+        index = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ModelError(f"vivid's ONNX index {path} is missing: the package is incomplete; reinstall vivid") from None
+    except (OSError, ValueError) as e:
+        raise ModelError(f"vivid's ONNX index {path} is unreadable ({type(e).__name__}: {e}); reinstall vivid") from None
+    if not isinstance(index, dict):
+        raise ModelError(f"vivid's ONNX index {path} is unreadable (not an object); reinstall vivid")
+    return index
+
+
+def parts_of(entry: Any) -> tuple[str, ...]:  # entry: vivid.zoo.builtin.WeightEntry
+    return PARTS.get(entry.arch, ("forward",))
+
+
+def _noise_map(entry: Any) -> bool:
+    """Whether the network takes a noise-level channel (as :func:`vivid.zoo.builtin.wrap_network` decides)."""
+    return entry.arch not in PARTS and entry.task == "denoise" and entry.params.get("noise_map", True)
+
+
+# --- numpy helpers: exactly torch's area resize --------------------------------------------------
+
+
+def _area_axis(x: np.ndarray, size: int, axis: int) -> np.ndarray:
+    n = x.shape[axis]
+    if n == size:
+        return x
+    i = np.arange(size)
+    start, end = (i * n) // size, -((-(i + 1) * n) // size)  # floor(i n / s), ceil((i + 1) n / s)
+    c = np.cumsum(np.moveaxis(x, axis, 0), axis=0, dtype=np.float64)
+    c = np.concatenate([np.zeros_like(c[:1]), c])
+    mean = (c[end] - c[start]) / (end - start).reshape(-1, *([1] * (c.ndim - 1)))
+    return np.moveaxis(mean, 0, axis)
+
+
+def area_resize(x: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``(..., H, W)`` to ``(..., h, w)`` as ``torch.nn.functional.interpolate(mode="area")``: each output
+    pixel is the mean of input rows ``floor(i H / h) .. ceil((i + 1) H / h)`` (and likewise columns)."""
+    y = _area_axis(_area_axis(np.asarray(x), size[0], -2), size[1], -1)
+    return np.ascontiguousarray(y, dtype=np.float32)
+
+
+def _rgb_batch(image: np.ndarray, name: str) -> np.ndarray:
+    if image.ndim == 3 and image.shape[0] == 1:
+        image = np.repeat(image, 3, axis=0)
+    if image.ndim != 3 or image.shape[0] != 3:
+        raise ModelError(f"{name}: bind() needs an RGB or gray image (C, H, W), got shape {image.shape}")
+    return np.ascontiguousarray(image[None], dtype=np.float32)
+
+
+def _check_whole_image(name: str, bound_size: tuple[int, int] | None, batch: np.ndarray) -> None:
+    if tuple(batch.shape[2:]) != bound_size:
+        raise ModelError(
+            f"{name}: bound to a {bound_size} image but called on "
+            f"{tuple(batch.shape[2:])}: this model runs on whole images (descriptor.tileable is False)"
+        )
+
+
+# --- restorers -------------------------------------------------------------------------------------
+
+
+class ShippedOnnxRestorer(Restorer):
+    """A shipped model's ONNX graphs in ONNX Runtime; plain networks run their ``forward`` graph."""
+
+    #: shipped with vivid (so ``--runtime torch`` can name the extra when torch is missing)
+    shipped = True
+
+    def __init__(self, sessions: dict[str, Any], descriptor: ModelDescriptor, params: dict[str, Any]) -> None:
+        self.sessions, self.descriptor, self.params = sessions, descriptor, params
+
+    def _run(self, part: str, *inputs: np.ndarray) -> np.ndarray:
+        session = self.sessions[part]
+        feed = {i.name: np.ascontiguousarray(x, dtype=np.float32) for i, x in zip(session.get_inputs(), inputs)}
+        return session.run(None, feed)[0]
+
+    def __call__(self, batch: np.ndarray, *, size: tuple[int, int] | None = None) -> np.ndarray:
+        return self._run("forward", batch)
+
+
+class NoiseMapOnnx(ShippedOnnxRestorer):
+    """The noise-map denoiser: ``bind`` estimates sigma (numpy), each call appends the level channel."""
+
+    sigma: float | None = None
+
+    def bind(self, image: np.ndarray) -> Restorer:
+        if self.sigma is not None:
+            return self
+        from vivid.models.classical.denoise import estimate_noise_sigma
+
+        return self.with_sigma(float(estimate_noise_sigma(image)))
+
+    def with_sigma(self, sigma: float) -> NoiseMapOnnx:
+        """A copy that assumes noise of standard deviation ``sigma`` (0..255 scale)."""
+        bound = copy.copy(self)
+        bound.sigma = float(sigma)
+        return bound
+
+    def __call__(self, batch: np.ndarray, *, size: tuple[int, int] | None = None) -> np.ndarray:
+        if self.sigma is None:
+            raise ModelError(f"{self.descriptor.name}: no noise level set (the engine calls bind() first)")
+        n, _, h, w = batch.shape
+        level = np.full((n, 1, h, w), self.sigma / 255.0, dtype=np.float32)
+        return self._run("forward", np.concatenate([batch, level], axis=1))
+
+
+class CurvesOnnx(ShippedOnnxRestorer):
+    """``global_local``: tone curves from the whole image's thumbnail (``bind``), then tiles."""
+
+    curves: np.ndarray | None = None
+
+    def _curves(self, rgb: np.ndarray) -> np.ndarray:
+        thumb = self.params.get("thumb", 256)
+        return self._run("curves", area_resize(np.clip(rgb, 0.0, 1.0), (thumb, thumb)))
+
+    def bind(self, image: np.ndarray) -> Restorer:
+        bound = copy.copy(self)
+        bound.curves = self._curves(_rgb_batch(image, self.descriptor.name))
+        return bound
+
+    def __call__(self, batch: np.ndarray, *, size: tuple[int, int] | None = None) -> np.ndarray:
+        if self.curves is None:
+            raise ModelError(f"{self.descriptor.name}: no tone curves yet (the engine calls bind() first)")
+        curves = np.broadcast_to(self.curves, (batch.shape[0], *self.curves.shape[1:]))
+        return self._run("enhance", batch, curves)
+
+
+class CurveMapsOnnx(ShippedOnnxRestorer):
+    """``zero_dce``: curve maps from an area-reduced copy of the whole image, applied at full size."""
+
+    maps: np.ndarray | None = None
+    bound_size: tuple[int, int] | None = None
+
+    def _maps(self, x: np.ndarray) -> np.ndarray:
+        h, w = x.shape[-2:]
+        f = max(1, math.ceil(max(h, w) / self.params.get("low_side", 128)))
+        return self._run("maps", area_resize(x, (max(1, math.ceil(h / f)), max(1, math.ceil(w / f)))))
+
+    def bind(self, image: np.ndarray) -> Restorer:
+        bound = copy.copy(self)
+        bound.maps, bound.bound_size = self._maps(_rgb_batch(image, self.descriptor.name)), tuple(image.shape[1:])
+        return bound
+
+    def __call__(self, batch: np.ndarray, *, size: tuple[int, int] | None = None) -> np.ndarray:
+        if self.maps is not None:
+            _check_whole_image(self.descriptor.name, self.bound_size, batch)
+            maps = np.broadcast_to(self.maps, (batch.shape[0], *self.maps.shape[1:]))
+        else:
+            maps = self._maps(batch)
+        return self._run("apply", batch, maps)
+
+
+class ColorizeOnnx(ShippedOnnxRestorer):
+    """Colorizers: chroma predicted on a copy of at most 512 pixels (``bind``), composed at full size."""
+
+    chroma: np.ndarray | None = None
+    bound_size: tuple[int, int] | None = None
+
+    def _predict(self, gray: np.ndarray) -> np.ndarray:
+        h, w = gray.shape[-2:]
+        k = COLORIZE_WORK_SIDE / max(h, w)
+        if k < 1.0:
+            gray = area_resize(gray, (max(16, round(h * k)), max(16, round(w * k))))
+            h, w = gray.shape[-2:]
+        multiple, down = _CHROMA_MULTIPLE[self.params["arch"]]
+        padded = np.pad(gray, ((0, 0), (0, 0), (0, (-h) % multiple), (0, (-w) % multiple)), mode="edge")
+        chroma = self._run("chroma", padded)
+        return chroma[:, :, : -(-h // down), : -(-w // down)]
+
+    def bind(self, image: np.ndarray) -> Restorer:
+        x = np.asarray(image, dtype=np.float32)
+        gray = x[0:1] if x.shape[0] < 3 else 0.299 * x[0:1] + 0.587 * x[1:2] + 0.114 * x[2:3]
+        bound = copy.copy(self)
+        bound.chroma = self._predict(np.ascontiguousarray(gray, dtype=np.float32)[None])
+        bound.bound_size = tuple(image.shape[1:])
+        return bound
+
+    def __call__(self, batch: np.ndarray, *, size: tuple[int, int] | None = None) -> np.ndarray:
+        if batch.shape[1] != 1:
+            raise ModelError(f"{self.descriptor.name}: a colorizer takes gray (N, 1, H, W) input, got {batch.shape}")
+        if self.chroma is not None:
+            _check_whole_image(self.descriptor.name, self.bound_size, batch)
+            chroma = np.broadcast_to(self.chroma, (batch.shape[0], *self.chroma.shape[1:]))
+        else:
+            chroma = self._predict(batch)
+        return self._run("compose", batch, chroma)
+
+
+_ONNX_RESTORERS: dict[str, type[ShippedOnnxRestorer]] = {
+    "global_local": CurvesOnnx, "zero_dce": CurveMapsOnnx, "hue_vae": ColorizeOnnx, "lab_bins": ColorizeOnnx,
+}
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def load_shipped_onnx(name: str, scale: int) -> Restorer:
+    """Shipped model ``name`` at ``scale`` in ONNX Runtime (each graph hash-checked; no torch needed)."""
+    from vivid.zoo.builtin import builtin_descriptor, find_weights
+    from vivid.zoo.byo_onnx import make_session
+
+    entry = find_weights(name, scale)
+    item = read_index().get(entry.file)
+    if item is None or item.get("weights_sha256") != entry.sha256:
+        why = "has no ONNX export" if item is None else "has a stale ONNX export (made from other weights)"
+        raise ModelError(
+            f"shipped model {name} x{scale} {why}: run `python -m vivid.zoo.shipped_onnx` (needs torch) "
+            f"or use runtime torch"
+        )
+    sessions = {}
+    for part in parts_of(entry):
+        spec = item["parts"].get(part)
+        path = _weights_dir() / (spec["file"] if spec else f"{Path(entry.file).stem}.{part}.onnx")
+        if spec is None or not path.is_file():
+            raise ModelError(f"ONNX file {path} of {name} is missing: reinstall vivid")
+        if _sha256(path) != spec["sha256"]:
+            raise ModelError(f"ONNX file {path} of {name} is corrupt (sha256 mismatch): reinstall vivid")
+        sessions[part] = make_session(path)
+    cls = _ONNX_RESTORERS.get(entry.arch, NoiseMapOnnx if _noise_map(entry) else ShippedOnnxRestorer)
+    descriptor = builtin_descriptor(entry, name, runtime="onnx")
+    return cls(sessions, descriptor, {**entry.params, "arch": entry.arch})
+
+
+# --- export (torch) --------------------------------------------------------------------------------
+
+
+def _graphs(net: Any, entry: Any) -> dict[str, tuple[Any, tuple, list[str], list[str], dict]]:  # noqa: C901
+    """Per part: (module, example inputs, input names, output names, dynamic axes)."""
+    import torch
+    from torch import nn
+
+    def dyn(*names: str) -> dict[int, str]:
+        return {0: "batch", **({2: names[0], 3: names[1]} if names else {})}
+
+    class Call(nn.Module):
+        def __init__(self, fn: Any) -> None:
+            super().__init__()
+            self.net, self.fn = net, fn
+
+        def forward(self, *xs: torch.Tensor) -> torch.Tensor:
+            return self.fn(*xs)
+
+    arch, p = entry.arch, entry.params
+    if arch == "global_local":
+        t, k = p.get("thumb", 256), p.get("points", 32)
+        return {
+            "curves": (Call(net.curves), (torch.rand(1, 3, t, t),), ["thumbnail"], ["curves"],
+                       {"thumbnail": dyn(), "curves": dyn()}),
+            "enhance": (Call(net.enhance), (torch.rand(1, 3, 40, 48), torch.rand(1, 3, k).cumsum(2) / k),
+                        ["image", "curves"], ["restored"],
+                        {"image": dyn("h", "w"), "curves": dyn(), "restored": dyn("h", "w")}),
+        }
+    if arch == "zero_dce":
+        # the maps graph gets the already reduced copy: an example within low_side takes no resize branch
+        return {
+            "maps": (Call(net.curve_maps), (torch.rand(1, 3, 24, 32),), ["low"], ["maps"],
+                     {"low": dyn("lh", "lw"), "maps": dyn("lh", "lw")}),
+            "apply": (Call(net.apply_curves), (torch.rand(1, 3, 48, 64), torch.rand(1, 3, 24, 32) * 2 - 1),
+                      ["image", "maps"], ["restored"],
+                      {"image": dyn("h", "w"), "maps": dyn("lh", "lw"), "restored": dyn("h", "w")}),
+        }
+    if arch in _CHROMA_MULTIPLE:
+        multiple, down = _CHROMA_MULTIPLE[arch]
+        # an example already a multiple of the padding takes no padding branch (numpy pads instead)
+        return {
+            "chroma": (Call(net.chroma), (torch.rand(1, 1, 4 * multiple, 6 * multiple),), ["gray"], ["chroma"],
+                       {"gray": dyn("h", "w"), "chroma": dyn("ch", "cw")}),
+            "compose": (Call(net.compose), (torch.rand(1, 1, 40, 56), torch.rand(1, 2, 10, 14) - 0.5),
+                        ["gray", "chroma"], ["restored"],
+                        {"gray": dyn("h", "w"), "chroma": dyn("ch", "cw"), "restored": dyn("h", "w")}),
+        }
+    channels = p.get("in_channels", 3) + int(_noise_map(entry))
+    side = 32 if entry.size_multiple <= 1 else -(-32 // entry.size_multiple) * entry.size_multiple
+    return {"forward": (net, (torch.rand(1, channels, side, side),), ["image"], ["restored"],
+                        {"image": dyn("h", "w"), "restored": dyn("oh", "ow")})}
+
+
+def _float16_initializers(path: Path) -> None:
+    """Store float32 initializers that are exactly float16 values (weights shipped as float16) as float16
+    plus a Cast back to float32: half the file, the same numbers (ORT folds the Cast when it loads)."""
+    import onnx
+    from onnx import helper, numpy_helper
+
+    model = onnx.load(str(path))
+    graph = model.graph
+    kept, casts = [], []
+    for init in graph.initializer:
+        arr = numpy_helper.to_array(init)
+        if arr.dtype == np.float32 and arr.size >= 16 and np.array_equal(arr.astype(np.float16).astype(np.float32), arr):
+            half = numpy_helper.from_array(arr.astype(np.float16), name=f"{init.name}__f16")
+            kept.append(half)
+            casts.append(helper.make_node("Cast", [half.name], [init.name], to=onnx.TensorProto.FLOAT))
+        else:
+            kept.append(init)
+    if casts:
+        del graph.initializer[:]
+        graph.initializer.extend(kept)
+        nodes = list(graph.node)
+        del graph.node[:]
+        graph.node.extend(casts + nodes)
+        onnx.save(model, str(path))
+
+
+def export_entry(entry: Any) -> dict[str, Any]:
+    """Export shipped weight entry ``entry``'s ONNX parts beside its weights; returns its index item."""
+    import torch
+    from safetensors.torch import load_file
+
+    from vivid.zoo.builtin import build_network
+
+    folder = _weights_dir()
+    net = build_network(entry)
+    net.load_state_dict(load_file(str(folder / entry.file)), strict=True)
+    net.eval()
+    parts = {}
+    # the transformer's fused inference kernel has no ONNX form: export the plain (same-maths) path
+    fastpath = torch.backends.mha.get_fastpath_enabled()
+    torch.backends.mha.set_fastpath_enabled(False)
+    try:
+        for part, graph in _graphs(net, entry).items():
+            parts[part] = _export_part(entry, folder, part, *graph)
+    finally:
+        torch.backends.mha.set_fastpath_enabled(fastpath)
+    return {"weights_sha256": entry.sha256, "parts": parts}
+
+
+def _export_part(entry: Any, folder: Path, part: str, module: Any, example: tuple, inputs: list[str],
+                 outputs: list[str], axes: dict) -> dict[str, str]:
+    import warnings
+
+    import torch
+
+    path = folder / f"{Path(entry.file).stem}.{part}.onnx"
+    tmp = path.with_suffix(".onnx.tmp")
+    with warnings.catch_warnings(), torch.inference_mode(False), torch.no_grad():
+        warnings.simplefilter("ignore")  # tracer and legacy-exporter notices
+        torch.onnx.export(module.eval(), example, str(tmp), opset_version=OPSET, dynamo=False,
+                          input_names=inputs, output_names=outputs, dynamic_axes=axes)
+    _float16_initializers(tmp)
+    tmp.chmod(0o644)
+    tmp.replace(path)
+    return {"file": path.name, "sha256": _sha256(path)}
+
+
+def write_index(items: dict[str, Any]) -> None:
+    """Merge ``items`` into ``onnx.json`` (dropping entries whose weight file is no longer shipped)."""
+    from vivid.zoo.builtin import read_manifest
+
+    path = _weights_dir() / INDEX
+    index = json.loads(path.read_text()) if path.exists() else {}
+    index.update(items)
+    shipped = {e.file for e in read_manifest()}
+    index = {k: index[k] for k in sorted(index) if k in shipped}
+    path.write_text(json.dumps(index, indent=2) + "\n")
+
+
+def export_all(names: list[str] | None = None) -> dict[str, Any]:
+    """(Re-)export every shipped model (or those in ``names``) and update the index."""
+    from vivid.zoo.builtin import read_manifest
+
+    items = {e.file: export_entry(e) for e in read_manifest() if not names or e.name in names}
+    write_index(items)
+    return items
+
+
+if __name__ == "__main__":
+    import sys
+
+    for file, item in export_all(sys.argv[1:] or None).items():
+        print(file, ", ".join(item["parts"]))
