@@ -269,3 +269,54 @@ def test_openapi_documents_the_key_and_errors(client) -> None:  # noqa: ANN001
                 assert op.get("security"), path
     assert {"413", "429", "503"} <= set(doc["paths"]["/v1/enhance"]["post"]["responses"])
     assert {"429"} <= set(doc["paths"]["/v1/jobs"]["post"]["responses"])
+
+
+# --- exposure and slow clients ----------------------------------------------------------------------------
+def test_public_address_without_keys_is_refused_unless_forced(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from vivid.cli.main import app
+
+    calls: list = []
+    monkeypatch.setattr(uvicorn, "run", lambda application, **kw: calls.append(kw))
+    monkeypatch.delenv("VIVID_API_KEYS", raising=False)
+    base = ["serve", "--data-dir", str(tmp_path), "--host", "0.0.0.0"]
+    res = CliRunner().invoke(app, base, env={"COLUMNS": "200"})
+    assert res.exit_code == 2 and not calls
+    assert "refusing to serve 0.0.0.0 without API keys" in res.output and "VIVID_API_KEYS" in res.output
+    res = CliRunner().invoke(app, [*base, "--allow-public"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0 and calls and "WITHOUT API KEYS" in res.output
+    res = CliRunner().invoke(app, base, env={"COLUMNS": "200", "VIVID_API_KEYS": "k"})
+    assert res.exit_code == 0 and "WITHOUT" not in res.output
+    assert calls[-1]["limit_concurrency"] == 200
+
+
+def test_a_stalled_body_is_cut_off(live_server) -> None:  # noqa: ANN001
+    import socket
+
+    from vivid.server.settings import Settings
+
+    assert Settings().client_timeout_seconds == 30.0
+    with socket.create_connection(("127.0.0.1", live_server.port), timeout=10) as s:  # builds the middleware
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        assert s.recv(100).startswith(b"HTTP/1.1 200")
+    _body_limit(live_server).timeout = 0.5
+    with socket.create_connection(("127.0.0.1", live_server.port), timeout=10) as s:
+        s.sendall(b"POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=x\r\n"
+                  b"Content-Length: 1000\r\n\r\n--x\r\n")
+        reply = b""
+        while chunk := s.recv(4096):
+            reply += chunk
+    assert reply.startswith(b"HTTP/1.1 408") and b"VIVID_CLIENT_TIMEOUT_SECONDS" in reply
+
+
+def _body_limit(live_server):  # noqa: ANN001, ANN202
+    """The BodyLimitMiddleware instance inside the running app's middleware stack."""
+    from vivid.server.limits import BodyLimitMiddleware
+
+    node = live_server.server.config.loaded_app
+    while node is not None and not isinstance(node, BodyLimitMiddleware):
+        node = getattr(node, "app", None) or getattr(node, "middleware_stack", None)
+    assert node is not None
+    return node

@@ -17,16 +17,18 @@ def serve(
                                                           "(default: SQLite in the data folder).")] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="Background job threads (default 1).")] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+    allow_public: Annotated[bool, typer.Option(help="Serve a non-loopback --host without API keys (anyone who "
+                                                    "reaches it can use it; env VIVID_ALLOW_PUBLIC_WITHOUT_KEYS).")] = False,
 ) -> None:
     """Start the web app and REST API (docs at /docs); Ctrl+C stops it, unfinished jobs resume next time."""
     from vivid.cli.main import guarded
 
     guarded(_serve)(host=host, port=port, data_dir=data_dir, database_url=database_url, workers=workers,
-                    log_level=log_level)
+                    log_level=log_level, allow_public=allow_public)
 
 
 def _serve(*, host: str | None, port: int | None, data_dir: Path | None, database_url: str | None,
-           workers: int | None, log_level: str) -> None:
+           workers: int | None, log_level: str, allow_public: bool = False) -> None:
     import uvicorn
     from pydantic import ValidationError
 
@@ -34,16 +36,22 @@ def _serve(*, host: str | None, port: int | None, data_dir: Path | None, databas
     from vivid.errors import ConfigError
     from vivid.server.app import create_app
     from vivid.server.db import _redact
-    from vivid.server.settings import Settings
+    from vivid.server.settings import Settings, check_exposure
 
-    given = {"host": host, "port": port, "data_dir": data_dir, "database_url": database_url, "workers": workers}
+    given = {"host": host, "port": port, "data_dir": data_dir, "database_url": database_url, "workers": workers,
+             "allow_public_without_keys": allow_public or None}
     try:
         settings = Settings(**{k: v for k, v in given.items() if v is not None})
     except ValidationError as e:
         raise ConfigError("; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors())) from None
+    warning = check_exposure(settings)  # a public address without keys: refused unless allowed, then loud
+    if warning:
+        import sys
+
+        print(warning, file=sys.stderr)
     shown_host = f"[{settings.host}]" if ":" in settings.host else settings.host
     url = f"http://{shown_host}:{settings.port}"
     out_console.print(f"vivid: serving on {url}  (API docs {url}/docs; data {settings.data_dir.resolve()}; "
                       f"database {_redact(settings.resolved_database_url())})", highlight=False, soft_wrap=True)
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=log_level,
-                timeout_graceful_shutdown=10)
+                timeout_graceful_shutdown=10, limit_concurrency=settings.max_connections, timeout_keep_alive=5)

@@ -65,7 +65,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.services = None
     install_error_handlers(app)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes,
+                       timeout=settings.client_timeout_seconds)
     app.add_middleware(BrowserGuardMiddleware, allowed_hosts=settings.host_names())  # outermost: runs first
     keyed = [Depends(require_api_key)]
     from vivid.server.schemas import ErrorOut

@@ -6,6 +6,7 @@ streaming (chunked uploads) is cut off and answered with the same 413.
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -18,15 +19,21 @@ class _BodyTooLarge(Exception):
 
 
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, timeout: float | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout = timeout
 
-    async def _refuse(self, send: Send) -> None:
-        body = json.dumps(error_body(
-            "upload_too_large", f"the request is larger than the {self.max_bytes / 2**20:g} MB upload limit: "
-                                "send smaller or fewer files")).encode()
-        await send({"type": "http.response.start", "status": 413,
+    async def _refuse(self, send: Send, *, stalled: bool = False) -> None:
+        if stalled:
+            status, body = 408, json.dumps(error_body(
+                "request_timeout", f"the request body stalled for more than {self.timeout:g} s (setting "
+                                   "VIVID_CLIENT_TIMEOUT_SECONDS): send it again")).encode()
+        else:
+            status, body = 413, json.dumps(error_body(
+                "upload_too_large", f"the request is larger than the {self.max_bytes / 2**20:g} MB upload limit: "
+                                    "send smaller or fewer files")).encode()
+        await send({"type": "http.response.start", "status": status,
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                                 (b"connection", b"close")]})
         await send({"type": "http.response.body", "body": body})
@@ -45,12 +52,21 @@ class BodyLimitMiddleware:
                     await self._refuse(send)
                     return
         received = 0
-        exceeded = False
+        exceeded = stalled = False
         started = False
 
+        body_done = False
+
         async def limited_receive() -> Message:
-            nonlocal received, exceeded
-            message = await receive()
+            nonlocal received, exceeded, stalled, body_done
+            if body_done:  # after the body, the app only waits for a disconnect: no time limit
+                return await receive()
+            try:
+                message = await asyncio.wait_for(receive(), self.timeout)
+            except TimeoutError:  # a slow client holds a connection and a thread: cut it off
+                exceeded = stalled = True
+                raise _BodyTooLarge() from None
+            body_done = message["type"] != "http.request" or not message.get("more_body", False)
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
@@ -71,4 +87,4 @@ class BodyLimitMiddleware:
             if not exceeded:
                 raise
         if exceeded and not started:
-            await self._refuse(send)
+            await self._refuse(send, stalled=stalled)

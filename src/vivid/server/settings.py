@@ -56,6 +56,10 @@ class Settings(BaseSettings):
                                                    "may have in flight; more → 429.")
     sync_wait_seconds: float = Field(10.0, ge=0, description="How long a synchronous request waits for a free "
                                                              "slot before it is answered 503.")
+    max_connections: int = Field(200, ge=1, description="Open connections served at once; more are answered 503 "
+                                                        "(uvicorn's limit_concurrency).")
+    client_timeout_seconds: float = Field(30.0, gt=0, description="A request body that stalls this long is "
+                                                                  "answered 408 and closed (slow clients).")
 
     @field_validator("api_keys", "admin_keys", "allowed_hosts", mode="before")
     @classmethod
@@ -102,6 +106,22 @@ class Settings(BaseSettings):
             if url.startswith(prefix):
                 return "postgresql+psycopg://" + url[len(prefix):]
         return url
+
+
+def check_exposure(settings: Settings) -> str | None:
+    """Refuse to serve a non-loopback address without API keys unless ``allow_public_without_keys``;
+    returns a warning to print when it is allowed (None when the address is loopback or keys are set)."""
+    from vivid.errors import ConfigError
+
+    if not settings.binds_publicly() or settings.all_keys:
+        return None
+    if not settings.allow_public_without_keys:
+        raise ConfigError(
+            f"refusing to serve {settings.host} without API keys: anyone who can reach it could use the service and "
+            "read every result. Set VIVID_API_KEYS (comma-separated), or serve 127.0.0.1, or accept the risk with "
+            "--allow-public (VIVID_ALLOW_PUBLIC_WITHOUT_KEYS=1)")
+    return (f"WARNING: serving {settings.host} WITHOUT API KEYS: anyone who can reach this address can run work "
+            "and read every upload and result (set VIVID_API_KEYS to stop that)")
 
 
 def get_settings(request: Request) -> Settings:
