@@ -1,7 +1,9 @@
 """``vivid`` command line. Every command is a thin layer over library calls.
 
-Exit codes: 0 success; 1 some files of a batch failed (the rest were written); 2 bad input or
-options; 3 output problem; 4 model problem; 130 interrupted.
+Exit codes, the same in every command (README "Use it" lists what falls under each): 0 success; 1 some
+files of a batch failed (the rest were written); 2 bad input or options (an output that is the input
+itself included); 3 output problem (an existing output without --overwrite included); 4 model problem;
+130 interrupted; 70 an internal error (a bug).
 """
 
 from __future__ import annotations
@@ -132,7 +134,9 @@ out_console = Console(width=None if sys.stdout.isatty() else 200)
 
 
 def _fail(message: str, code: int) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    from rich.markup import escape  # messages name extras such as 'vivid-restore[torch]'
+
+    console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
