@@ -87,6 +87,8 @@ def test_outputs_that_would_collide_or_overwrite_the_input_are_refused(tmp_path:
     (tmp_path / "file").write_text("x")
     with pytest.raises(OutputError, match="is a file"):
         plan_jobs([tmp_path / "in"], tmp_path / "file", fmt=None)
+    with pytest.raises(OutputError, match="cannot write into .*file: it is a file, not a folder"):
+        plan_jobs([tmp_path / "in" / "pic.png"], tmp_path / "file" / "sub" / "o.png", fmt=None)
 
 
 def test_batch_writes_a_report_and_prints_a_table(tmp_path: Path) -> None:

@@ -53,12 +53,14 @@ def test_a_missing_output_option_is_one_line(tmp_path: Path) -> None:
     assert res.exit_code == 2 and res.output == "error: --output is required (see 'vivid enhance --help')\n"
 
 
-@pytest.mark.parametrize("command", [["enhance"], ["video"], ["analyze"], ["bench", "quality"], ["bench", "speed"]])
+@pytest.mark.parametrize("command", [[], ["enhance"], ["video"], ["analyze"], ["bench", "quality"], ["bench", "speed"]])
 def test_help_is_not_cut_at_80_columns(command: list[str]) -> None:
     res = run(*command, "--help", env={"COLUMNS": "80"}, terminal_width=80)
     assert res.exit_code == 0
     assert max(len(line) for line in res.output.splitlines()) <= 80
     assert "…" not in res.output
+    listed = res.output.split("Commands:")[-1] if not command else ""
+    assert "..." not in listed  # each command's one-line summary is whole
     if command == ["enhance"]:
         for name in ("--strip-metadata", "--skip-existing", "--model-file", "--max-pixels", "--fit"):
             assert name in res.output

@@ -84,6 +84,11 @@ def plan_jobs(inputs: list[Path], output: Path, *, fmt: str | None, recursive: b
             raise InputError(f"input {p} does not exist")
     if fmt is not None:
         write_format(fmt)  # an unknown --format is an error even when every output would be skipped
+    for parent in output.parents:  # the first existing folder above the output must be a folder
+        if parent.exists():
+            if not parent.is_dir():
+                raise OutputError(f"cannot write into {parent}: it is a file, not a folder")
+            break
     if output.suffix and not output.is_dir():
         _check_file_output(output, inputs, fmt)
         jobs = [Job(inputs[0], output)]

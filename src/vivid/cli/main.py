@@ -213,7 +213,7 @@ def pixel_limit(max_pixels: int | None) -> dict:
     return {"max_pixels": max_pixels}
 
 
-@app.command()
+@app.command(short_help="Enhance images: files or whole folders.")
 @guarded
 def enhance(
     inputs: Annotated[list[Path], typer.Argument(help="Image files or folders.", show_default=False)],
@@ -337,7 +337,7 @@ def _enhance_batch(jobs: list, options: dict, *, output: Path, skip_existing: bo
         raise typer.Exit(1)
 
 
-@app.command()
+@app.command(short_help="Show what auto would do to images, and why.")
 @guarded
 def analyze(
     inputs: Annotated[list[Path], typer.Argument(help="Image files or folders.", show_default=False)],
@@ -437,7 +437,7 @@ def models(
     out_console.print(table)
 
 
-@app.command()
+@app.command(short_help="Train a model from a config (resumes).")
 @guarded
 def train(config: Annotated[Path, typer.Argument(help="A TOML training config (see configs/).")],
           fresh: Annotated[bool, typer.Option(help="Ignore an existing checkpoint.")] = False,
@@ -467,9 +467,9 @@ def version() -> None:
 
 # --- sub-command groups living in their own modules (one line each) ------------------------------
 # e.g.: from vivid.cli.bench import bench_app; app.add_typer(bench_app, name="bench")
-from vivid.cli.video import video; app.command(name="video")(video)  # noqa: E402, E702
-from vivid.cli.serve import serve; app.command()(serve)  # noqa: E402, E702
-from vivid.cli.bench import bench_app; app.add_typer(bench_app, name="bench")  # noqa: E402, E702
+from vivid.cli.video import video; app.command(name="video", short_help="Enhance a video; audio and subtitles kept.")(video)  # noqa: E402, E702
+from vivid.cli.serve import serve; app.command(short_help="Start the web app and REST API.")(serve)  # noqa: E402, E702
+from vivid.cli.bench import bench_app; app.add_typer(bench_app, name="bench", short_help="Measure models' quality and speed.")  # noqa: E402, E702
 from vivid.cli.data import data_app; app.add_typer(data_app, name="data")  # noqa: E402, E702
 
 
