@@ -149,3 +149,16 @@ def test_existing_output_is_exit_3_in_enhance_and_video(tmp_path: Path) -> None:
 def test_bench_takes_output_like_the_other_commands() -> None:
     res = run("bench", "speed", "--help", terminal_width=120)
     assert "-o, --output" in res.output
+
+
+def test_an_existing_bench_report_is_exit_3_like_any_existing_output(tmp_path: Path) -> None:
+    out = tmp_path / "speed"
+    out.mkdir()
+    (out / "results.md").write_text("an earlier run")
+    args = ["bench", "speed", "--models", "bicubic", "--sizes", "64x48", "--scale", "2", "--runs", "5", "-o", str(out), "-q"]
+    res = run(*args)
+    assert res.exit_code == 3 and "holds a report already (results.md)" in res.output and "--overwrite" in res.output
+    assert (out / "results.md").read_text() == "an earlier run"
+    res = run(*args, "--overwrite")
+    assert res.exit_code == 0, res.output
+    assert (out / "results.md").read_text().startswith("# vivid bench speed")

@@ -395,16 +395,26 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     write_bytes_atomic(path, data)
 
 
-def prepare_out_dir(out: Path) -> Path:
-    """Create ``out`` if needed; :class:`OutputError` if it cannot hold the report (checked before work)."""
+#: the files a report folder holds
+REPORT_FILES = ("results.md", "results.csv", "results.json", "report.html")
+
+
+def prepare_out_dir(out: Path, *, overwrite: bool = True) -> Path:
+    """Create ``out`` if needed; :class:`OutputError` if it cannot hold the report (checked before work),
+    or, unless ``overwrite``, if it holds a report already."""
     if out.exists() and not out.is_dir():
-        raise OutputError(f"--out {out} is a file: give a folder for the report")
+        raise OutputError(f"-o {out} is a file: give a folder for the report")
+    if not overwrite and out.is_dir():
+        old = [name for name in REPORT_FILES if (out / name).exists()]
+        if old:
+            raise OutputError(f"{out} holds a report already ({', '.join(old)}): add --overwrite to replace it, "
+                              f"or give another -o folder")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise OutputError(f"cannot create the report folder {out}: {e.strerror}") from None
     if not os.access(out, os.W_OK):
-        raise OutputError(f"report folder {out} is not writable: pick another --out")
+        raise OutputError(f"report folder {out} is not writable: give another -o folder")
     return out
 
 

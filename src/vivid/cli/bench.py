@@ -99,6 +99,7 @@ def quality(
     out: Annotated[
         Path | None, typer.Option("-o", "--output", "--out", help="Also write results.md/.csv/.json and report.html in this folder.")
     ] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace the report in the -o folder.")] = False,
     crops: Annotated[
         int, typer.Option(min=0, help="Images per dataset shown as side-by-side crops in the report.")
     ] = 2,
@@ -161,7 +162,7 @@ def quality(
         tile=tile,
     )
     if out is not None:
-        prepare_out_dir(out)
+        prepare_out_dir(out, overwrite=overwrite)
     plan = plan_quality(config)  # everything is checked and loaded before any image is processed
     command = _quality_command(config, out)
     bar, update = _progress(quiet)
@@ -231,6 +232,7 @@ def speed(
     out: Annotated[
         Path | None, typer.Option("-o", "--output", "--out", help="Also write results.md/.csv/.json and report.html in this folder.")
     ] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace the report in the -o folder.")] = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar.")] = False,
 ) -> None:
     """Time models: ms per frame, output MP/s, fps, peak RSS, runtime, threads, ratios to a reference."""
@@ -250,7 +252,7 @@ def speed(
         tile=tile,
     )
     if out is not None:
-        prepare_out_dir(out)
+        prepare_out_dir(out, overwrite=overwrite)
     plan = plan_speed(config)
     parts = [
         "vivid bench speed",
@@ -279,14 +281,14 @@ def speed(
 @_guarded
 def ablation(
     scale: Annotated[str, typer.Option(help="SR scales, comma-separated.")] = "2,3,4",
-    depths: Annotated[str, typer.Option(help="VDSR depths (seed 004: 12,18,24,30).")] = "12,18,24,30",
+    depths: Annotated[str, typer.Option(help="VDSR depths to compare, comma-separated.")] = "12,18,24,30",
     iterations: Annotated[int, typer.Option(min=1, help="Training iterations per variant and scale (the budget).")] = 300,
     train_dir: Annotated[list[Path] | None, typer.Option(help="Training image folders (default: T91 in the data root).")] = None,
-    val: Annotated[str, typer.Option(help="Validation dataset name or folder (seed 004 used Set5).")] = "Set5",
+    val: Annotated[str, typer.Option(help="Validation dataset name or folder.")] = "Set5",
     out: Annotated[Path, typer.Option(help="Folder for the runs' checkpoints and logs.")] = Path("checkpoints/ablation"),
     channels: Annotated[int, typer.Option(min=4, help="Feature width (VDSR: 64; smaller keeps CPU budgets short).")] = 32,
 ) -> None:
-    """Seed 004's VDSR ablation: depth x BatchNorm x residual blocks, short budgets, Bicubic-vs-model table."""
+    """VDSR ablation: depth x BatchNorm x residual blocks on short budgets, with a bicubic-vs-model table."""
     from vivid.bench.datasets import resolve_dataset
     from vivid.errors import ConfigError
     from vivid.train.ablation import run_ablation, table
