@@ -210,3 +210,21 @@ def test_the_installed_wheel_runs_auto_and_video(fresh_env: Path, tmp_path: Path
         v = c.streams.video[0]
         assert (v.codec_context.width, v.codec_context.height) == (128, 96)
         assert sum(1 for _ in c.decode(video=0)) == 4
+
+
+def test_the_base_install_names_the_extra_a_feature_needs(fresh_env: Path, tmp_path: Path) -> None:
+    vivid = str(fresh_env / "bin" / "vivid")
+    photo = _photo(tmp_path / "photo.png")
+    (tmp_path / "own.pth").write_bytes(b"not checked: torch is missing first")
+    cases = {
+        "bm3d": (["--task", "denoise", "--model", "bm3d"], "model 'bm3d' needs the optional bm3d package"),
+        "torch": (["--task", "sr", "--model-file", str(tmp_path / "own.pth")], "is a PyTorch file"),
+        "torch ": (["--task", "sr", "--runtime", "torch"], "runtime torch for 'vivid-sr' needs PyTorch"),
+        " torch": (["--task", "sr", "--dtype", "bfloat16"], "runs in ONNX Runtime in float32 only"),
+    }
+    for extra, (args, says) in cases.items():
+        run = _run(fresh_env, vivid, "enhance", str(photo), "-o", str(tmp_path / "out.png"), *args, cwd=tmp_path)
+        assert run.returncode not in (0, 70), run.stdout + run.stderr  # an error, not a crash
+        message = " ".join((run.stdout + run.stderr).split())
+        assert says in message and f"pip install 'vivid-restore[{extra.strip()}]'" in message, message
+        assert not (tmp_path / "out.png").exists()

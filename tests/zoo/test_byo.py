@@ -61,3 +61,12 @@ def test_family_is_only_for_opencv_files(tmp_path: Path) -> None:
     p.write_bytes(b"x")
     with pytest.raises(ConfigError, match=r"family='fsrcnn' applies to OpenCV .pb files only"):
         load_model_file(p, family="fsrcnn")
+
+
+def test_a_pytorch_file_without_torch_names_the_torch_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from vivid.zoo import builtin
+
+    monkeypatch.setattr(builtin, "torch_installed", lambda: False)
+    (tmp_path / "net.safetensors").write_bytes(b"\0" * 16)
+    with pytest.raises(ModelError, match=r"'net\.safetensors' is a PyTorch file.*pip install 'vivid-restore\[torch\]'"):
+        load_model_file(tmp_path / "net.safetensors")

@@ -86,7 +86,7 @@ def test_auto_uses_ort_where_measured_faster_and_torch_for_bfloat16() -> None:
     assert model.descriptor.runtime == "onnx"  # in ORT_FASTER
     assert model.with_dtype("bfloat16").descriptor.runtime == "torch"
     assert cache.get("vivid-denoise", None).descriptor.runtime == "torch"
-    with pytest.raises(ModelError, match="computes in float32 only"):
+    with pytest.raises(ModelError, match="runs in ONNX Runtime in float32 only; bfloat16 needs runtime torch"):
         ModelCache(runtime="onnx").get("vivid-sr-fast", 2).with_dtype("bfloat16")
 
 

@@ -72,7 +72,14 @@ def load_model_file(
     if family is not None and suffix not in OPENCV_SUFFIXES:
         raise ConfigError(f"family={family!r} applies to OpenCV .pb files only, not to {p.name!r}: drop it")
     if suffix in TORCH_SUFFIXES:
+        from vivid.zoo.builtin import torch_installed
         from vivid.zoo.byo_spandrel import load_torch_file
+
+        if not torch_installed():
+            raise ModelError(
+                f"model file {p.name!r} is a PyTorch file, which needs PyTorch and spandrel: "
+                f"pip install 'vivid-restore[torch]' (or export it to ONNX and load the .onnx file)"
+            )
 
         return load_torch_file(p, task=task, scale=scale, allow_pickle=allow_pickle)
     if suffix in OPENCV_SUFFIXES:

@@ -108,6 +108,8 @@ def to_onnx(restorer: Restorer) -> Restorer:
 def _auto_onnx(restorer: Restorer) -> Restorer:
     """ONNX Runtime for ``restorer``, falling back to its torch form for dtypes ORT is not given here."""
     ort_model = to_onnx(restorer)
+    if ort_model is restorer:  # loaded in ORT already (no torch installed): nothing to fall back to
+        return ort_model
 
     class AutoOnnx(type(ort_model)):  # type: ignore[misc]
         def with_dtype(self, dtype: str) -> Restorer:

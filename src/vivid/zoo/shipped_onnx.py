@@ -129,6 +129,17 @@ class ShippedOnnxRestorer(Restorer):
     def __init__(self, sessions: dict[str, Any], descriptor: ModelDescriptor, params: dict[str, Any]) -> None:
         self.sessions, self.descriptor, self.params = sessions, descriptor, params
 
+    def with_dtype(self, dtype: str) -> Restorer:
+        if dtype == "float32":
+            return self
+        from vivid.zoo.builtin import torch_installed
+
+        torch = "runtime torch" if torch_installed() else "PyTorch: pip install 'vivid-restore[torch]'"
+        raise ModelError(
+            f"model {self.descriptor.name!r} runs in ONNX Runtime in float32 only; {dtype} needs {torch}, "
+            f"or leave the dtype at float32"
+        )
+
     def _run(self, part: str, *inputs: np.ndarray) -> np.ndarray:
         session = self.sessions[part]
         feed = {i.name: np.ascontiguousarray(x, dtype=np.float32) for i, x in zip(session.get_inputs(), inputs)}
