@@ -42,6 +42,7 @@ def test_quality_prints_a_table_and_writes_a_self_contained_report(make_folder, 
         in md
     )
     assert "| mine | bicubic (baseline) | 2 |" in md and "| mine | lanczos | 2 |" in md
+    assert "| mine | bicubic | 2 |" not in md  # the baseline listed in --models: one row, not two alike
     assert sorted(p.name for p in out.iterdir()) == [
         "report.html",
         "results.csv",
@@ -54,9 +55,11 @@ def test_quality_prints_a_table_and_writes_a_self_contained_report(make_folder, 
     assert 'src="data:image/png;base64,' in html.split("<h2>Crops</h2>")[1]
     assert "<link" not in html and "<script" not in html  # nothing external
     rows = list(csv.DictReader(io.StringIO((out / "results.csv").read_text())))
-    assert [r["model"] for r in rows] == ["bicubic (baseline)", "bicubic", "lanczos"]
+    assert [r["model"] for r in rows] == ["bicubic (baseline)", "lanczos"]
+    for text in (html, (out / "results.md").read_text()):  # sources users can look up, no project paths
+        assert "../shared" not in text and "issue" not in text and "seed 0" not in text
     doc = json.loads((out / "results.json").read_text())
-    assert doc["kind"] == "quality" and len(doc["images"]) == 2 * 3
+    assert doc["kind"] == "quality" and len(doc["images"]) == 2 * 2
     assert (out / "results.md").read_text().startswith("# vivid bench quality — sr")
 
 

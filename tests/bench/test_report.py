@@ -45,7 +45,31 @@ def test_every_published_number_has_a_source_and_known_setting() -> None:
     # the EVAL.md anchor and the issue's numbers
     assert match_model("sr", "Set5", "x3", "bicubic").metrics == {"psnr": 30.39, "ssim": 0.8682}
     by = {(p.method, p.dataset, p.setting): p.metrics.get("psnr") for p in entries}
-    assert by[("VDSR (seed 004)", "Set5", "x2")] == pytest.approx(35.46, abs=0.005)
+    assert by[("VDSR (VDSR_API, trained on flowers)", "Set5", "x2")] == pytest.approx(35.46, abs=0.005)
     assert by[("CDnCNN", "CBSD68", "sigma50")] == 27.92
     assert by[("HVI-CIDNet", "LOL", "pairs")] == 23.8
     assert match_model("denoise", "BSD68", "sigma25", "file:../shared/weights/dncnn/dncnn_25.pth") is not None
+
+
+def test_published_sources_are_ones_a_reader_can_look_up() -> None:
+    """Report footnotes cite papers and public repositories, never paths or notes of this project."""
+    for p in load_published():
+        for text in (p.source, p.note or "", p.method):
+            assert "../shared" not in text and "MANIFEST" not in text, text
+            assert "issue" not in text and "seed" not in text.lower() and "tests/" not in text, text
+
+
+def test_quality_plot_names_models_in_a_legend_not_beside_the_points(make_folder, monkeypatch) -> None:
+    """Labels beside the points overlapped ("bicubicbicubic (baseline)"); the title spelled markers."""
+    import vivid.bench.report_html as report_html
+    from tests.bench.test_quality import bench
+
+    folder = make_folder("mine", n=1)
+    result = bench(task="sr", datasets=(str(folder),), models=("lanczos", "bicubic"), scales=(2,), crops=0)
+    figures = []
+    monkeypatch.setattr(report_html, "_png_of_figure", lambda fig: figures.append(fig) or b"png")
+    assert report_html.quality_scatter(result) == b"png"
+    (ax,) = figures[0].axes
+    assert len(ax.texts) == 0  # no annotations to collide
+    assert ax.get_title() == "sr x2 on mine"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["bicubic (baseline)", "lanczos"]

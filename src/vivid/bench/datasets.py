@@ -255,7 +255,7 @@ def resolve_dataset(spec: str, *, task: str, root: Path | None = None, limit: in
         if base is None:
             raise ConfigError(
                 f"dataset {known.name!r} needs the data root: set {DATA_ROOT_ENV} to the folder holding "
-                f"{known.path} (e.g. ../shared/datasets), or pass a folder path instead of the name"
+                f"{known.path} (or pass --data-root), or pass a folder path instead of the name"
             )
         folder = base / known.path
         if not folder.is_dir():

@@ -224,7 +224,9 @@ def plan_quality(config: QualityConfig, *, cache: ModelCache | None = None) -> Q
             baseline = None
             if protocol.baseline_model is not None:
                 baseline = load_bench_model(cache, protocol.baseline_model, task=task, scale=scale)
-            jobs.append(Job(protocol, ds, baseline, tuple(loaded), crops=config.crops if i == 0 else 0))
+            # a listed model that is the baseline is its row already, not a second identical one
+            scored = tuple(m for m in loaded if baseline is None or m.name != baseline.name)
+            jobs.append(Job(protocol, ds, baseline, scored, crops=config.crops if i == 0 else 0))
     return QualityPlan(config, tuple(jobs), tuple(skipped))
 
 

@@ -43,6 +43,7 @@ def png_of_array(pixels: np.ndarray) -> bytes:
 def quality_scatter(result: QualityResult) -> bytes | None:
     """Quality (first metric) against ms / image, one panel per task/setting; None when nothing was timed."""
     from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
     from matplotlib.ticker import FuncFormatter, NullFormatter
 
     groups = [g for g in result.groups if any(r.seconds_per_image for r in g.rows)]
@@ -73,24 +74,19 @@ def quality_scatter(result: QualityResult) -> bytes | None:
                 marker=markers[datasets.index(r.dataset) % len(markers)],
                 s=40,
             )
-            ax.annotate(
-                r.model,
-                (r.seconds_per_image * 1000.0, r.metrics[metric.key]),
-                fontsize=7,
-                xytext=(4, 3),
-                textcoords="offset points",
-            )
         ax.set_xscale("log")
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel("ms / image (log scale)")
         unit = " (dB)" if metric.key.startswith("psnr") else ""
         ax.set_ylabel(metric.label + unit + ("" if metric.higher_is_better else " (lower is better)"))
-        ax.set_title(
-            f"{g.task} {g.label}: "
-            + ", ".join(f"{markers[j % len(markers)]} {d}" for j, d in enumerate(datasets)),
-            fontsize=9,
-        )
+        # a legend, not labels beside the points: those overlap where models score alike
+        handles = [Line2D([], [], color=colors[m], marker="o", linestyle="", label=m) for m in models]
+        if len(datasets) > 1:
+            handles += [Line2D([], [], color="0.4", marker=markers[j % len(markers)], linestyle="", label=d)
+                        for j, d in enumerate(datasets)]
+        ax.legend(handles=handles, fontsize=7, frameon=False, loc="best")
+        ax.set_title(f"{g.task} {g.label} on {', '.join(datasets)}", fontsize=9)
         ax.grid(True, alpha=0.3)
     fig.tight_layout()
     return _png_of_figure(fig)

@@ -141,7 +141,7 @@ def plan_speed(config: SpeedConfig) -> SpeedPlan:
 
     if config.runs < MIN_RUNS:
         raise ConfigError(
-            f"--runs must be at least {MIN_RUNS} (EVAL.md: the median of at least 5 runs), got {config.runs}"
+            f"--runs must be at least {MIN_RUNS} (the median of at least 5 runs is reported), got {config.runs}"
         )
     if config.warmup < 1:
         raise ConfigError(f"--warmup must be at least 1, got {config.warmup}")
