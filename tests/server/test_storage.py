@@ -43,9 +43,33 @@ def test_upload_names_are_time_plus_hash(tmp_path: Path) -> None:
     assert store.save_upload(b"abc", ext="png", when=when) == (rel, sha)  # same content, same second: same file
     with pytest.raises(InputError):
         store.path("../outside.png")
-    (tmp_path / "tmp" / "left-over.part").write_bytes(b"x")
+
+
+
+def test_sweep_removes_orphans_of_crashed_writes(tmp_path: Path) -> None:
+    import os
+    import time
+
+    store = Store(tmp_path)
     store.prepare()
-    assert not any((tmp_path / "tmp").iterdir()), "a restart removes temporary files"
+    day = tmp_path / "uploads" / "2026" / "12" / "06"
+    day.mkdir(parents=True)
+    res = tmp_path / "results" / "2026" / "12" / "06"
+    res.mkdir(parents=True)
+    old = [tmp_path / "tmp" / "left-over.part", day / ".20261206T194720Z_9c38441be5fe1e47.png.5yim1d99.tmp",
+           res / ".job1_0.png.abcd.tmp", tmp_path / "thumbs" / ".x.jpg.q.tmp"]
+    young = [tmp_path / "tmp" / "being-written.zip", res / ".job2_0.png.efgh.tmp"]
+    kept = [day / "20261206T194720Z_9c38441be5fe1e47.png", res / "job1_0.png"]
+    for p in old + young + kept:
+        p.write_bytes(b"x")
+    for p in old + kept:
+        os.utime(p, (time.time() - 3600, time.time() - 3600))
+    for job in ("deadjob", "livejob"):
+        (res / f".{job}_0.mp4.vivid-work").mkdir()
+        (res / f".{job}_0.mp4.vivid-work" / "seg-00000.mkv").write_bytes(b"x")
+    assert store.sweep(min_age=60, keep_work=lambda job_id: job_id == "livejob") == len(old) + 1
+    assert not any(p.exists() for p in old) and all(p.exists() for p in young + kept)
+    assert not (res / ".deadjob_0.mp4.vivid-work").exists() and (res / ".livejob_0.mp4.vivid-work").is_dir()
 
 
 @pytest.mark.parametrize("data,expected", [

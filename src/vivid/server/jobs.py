@@ -29,6 +29,7 @@ from vivid.server.records import (
     DONE,
     FAILED,
     FINAL_STATES,
+    PENDING,
     QUEUED,
     RUNNING,
     Job,
@@ -114,30 +115,64 @@ class StepProgress:
         self.set((self.item + within_item) / self.n_items, label)
 
 
-class JobRunner:
-    """Worker threads over a queue of job ids."""
+def _pid_alive(pid: int) -> bool:
+    import os
 
-    def __init__(self, *, db: Database, store: Store, models: Any, settings: Any) -> None:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
+
+
+class JobRunner:
+    """Worker threads over a queue of job ids, sharing the database's queue with other server processes.
+
+    A job is taken by an atomic claim (``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL, then an
+    ``UPDATE ... WHERE status = 'queued'`` that only one process can win), so two servers on one
+    database never run the same job. The claimant writes a heartbeat every ``lease/6`` seconds; a
+    running job whose claimant is gone (a dead process on this host, or no heartbeat for ``lease``
+    seconds) is queued again, or failed after ``resume_attempts``.
+    """
+
+    def __init__(self, *, db: Database, store: Store, models: Any, settings: Any,
+                 poll_seconds: float = 2.0) -> None:
+        import os
+        import socket
+        import uuid
+
         self.db, self.store, self.models, self.settings = db, store, models, settings
         self.queue: queue.Queue[str | None] = queue.Queue()
         self.stopping = threading.Event()
         self._live: dict[str, Live] = {}
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
+        self.host, self.pid = socket.gethostname()[:40], os.getpid()
+        self.worker_id = f"{self.host}:{self.pid}:{uuid.uuid4().hex[:12]}"
+        self.poll_seconds = poll_seconds
+        self._wake = threading.Event()  # set at stop: the heartbeat thread ends at once
+        self.lease = float(getattr(settings, "job_lease_seconds", 60.0))
 
     # --- lifecycle -----------------------------------------------------------------------------------
     def start(self) -> None:
         self.resume()
+        self.sweep(min_age=60.0)
         for i in range(self.settings.workers):
             t = threading.Thread(target=self._work, name=f"vivid-worker-{i}", daemon=True)
             t.start()
             self._threads.append(t)
+        t = threading.Thread(target=self._beat, name="vivid-heartbeat", daemon=True)
+        t.start()
+        self._threads.append(t)
 
     def stop(self, timeout: float = 30.0) -> None:
         """Stop the workers; a running job goes back to the queue (it resumes at the next start)."""
         self.stopping.set()
         for _ in self._threads:
             self.queue.put(None)
+        self._wake.set()
         deadline = time.monotonic() + timeout
         for t in self._threads:
             t.join(max(0.0, deadline - time.monotonic()))
@@ -147,24 +182,85 @@ class JobRunner:
         return bool(self._threads) and all(t.is_alive() for t in self._threads)
 
     def resume(self) -> None:
-        """Queue again what the previous process accepted but did not finish."""
+        """Queue again what a previous (or a dead) process accepted but did not finish."""
+        self.recover(queue_all=True)
+
+    def orphaned(self, job: Job, now: Any) -> bool:
+        """Whether a running job's claimant is gone (never claimed, dead on this host, or silent too long)."""
+        if job.claimed_by is None:
+            return True
+        host, _, rest = job.claimed_by.partition(":")
+        pid = rest.partition(":")[0]
+        if host == self.host and pid.isdigit() and int(pid) != self.pid and not _pid_alive(int(pid)):
+            return True
+        return job.heartbeat_at is None or (now - job.heartbeat_at).total_seconds() > self.lease
+
+    def recover(self, *, queue_all: bool = False) -> None:
+        """Re-queue (or fail, after ``resume_attempts``) running jobs whose process is gone; close the
+        pending result rows of finished jobs. ``queue_all``: also hand every queued job to this process."""
+        now = utcnow()
         with self.db.session() as s:
             jobs = s.scalars(select(Job).where(Job.status.in_((QUEUED, RUNNING))).order_by(Job.created_at)).all()
             for job in jobs:
-                if job.mode == "sync":  # its client's connection ended with the old process
+                if job.status == RUNNING and not self.orphaned(job, now):
+                    continue  # another live process runs it
+                if job.mode == "sync" and job.status == RUNNING:  # its client's connection ended with its process
                     self._finish(job, FAILED, "interrupted", "the server restarted while this request ran; "
                                                             "send it again")
                 elif job.status == RUNNING and job.attempts >= self.settings.resume_attempts:
                     self._finish(job, FAILED, "interrupted",
                                  f"the server stopped {job.attempts} times while this job ran; not retried again "
                                  f"(submit it again to retry)")
-                else:
+                elif job.status == RUNNING or queue_all:
                     if job.status == RUNNING:
-                        job.status = QUEUED
+                        job.status, job.claimed_by, job.heartbeat_at = QUEUED, None, None
                         job.message = "resumed after a server restart"
                         log.info("resuming job %s (attempt %d)", job.id, job.attempts + 1)
-                    self._live[job.id] = Live(status=QUEUED, progress=job.progress, message=job.message)
+                    with self._lock:
+                        self._live[job.id] = Live(status=QUEUED, progress=job.progress, message=job.message)
                     self.queue.put(job.id)
+        self._close_stale_rows()
+
+    def _close_stale_rows(self) -> None:
+        """Result rows still pending or running under a finished job (a crash between writes) get its end."""
+        from sqlalchemy import update
+
+        with self.db.session() as s:
+            for final, state, note in ((FAILED, FAILED, "not processed: the job failed"),
+                                       (CANCELLED, CANCELLED, "not processed: the job was cancelled"),
+                                       (DONE, FAILED, "not processed")):
+                ended = select(Job.id).where(Job.status == final)
+                s.execute(update(Result).where(Result.status.in_((PENDING, RUNNING)), Result.job_id.in_(ended))
+                          .values(status=state, error_message=note).execution_options(synchronize_session=False))
+
+    def sweep(self, *, min_age: float) -> None:
+        """Remove files that no live work owns: temporary files older than ``min_age`` seconds and the
+        video work folders of jobs that are no longer queued or running."""
+        with self.db.session() as s:
+            active = set(s.scalars(select(Job.id).where(Job.status.in_((QUEUED, RUNNING)))).all())
+        removed = self.store.sweep(min_age=min_age, keep_work=lambda job_id: job_id in active)
+        if removed:
+            log.info("removed %d orphan temporary file(s) or work folder(s)", removed)
+
+    def _beat(self) -> None:
+        """Heartbeats for this process's running jobs; recovery of other processes' orphans."""
+        from sqlalchemy import update
+
+        interval = max(0.2, self.lease / 6)
+        beats = 0
+        while not self._wake.wait(interval):
+            if self.stopping.is_set():
+                return
+            try:
+                with self.db.session() as s:
+                    s.execute(update(Job).where(Job.claimed_by == self.worker_id, Job.status == RUNNING)
+                              .values(heartbeat_at=utcnow()).execution_options(synchronize_session=False))
+                self.recover()
+                beats += 1
+                if beats % 60 == 0:  # now and then, while it runs: temporary files of crashed writes
+                    self.sweep(min_age=600.0)
+            except Exception:  # noqa: BLE001 - a database hiccup must not stop the heartbeats
+                log.exception("heartbeat failed")
 
     # --- API -----------------------------------------------------------------------------------------
     def submit(self, job_id: str) -> None:
@@ -238,29 +334,56 @@ class JobRunner:
         job.status = status
         job.error_code, job.error_message = code, message
         job.finished_at = utcnow()
+        job.claimed_by = job.heartbeat_at = None
         if progress is not None:
             job.progress = progress
         job.message = (note or message or status)[:300]
 
     def _work(self) -> None:
         while True:
-            job_id = self.queue.get()
+            try:
+                job_id = self.queue.get(timeout=self.poll_seconds)
+            except queue.Empty:
+                job_id = ""  # nothing handed to this process: look for queued work in the database
             if job_id is None or self.stopping.is_set():
                 return
             try:
-                self._run(job_id)
+                claimed = self.claim(job_id or None)
+                if claimed is not None:
+                    self._run(claimed)
             except Exception:  # never let one job kill the worker
                 log.exception("job %s crashed the worker loop", job_id)
 
+    def claim(self, job_id: str | None = None) -> str | None:
+        """Take a queued job (this one, or the oldest) for this process; None when another took it first."""
+        from sqlalchemy import update
+        from sqlalchemy.exc import OperationalError
+
+        try:
+            with self.db.session() as s:
+                q = select(Job.id).where(Job.status == QUEUED, Job.mode == "queued")
+                q = q.where(Job.id == job_id) if job_id else q.order_by(Job.created_at).limit(1)
+                picked = s.scalars(q.with_for_update(skip_locked=True)).first()
+                if picked is None:
+                    return None
+                now = utcnow()
+                won = s.execute(update(Job).where(Job.id == picked, Job.status == QUEUED)
+                                .values(status=RUNNING, claimed_by=self.worker_id, heartbeat_at=now,
+                                        attempts=Job.attempts + 1, message="started")
+                                .execution_options(synchronize_session=False)).rowcount == 1
+                if won:
+                    job = s.get(Job, picked)
+                    job.started_at = job.started_at or now
+                return picked if won else None
+        except OperationalError:  # SQLite: another process wrote first ("database is locked"); try later
+            return None
+
     def _run(self, job_id: str) -> None:
+        """Run a job this process has claimed."""
         with self.db.session() as s:
             job = s.get(Job, job_id)
-            if job is None or job.status != QUEUED:
+            if job is None or job.status != RUNNING or job.claimed_by != self.worker_id:
                 return
-            job.status = RUNNING
-            job.started_at = job.started_at or utcnow()
-            job.attempts += 1
-            job.message = "started"
             kind, options, created_at = job.kind, dict(job.options), job.created_at
             items = [(r.index, r.status, r.upload.stored_path, r.upload.original_name) for r in job.results]
         live = self.live(job_id) or Live()
@@ -282,6 +405,7 @@ class JobRunner:
                 job = s.get(Job, job_id)
                 if job is not None:
                     job.status, job.message = QUEUED, "interrupted by a shutdown; resumes at the next start"
+                    job.claimed_by = job.heartbeat_at = None
                     job.attempts = max(0, job.attempts - 1)  # a clean shutdown is not the job's fault
             self._set_live(job_id, QUEUED, message="interrupted by a shutdown")
         except VividError as e:

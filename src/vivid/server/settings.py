@@ -32,6 +32,9 @@ class Settings(BaseSettings):
                                           "(env: comma-separated).")
     resume_attempts: int = Field(2, ge=1, description="How often a job interrupted by a restart is started "
                                                       "again before it is marked failed.")
+    job_lease_seconds: float = Field(60.0, ge=1, description="A running job whose server process has not "
+                                                             "sent a heartbeat for this long is run again "
+                                                             "(by any server on the same database).")
     # --- memory budget (checked from headers and the plan, before decoding and before running) ----------
     memory_budget_mb: float = Field(1536.0, gt=0, description="Estimated peak memory one request or job may "
                                                               "need (decoded input + every step's output), in MB.")

@@ -12,7 +12,7 @@ import hashlib
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -38,14 +38,50 @@ class Store:
         self.root = Path(root).resolve()
 
     def prepare(self) -> None:
-        """Create the folders and remove temporary files left by a previous run."""
+        """Create the folders (:meth:`sweep` removes what a previous run left)."""
         for sub in ("uploads", "results", "thumbs", "tmp"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
-        for leftover in (self.root / "tmp").iterdir():
-            if leftover.is_dir():
-                shutil.rmtree(leftover, ignore_errors=True)
-            else:
-                leftover.unlink(missing_ok=True)
+
+    def sweep(self, *, min_age: float, keep_work: Callable[[str], bool]) -> int:
+        """Remove leftovers of interrupted writes; returns how many.
+
+        * everything in ``tmp/`` and every atomic-write temporary (``.NAME.XXXX.tmp``) under ``uploads/``,
+          ``results/`` and ``thumbs/`` last modified more than ``min_age`` seconds ago (younger ones may
+          belong to another server process writing into the same folder right now);
+        * video work folders (``results/.../.JOB_INDEX.EXT.vivid-work``) of jobs for which ``keep_work(job_id)``
+          is false (jobs no longer queued or running).
+        """
+        import time
+
+        cutoff = time.time() - min_age
+        removed = 0
+
+        def old(p: Path) -> bool:
+            try:
+                return p.lstat().st_mtime < cutoff
+            except FileNotFoundError:
+                return False
+
+        tmp = self.root / "tmp"
+        candidates = list(tmp.iterdir()) if tmp.is_dir() else []
+        for sub in ("uploads", "results", "thumbs"):
+            if (self.root / sub).is_dir():
+                candidates += [p for p in (self.root / sub).rglob(".*.tmp") if p.is_file()]
+        for p in candidates:
+            if old(p):
+                if p.is_dir() and not p.is_symlink():
+                    shutil.rmtree(p, ignore_errors=True)
+                else:
+                    p.unlink(missing_ok=True)
+                removed += 1
+        results = self.root / "results"
+        if results.is_dir():
+            for work in results.rglob(".*.vivid-work"):
+                job_id = work.name[1:].split("_", 1)[0]
+                if work.is_dir() and not keep_work(job_id):
+                    shutil.rmtree(work, ignore_errors=True)
+                    removed += 1
+        return removed
 
     def path(self, rel: str) -> Path:
         """The absolute path of a stored file (refuses anything outside the store)."""

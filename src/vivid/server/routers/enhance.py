@@ -72,7 +72,7 @@ def enhance(
             if image is not None else load_image(services, settings, upload_id or "", caller, precheck=fits)
         job = Job(id=new_id(), created_at=utcnow(), started_at=utcnow(), kind="image", mode="sync", status=RUNNING,
                   progress=0.0, message="running", options=opts.model_dump(mode="json"), attempts=1,
-                  owner=caller.owner)
+                  owner=caller.owner, claimed_by=services.runner.worker_id, heartbeat_at=utcnow())
         job.results = [Result(index=0, upload_id=upload.id, status=RUNNING)]
         with services.db.session() as s:
             s.add(job)
