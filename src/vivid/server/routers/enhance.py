@@ -26,7 +26,8 @@ _ERRORS = {c: {"model": ErrorOut} for c in (400, 401, 403, 404, 413, 415, 422, 4
 
 @router.post(
     "/enhance", responses={200: {"content": {"image/png": {}, "image/jpeg": {}, "image/webp": {}, "image/tiff": {},
-                                             "application/json": {"schema": EnhanceOut.model_json_schema()}},
+                                             "application/json": {"schema": EnhanceOut.model_json_schema(
+                                                 ref_template="#/components/schemas/{model}")}},
                                  "description": "The enhanced image (provenance in the X-Vivid-Provenance "
                                                 "header), or JSON with ?response=json."}, **_ERRORS},
     summary="Enhance one image now",
