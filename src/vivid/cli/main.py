@@ -247,8 +247,11 @@ def enhance(
     from vivid.engine.cache import ModelCache
     from vivid.errors import ConfigError, OutputError
 
+    from vivid.zoo.user_models import resolve_model_name
+
     model_name = model_option(model, model_file)
     target = check_request(task, model_name, scale, size)
+    model_name = resolve_model_name(model_name)  # a model you added, by name: file:PATH
     if fit not in FITS:
         raise ConfigError(f"--fit must be one of {', '.join(FITS)}, got {fit!r}")
     check_dtype(dtype)
@@ -408,35 +411,6 @@ def _print_plan(name: Path, plan) -> None:  # noqa: ANN001
             out_console.print(f"  note: {n}", highlight=False)
 
 
-@app.command()
-@guarded
-def models(
-    task: Annotated[str | None, typer.Option(help="Only models for this task.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
-) -> None:
-    """List every model: task, scales, kind, speed class and licence."""
-    from dataclasses import asdict
-
-    from rich.table import Table
-
-    from vivid.models.base import TASKS
-    from vivid.models.registry import list_models
-
-    if task is not None and task not in TASKS:
-        from vivid.errors import ConfigError
-
-        raise ConfigError(f"unknown task {task!r}: use one of {', '.join(TASKS)}")
-    entries = list_models(task)
-    if as_json:
-        out_console.print_json(json.dumps([asdict(e) for e in entries]))
-        return
-    table = Table("name", "task", "scales", "kind", "speed", "licence", "what it is")
-    for e in entries:
-        scales = "any" if e.any_scale else ",".join(f"x{s}" for s in e.scales) if e.task == "sr" else "-"
-        table.add_row(e.name, e.task, scales, e.kind, e.speed_class, e.license, e.summary)
-    out_console.print(table)
-
-
 @app.command(short_help="Train a model from a config (resumes).")
 @guarded
 def train(config: Annotated[Path, typer.Argument(help="A TOML training config (see configs/).")],
@@ -471,6 +445,7 @@ from vivid.cli.video import video; app.command(name="video", short_help="Enhance
 from vivid.cli.serve import serve; app.command(short_help="Start the web app and REST API.")(serve)  # noqa: E402, E702
 from vivid.cli.bench import bench_app; app.add_typer(bench_app, name="bench", short_help="Measure models' quality and speed.")  # noqa: E402, E702
 from vivid.cli.data import data_app; app.add_typer(data_app, name="data")  # noqa: E402, E702
+from vivid.cli.models import models_app; app.add_typer(models_app, name="models", short_help="List models; add, pull or remove yours.")  # noqa: E402, E702
 
 
 def run() -> None:

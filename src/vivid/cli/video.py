@@ -58,8 +58,11 @@ def _run(input: Path, output: Path, *, task: str, scale: float | None, model: st
         def render(self, task) -> Text:  # noqa: ANN001
             return Text(f"{task.speed:.1f} fps" if task.speed else "- fps", style="progress.data.speed")
 
+    from vivid.zoo.user_models import resolve_model_name
+
     model = model_option(model, model_file)
     check_request(task, model, scale, None)
+    model = resolve_model_name(model)  # a model you added, by name: file:PATH
     check_not_input(input, output)
     options = VideoOptions(task=task, model=model, scale=scale, codec=codec, crf=crf, preset=preset, batch=batch,
                            resume=resume, realtime=realtime, overwrite=overwrite, temporal_seconds=smooth,

@@ -158,10 +158,15 @@ def check_request(*, task: str, model: str | None, scale: float | None, size: tu
     if task == "auto":
         raise ConfigError("a model needs an explicit task (auto picks its models itself), for example task sr")
     if not is_model_file_ref(model):
-        entry = get_entry(model)
-        if entry.task != task:
-            raise ConfigError(f"model {model!r} is made for task {entry.task}, not {task}: "
-                              f"choose a {task} model, or task {entry.task}")
+        from vivid.models.registry import ENTRIES
+        from vivid.zoo.user_models import find_user_model
+
+        registered = any(e.name == model for e in ENTRIES)
+        yours = None if registered else find_user_model(model)  # added with 'vivid models add'
+        made_for = yours.task if yours is not None else get_entry(model).task  # unknown: close names
+        if made_for != task:
+            raise ConfigError(f"model {model!r} is made for task {made_for}, not {task}: "
+                              f"choose a {task} model, or task {made_for}")
 
 
 #: how a target size is met: ``contain`` fits inside it (aspect kept), ``cover`` fills it (aspect kept,

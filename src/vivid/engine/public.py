@@ -64,7 +64,8 @@ def enhance(
         plan: run this plan (e.g. ``vivid.analyze(image)``, perhaps with a step's model changed)
             instead of making one; ``task`` and ``model`` are then not used.
         task: ``sr``, ``denoise``, ``dejpeg``, ``lowlight``, ``color``, ``colorize`` or ``auto``.
-        model: a registered model name (``vivid.list_models()``) or ``file:PATH`` for ``task``.
+        model: a registered model name (``vivid.list_models()``), the name of a model you added
+            (``vivid models add``) or ``file:PATH``, for ``task``.
         scale: SR factor above 0, at most 16 (``1.5`` runs x2 and resamples).
         size: SR target as ``(width, height)`` or ``"WxH"``; not together with ``scale``.
         fit: how ``size`` is met: ``contain`` (inside it, aspect kept), ``cover`` (fills it, aspect kept,
@@ -72,10 +73,16 @@ def enhance(
         strength, tile, alpha, color_guard, allow_pickle, dtype, runtime, models, progress: as
             :func:`vivid.engine.api.enhance` describes them.
     """
+    from vivid.zoo.user_models import resolve_model_name
+
     if plan is not None and model is not None:
         raise ConfigError("give either a plan or a model, not both")
+    hw = engine_size(size)
+    if model is not None:  # checked by its name (your model's record says its task), then found
+        api.check_request(task=task, model=model, scale=scale, size=hw)
+        model = resolve_model_name(model)  # a model you added ('vivid models add'): file:PATH
     return api.enhance(
-        image, plan, task=task, model=model, scale=scale, size=engine_size(size), fit=fit, strength=strength,
+        image, plan, task=task, model=model, scale=scale, size=hw, fit=fit, strength=strength,
         tile=tile, alpha=alpha, color_guard=color_guard, allow_pickle=allow_pickle, dtype=dtype, runtime=runtime,
         models=models, progress=progress,
     )
