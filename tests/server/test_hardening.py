@@ -208,6 +208,17 @@ def test_full_queue_is_a_429_with_retry_after(settings, monkeypatch) -> None:  #
         assert "VIVID_MAX_QUEUED_JOBS " in r.json()["error"]["message"] or "VIVID_MAX_QUEUED_JOBS)" in r.text
 
 
+def test_without_keys_only_the_whole_queue_is_limited(settings, monkeypatch) -> None:  # noqa: ANN001
+    from vivid.server.jobs import JobRunner
+
+    monkeypatch.setattr(JobRunner, "_work", lambda self: None)
+    s = settings.model_copy(update={"max_queued_jobs": 3, "max_queued_jobs_per_key": 1})
+    with TestClient(create_app(s)) as c:
+        codes = [c.post("/v1/jobs", data={"task": "color", "model": "grayworld"},
+                        files={"files": ("p.png", png_bytes(), "image/png")}).status_code for _ in range(4)]
+    assert codes == [202, 202, 202, 429]
+
+
 def test_sync_requests_are_bounded(settings, monkeypatch) -> None:  # noqa: ANN001
     from vivid.server import routers
 

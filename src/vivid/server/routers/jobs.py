@@ -18,7 +18,7 @@ from vivid.server.budget import check_plan, check_video, plan_geometry, planned_
 from vivid.server.errors import ConflictError, NotFoundError, TooManyRequestsError, UnsupportedMediaError
 from vivid.server.intake import accept_image, accept_video, get_upload, new_id
 from vivid.server.media import OUTPUT_FORMATS, download_name, sniff
-from vivid.server.records import DONE, FINAL_STATES, PENDING, QUEUED, Job, Result, utcnow
+from vivid.server.records import DONE, FINAL_STATES, LOCAL_OWNER, PENDING, QUEUED, Job, Result, utcnow
 from vivid.server.schemas import ErrorOut, JobListOut, JobOut, job_out
 from vivid.server.services import Caller, CallerDep, Services, ServicesDep, SettingsDep
 from vivid.server.settings import Settings
@@ -54,7 +54,7 @@ def _check_queue(services: Services, settings: Settings, caller: Caller) -> None
     if total >= settings.max_queued_jobs:
         raise TooManyRequestsError(f"{total} jobs are waiting, the most this server queues (setting "
                                    "VIVID_MAX_QUEUED_JOBS): try again when some have run", retry_after=30)
-    if mine >= settings.max_queued_jobs_per_key:
+    if mine >= settings.max_queued_jobs_per_key and caller.owner != LOCAL_OWNER:  # no keys: one user, one limit
         raise TooManyRequestsError(f"{mine} of your jobs are waiting, the most one API key may queue (setting "
                                    "VIVID_MAX_QUEUED_JOBS_PER_KEY): try again when some have run", retry_after=30)
 
