@@ -80,3 +80,10 @@ def test_pull_lists_the_catalog_and_downloads(onnx_x2: Path, server, tmp_path: P
     res = run("models", "pull", f"{base}/missing.onnx", "-q")
     assert res.exit_code == 4 and "HTTP 404" in res.output and res.output.count("\n") == 1
     assert "4x-LapSRN" in run("models", "pull", "--list").output  # the packaged catalog
+
+
+def test_bench_takes_your_model_by_name(onnx_x2: Path) -> None:  # noqa: F811
+    assert run("models", "add", str(onnx_x2), "--name", "my-sr").exit_code == 0
+    res = run("bench", "speed", "--models", "my-sr", "--sizes", "64x48", "--scale", "2", "--runs", "5", "-q")
+    assert res.exit_code == 0, res.output
+    assert "file:my-sr/Tiny_SR_x2.onnx" in res.output  # labelled by your name and the file

@@ -68,6 +68,13 @@ def _progress(quiet: bool):  # noqa: ANN202 - a context manager and a callback
     return bar, update
 
 
+def _yours_by_name(names):  # noqa: ANN001, ANN202 - the model list of split_list
+    """Models you added ('vivid models add') by their names, as the file references bench loads."""
+    from vivid.zoo.user_models import resolve_model_name
+
+    return type(names)(resolve_model_name(n) for n in names)
+
+
 def _quote(values: tuple[str, ...] | list[str]) -> str:
     return shlex.quote(",".join(values))
 
@@ -149,7 +156,7 @@ def quality(
     config = QualityConfig(
         task=task,
         datasets=split_list(data),
-        models=split_list(models),
+        models=_yours_by_name(split_list(models)),
         scales=_numbers(scale or "2,3,4", "--scale", int) if task == "sr" else (),
         sigmas=_numbers(sigma or "15,25,50", "--sigma", float) if task == "denoise" else (),
         limit=limit,
@@ -241,7 +248,7 @@ def speed(
     from vivid.bench.speed import SpeedConfig, plan_speed, run_speed
 
     config = SpeedConfig(
-        models=split_list(models),
+        models=_yours_by_name(split_list(models)),
         sizes=split_list([sizes]),
         scale=scale,
         runs=runs,
