@@ -85,7 +85,9 @@ def test_auto_uses_ort_where_measured_faster_and_torch_for_bfloat16() -> None:
     model = cache.get("vivid-sr-fast", 2)
     assert model.descriptor.runtime == "onnx"  # in ORT_FASTER
     assert model.with_dtype("bfloat16").descriptor.runtime == "torch"
-    assert cache.get("vivid-denoise", None).descriptor.runtime == "torch"
+    denoise = cache.get("vivid-denoise", None)  # shipped graphs: ORT measured faster for every shipped model
+    assert denoise.descriptor.runtime == "onnx" and denoise.with_dtype("bfloat16").descriptor.runtime == "torch"
+    assert ModelCache(runtime="torch").get("vivid-denoise", None).descriptor.runtime == "torch"
     with pytest.raises(ModelError, match="runs in ONNX Runtime in float32 only; bfloat16 needs runtime torch"):
         ModelCache(runtime="onnx").get("vivid-sr-fast", 2).with_dtype("bfloat16")
 
@@ -96,3 +98,14 @@ def test_without_torch_every_runtime_but_torch_runs_the_shipped_graphs(monkeypat
         assert ModelCache(runtime=runtime).get("vivid-tone", None).descriptor.runtime == "onnx"
     with pytest.raises(ModelError, match=r"runtime torch for 'vivid-tone' needs PyTorch: pip install 'vivid-restore\[torch\]'"):
         ModelCache(runtime="torch").get("vivid-tone", None)
+
+
+def test_auto_loads_shipped_models_without_importing_torch() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from vivid.engine.cache import ModelCache; "
+            "m = ModelCache().get('vivid-lowlight', None); m.bind(__import__('numpy').full((3, 8, 8), .2, 'float32')); "
+            "print(m.descriptor.runtime, 'torch' in sys.modules)")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.stdout.split() == ["onnx", "False"], run.stderr

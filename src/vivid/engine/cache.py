@@ -10,9 +10,9 @@ from vivid.models.base import Restorer
 class ModelCache:
     """Loads each (model, scale) once; thread-safe. ``allow_pickle`` applies to model files.
 
-    ``runtime``: ``auto`` (default: ONNX Runtime for the built-ins where it measured faster, see
-    :mod:`vivid.zoo.onnx_runtime`), ``torch`` (as loaded) or ``onnx`` (built-in torch models exported
-    to ONNX and run in ONNX Runtime; an error for those that cannot be).
+    ``runtime``: ``auto`` (default: ONNX Runtime for the built-ins, from their shipped graphs, where it
+    measured faster, see :mod:`vivid.zoo.onnx_runtime`), ``torch`` (as loaded) or ``onnx`` (built-in
+    models in ONNX Runtime; an error for those that cannot be).
     """
 
     def __init__(self, *, allow_pickle: bool = False, task_hint: str | None = None, runtime: str = "auto") -> None:
@@ -30,16 +30,15 @@ class ModelCache:
 
     def get(self, name: str, scale: int | None, *, family: str | None = None) -> Restorer:
         """The model ``name`` at ``scale`` (None: the model's own scale), loaded once."""
-        from vivid.zoo.loader import load_model
-        from vivid.zoo.onnx_runtime import with_runtime
+        from vivid.zoo.onnx_runtime import load_on_runtime
 
         key = (name, scale)
         with self._lock:
             if key not in self._models:
-                self._models[key] = with_runtime(load_model(
-                    name, scale=scale if scale and scale > 1 else None, task=self.task_hint,
-                    family=family, allow_pickle=self.allow_pickle,
-                ), self.runtime)
+                self._models[key] = load_on_runtime(
+                    name, scale=scale if scale and scale > 1 else None, runtime=self.runtime,
+                    task=self.task_hint, family=family, allow_pickle=self.allow_pickle,
+                )
                 # also reachable under its actual scale
                 self._models.setdefault((name, self._models[key].descriptor.scale), self._models[key])
             return self._models[key]

@@ -26,7 +26,10 @@ from vivid.models.base import Restorer
 RUNTIMES = ("auto", "torch", "onnx")
 #: models for which ONNX Runtime measured faster than torch on this project's 2-core CPU at 480p and
 #: 720p (benchmarks/ort_speed.py; numbers in the README's "Runtimes" section); "auto" uses ORT for these
-#: (2026-11: vivid-sr-fast 0.63x / 0.66x of torch's time, vivid-sr 0.34x / 0.32x, same outputs)
+#: (2026-11: vivid-sr-fast 0.63x / 0.66x of torch's time, vivid-sr 0.34x / 0.32x, same outputs), even
+#: when their shipped graphs are stale and they must be exported to the cache. Every shipped model with
+#: current shipped graphs runs in ORT under "auto": ORT measured faster for each (2026-12, 480p:
+#: 0.26x-0.75x of torch's time; README "Runtimes").
 ORT_FASTER: frozenset[str] = frozenset({"vivid-sr", "vivid-sr-fast"})
 OPSET = 17
 
@@ -133,6 +136,66 @@ def with_runtime(restorer: Restorer, runtime: str) -> Restorer:
             f"runtime torch for {restorer.descriptor.name!r} needs PyTorch: pip install 'vivid-restore[torch]' "
             f"(or use runtime auto or onnx)"
         )
-    if runtime == "auto" and restorer.descriptor.name in ORT_FASTER and exportable(restorer) is None:
+    faster = restorer.descriptor.name in ORT_FASTER or _shipped_onnx(restorer) is not None
+    if runtime == "auto" and faster and exportable(restorer) is None:
         return _auto_onnx(restorer)  # --dtype bfloat16 still runs the torch model
     return restorer
+
+
+def load_on_runtime(
+    name: str, *, scale: int | None, runtime: str, task: str | None = None, family: str | None = None,
+    allow_pickle: bool = False,
+) -> Restorer:
+    """:func:`vivid.zoo.loader.load_model` on ``runtime`` (see :func:`with_runtime`). A shipped model
+    under ``auto`` or ``onnx`` comes straight from its shipped ONNX graphs, so torch is not even imported
+    (``auto`` loads the torch model only if a dtype other than float32 is asked for)."""
+    from vivid.zoo.loader import is_model_file_ref, load_model
+
+    if runtime not in RUNTIMES:
+        from vivid.errors import ConfigError
+
+        raise ConfigError(f"unknown runtime {runtime!r}: use auto, torch or onnx")
+    shipped = None if runtime == "torch" or is_model_file_ref(name) else _shipped_ref(name, scale)
+    if shipped is None:
+        return with_runtime(
+            load_model(name, scale=scale, task=task, family=family, allow_pickle=allow_pickle), runtime
+        )
+    from vivid.zoo.builtin import torch_installed
+    from vivid.zoo.shipped_onnx import load_shipped_onnx
+
+    ort_model = load_shipped_onnx(*shipped)
+    if runtime == "onnx" or not torch_installed():
+        return ort_model
+    torch_models: dict[str, Restorer] = {}
+
+    class AutoOnnx(type(ort_model)):  # type: ignore[misc]
+        def with_dtype(self, dtype: str) -> Restorer:
+            if dtype == "float32":
+                return self
+            if "model" not in torch_models:  # loaded once, on first use
+                torch_models["model"] = load_model(shipped[0], scale=shipped[1])
+            return torch_models["model"].with_dtype(dtype)
+
+    ort_model.__class__ = AutoOnnx
+    return ort_model
+
+
+def _shipped_ref(name: str, scale: int | None) -> tuple[str, int] | None:
+    """``(name, scale)`` when registry model ``name`` is shipped at ``scale`` (None: its first) with
+    current shipped ONNX graphs; None otherwise (the ordinary loader then says what is wrong, if anything)."""
+    from vivid.models.registry import get_entry
+    from vivid.zoo.builtin import find_weights
+    from vivid.zoo.shipped_onnx import read_index
+
+    try:
+        entry = get_entry(name)
+        if not entry.factory.startswith("vivid.zoo.builtin:"):
+            return None
+        wanted = scale if scale is not None else entry.scales[0]
+        if not entry.supports_scale(wanted):
+            return None
+        weights = find_weights(name, wanted)
+        item = read_index().get(weights.file)
+    except ModelError:
+        return None
+    return (name, weights.scale) if item and item.get("weights_sha256") == weights.sha256 else None
