@@ -18,6 +18,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+
 class _Group(typer.core.TyperGroup):
     """The ``vivid`` command group: usage errors as one ``error:`` line (no boxes), Python warnings as
     one ``note:`` line (no source paths), in the terminal and under ``CliRunner`` alike."""
@@ -41,7 +42,9 @@ class _Group(typer.core.TyperGroup):
             if type(e).__name__ == "NoArgsIsHelpError":
                 print(e.ctx.get_help())
                 sys.exit(0)
-            console.print(f"[bold red]error:[/] {usage_message(e, typed)}", highlight=False, soft_wrap=True)
+            from rich.markup import escape
+
+            console.print(f"[bold red]error:[/] {escape(usage_message(e, typed))}", highlight=False, soft_wrap=True)
             sys.exit(e.exit_code)
         except typer.Abort:
             if not standalone_mode:
@@ -129,6 +132,8 @@ def _root(
                                           help="Print vivid's version and exit.")] = False,
 ) -> None:
     """Restore and enhance photos and video: super-resolution, denoising, low-light, colour, colorization."""
+
+
 # tables and JSON go to stdout; when it is not a terminal (a pipe, a file) do not squeeze them into 80 columns
 out_console = Console(width=None if sys.stdout.isatty() else 200)
 
