@@ -118,6 +118,113 @@ def test_dark_colour_photo_is_not_taken_for_grayscale() -> None:
     assert analyze(Image(np.ascontiguousarray(gray_dim))).analysis["grayscale"] is True
 
 
+def _jpeg(x: np.ndarray, quality: int) -> np.ndarray:
+    import io
+
+    buf = io.BytesIO()
+    PILImage.fromarray(np.rint(np.moveaxis(x, 0, -1) * 255).astype(np.uint8)).save(buf, "JPEG", quality=quality)
+    buf.seek(0)
+    return np.ascontiguousarray(np.asarray(PILImage.open(buf).convert("RGB"), np.float32).transpose(2, 0, 1) / 255)
+
+
+def test_gray_means_no_chroma_almost_anywhere() -> None:
+    """Gray stored as RGB (also after JPEG 4:2:0) is grayscale; a colour photo of a nearly neutral scene
+    (mean chroma about 1.5/255, like a road under an overcast sky, with a few coloured things in it) is not,
+    and neither is a sepia print, which is a toned monochrome: kept as it is, with a note."""
+    photo = photo_like()
+    luma = 0.299 * photo[0] + 0.587 * photo[1] + 0.114 * photo[2]
+    gray = np.stack([luma, luma, luma])
+    for g in (gray, _jpeg(gray, 75), _jpeg(gray, 30)):
+        plan = analyze(Image(np.ascontiguousarray(g, dtype=np.float32)))
+        assert plan.analysis["grayscale"] is True and "colorize" in tasks(plan)
+    road = gray + (photo - photo.mean(axis=0, keepdims=True)) * 0.03  # chroma of a few levels
+    road[:, 300:340, 100:180] = [[[0.7]], [[0.15]], [[0.12]]]  # a red car
+    road = np.clip(road, 0, 1).astype(np.float32)
+    chroma = np.mean(np.abs(road[0] - road[1]) + np.abs(road[1] - road[2])) / 2
+    assert chroma < 2 / 255  # what the mean-chroma rule called gray
+    for r in (road, _jpeg(road, 75)):
+        plan = analyze(Image(r))
+        assert plan.analysis["grayscale"] is False and "colorize" not in tasks(plan), plan.explain()
+    sepia = np.clip(np.stack([luma * 1.07, luma * 0.95, luma * 0.78]), 0, 1).astype(np.float32)
+    for sp in (sepia, _jpeg(sepia, 75)):
+        plan = analyze(Image(sp))
+        assert plan.analysis["grayscale"] is False and plan.analysis["toned"] is True
+        assert not {"colorize", "color"} & set(tasks(plan)), plan.explain()
+        assert any("toned monochrome" in n for n in plan.notes)
+    assert analyze(Image(photo)).analysis["toned"] is False
+
+
+def _lamp_lit(warm: bool) -> np.ndarray:
+    """A dark room (mean about 0.1) with two small lamps near white; warm light or neutral."""
+    scene = (photo_like() ** 1.5 * 0.33).astype(np.float32)
+    if warm:
+        scene = scene * np.array([1.35, 1.0, 0.55], dtype=np.float32)[:, None, None]
+    for y, x in ((100, 150), (120, 600)):
+        scene[:, y : y + 70, x : x + 80] = 0.97
+    return np.clip(scene, 0, 1).astype(np.float32)
+
+
+def test_night_scene_lit_by_warm_lamps_is_brightened_and_keeps_its_light() -> None:
+    """Under-exposed with a few bright lamps: low-light, not the gray-world colour correction that used to
+    neutralise the lamps' light; the reason names the case. Neutral light (a low-key flash photo) is kept."""
+    plan = analyze(Image(_lamp_lit(warm=True)))
+    assert "lowlight" in tasks(plan) and "color" not in tasks(plan), plan.explain()
+    assert "lamp-lit" in next(s.reason for s in plan.steps if s.task == "lowlight")
+    neutral = analyze(Image(_lamp_lit(warm=False)))
+    assert not {"lowlight", "color"} & set(tasks(neutral)), neutral.explain()
+    tinted_dark = (photo_like() * 0.2 * np.array([1.0, 1.0, 1.8])[:, None, None]).clip(0, 1).astype(np.float32)
+    tinted_dark[:, 200:320, 300:460] = 0.9  # a bright window: a low-key scene, not under-exposed
+    plan = analyze(Image(tinted_dark))
+    assert "color" not in tasks(plan), plan.explain()
+
+
+@pytest.mark.shared
+def test_real_warm_night_photos_are_brightened_not_neutralised() -> None:
+    """DICM 03 (a room lit by warm wall lamps) and 30 (a sunset) went to gray-world colour correction."""
+    folder = SHARED / "lowlight" / "DICM" / "low"
+    if not folder.is_dir():
+        pytest.skip("../shared/datasets/lowlight/DICM is not available")
+    for name in ("03.jpg", "30.jpg"):
+        steps = tasks(analyze(_rgb(folder / name)))
+        assert "lowlight" in steps and "color" not in steps, (name, steps)
+
+
+@pytest.mark.shared
+def test_colour_video_of_a_gray_road_is_not_grayscale() -> None:
+    """car-detection.mp4 (mean RGB 118/118/119) was classified gray and colorized blue; every sampled frame
+    now measures as colour, and the clip's plan has no colorize step."""
+    import av
+
+    from vivid.video.planning import plan_from_samples
+
+    clip = SHARED / "video" / "car-detection.mp4"
+    if not clip.is_file():
+        pytest.skip("../shared/datasets/video/car-detection.mp4 is not available")
+    frames = []
+    with av.open(str(clip)) as c:
+        for i, frame in enumerate(c.decode(video=0)):
+            if i % 60 == 0:
+                a = frame.to_ndarray(format="rgb24").transpose(2, 0, 1).astype(np.float32) / 255
+                frames.append(Image(np.ascontiguousarray(a)))
+            if len(frames) == 6:
+                break
+    for f in frames:
+        assert analyze(f).analysis["grayscale"] is False
+    assert "colorize" not in tasks(plan_from_samples(frames, scale=None))
+
+
+def test_video_colorizes_only_when_every_sampled_frame_is_gray() -> None:
+    from vivid.video.planning import plan_from_samples
+
+    photo = photo_like(240, 320)
+    luma = 0.299 * photo[0] + 0.587 * photo[1] + 0.114 * photo[2]
+    gray = Image(np.ascontiguousarray(np.stack([luma, luma, luma])))
+    assert "colorize" in tasks(plan_from_samples([gray, gray, gray], scale=None))
+    mixed = plan_from_samples([gray, gray, Image(photo)], scale=None)
+    assert "colorize" not in tasks(mixed)
+    assert any("colour" in n for n in mixed.notes)
+
+
 def _rgb(f: Path) -> Image:
     a = np.asarray(PILImage.open(f).convert("RGB"), dtype=np.float32).transpose(2, 0, 1) / 255
     return Image(np.ascontiguousarray(a))

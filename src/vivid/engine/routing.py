@@ -22,15 +22,24 @@ HIGHLIGHT = 0.5  # ... the 99th percentile of luma below this (no highlights: un
 #   well-exposed low-key photos are dark on average but keep bright highlights (BSD100's darkest six: p99
 #   0.52-0.96; LOL's under-exposed captures: p99 0.07-0.30)
 VERY_DARK = 0.12  # mean luma below this -> low-light whatever the highlights (a lamp in a dark scene)
+#: a night or lamp-lit scene: mean luma below LAMPLIT_MEAN, at least LAMPLIT_DARK of the pixels darker than
+#: 128, median below LAMPLIT_MEDIAN, under LAMPLIT_BRIGHT of the pixels above half-scale, and coloured light
+#: (gray-edge spread above SLIGHT_CAST) -> low-light even though a few lights are bright (DICM 03, a room lit
+#: by warm wall lamps: mean 0.19, median 0.10, 10% bright, spread 0.26; 30, a sunset; 17, an aquarium).
+#: By these numbers alone a neutral-lit low-key flash photo looks the same (BSD100 img_081, an underwater
+#: diver: mean 0.14, median 0.10, but spread 0.11): neutral light marks it as lit on purpose, so it is kept
+LAMPLIT_MEAN, LAMPLIT_DARK, LAMPLIT_MEDIAN, LAMPLIT_BRIGHT = 0.2, 0.9, 0.12, 0.12
 NOISE_SIGMA = 6.0  # estimated sigma (0..255) above this -> denoise
 CAST = 0.25  # gray-edge channel spread above this -> colour correction (natural photos: < 0.11 in BSD100,
 #   except an underwater scene at 0.23, which auto leaves alone with a note; FiveK inputs: up to 0.52)
 SLIGHT_CAST = 0.15  # above this, a note offers colour correction
 SMALL_SIDE = 512  # longest side below this -> super-resolution
-GRAY_CHROMA = 2.0 / 255  # mean |chroma| below this and ...
-GRAY_RELATIVE = 0.03  # ... below this share of the mean luma -> grayscale. Absolute chroma alone misreads
-#   dark colour photos: LOL's under-exposed captures have chroma 1.4-10.9/255 but 0.063-0.55 of their
-#   mean luma, while gray images stored as RGB (also after JPEG) have chroma 0
+GRAY_CHROMA = 2.5 / 255  # 99th percentile of per-pixel |chroma| (on the <= 512 px thumbnail) below this
+#   -> grayscale: chroma must be negligible almost everywhere, not just small on average. Gray images stored
+#   as RGB, also after JPEG 4:2:0 at q30-q75, measure 0; colour footage of a gray road (car-detection.mp4,
+#   mean chroma 1.3-1.6/255) 3.5-5/255 and more; LOL's dark captures 3.8/255 and up; BSD100's photos 12.5 and up
+TONED_SPREAD = 3.0 / 255  # chroma off the image's one hue (99th percentile) below this, with chroma
+#   above GRAY_CHROMA -> a toned monochrome (sepia, cyanotype): its tone is kept, colorizing is offered
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,10 @@ class Analysis:
     grayscale: bool
     color_cast: float
     blockiness: float
+    median_luma: float = 0.0
+    bright_share: float = 0.0  # share of pixels brighter than half-scale
+    chroma_p99: float = 0.0  # 99th percentile of per-pixel chroma (0..1)
+    toned: bool = False  # a monochrome image printed or scanned with one hue (sepia)
 
 
 def _luma(rgb: np.ndarray) -> np.ndarray:
@@ -87,6 +100,27 @@ def color_cast(rgb: np.ndarray) -> float:
     return float((g.max() - g.min()) / max(float(g.mean()), 1e-6))
 
 
+def chroma_stats(rgb: np.ndarray) -> tuple[float, bool]:
+    """The 99th percentile of per-pixel chroma of ``rgb`` ``(3, H, W)`` and whether the chroma is one hue
+    throughout (a toned monochrome: every pixel's (Cb, Cr) on one line through neutral, spread off it
+    below ``TONED_SPREAD``)."""
+    chroma = (np.abs(rgb[0] - rgb[1]) + np.abs(rgb[1] - rgb[2])) / 2
+    p99 = float(np.percentile(chroma, 99))
+    if p99 < GRAY_CHROMA:
+        return p99, False
+    cb = (-0.168736 * rgb[0] - 0.331264 * rgb[1] + 0.5 * rgb[2]).ravel()
+    cr = (0.5 * rgb[0] - 0.418688 * rgb[1] - 0.081312 * rgb[2]).ravel()
+    mean = np.array([cb.mean(), cr.mean()])
+    norm = float(np.hypot(*mean))
+    if norm < GRAY_CHROMA:  # chroma without a dominant hue: colour
+        return p99, False
+    ux, uy = mean / norm
+    off = np.abs(cb * -uy + cr * ux)  # distance from the hue line
+    along = cb * ux + cr * uy
+    toned = float(np.percentile(off, 99)) < TONED_SPREAD and float(np.mean(along < -GRAY_CHROMA)) < 0.01
+    return p99, toned
+
+
 def measure(image: Image) -> Analysis:
     """The numbers routing decides on."""
     from vivid.models.classical.denoise import estimate_noise_sigma
@@ -95,21 +129,39 @@ def measure(image: Image) -> Analysis:
     full_gray = _luma(rgb)
     small = _thumb(rgb)
     luma = _luma(small)
-    chroma = float(np.mean(np.abs(small[0] - small[1]) + np.abs(small[1] - small[2])) / 2)
-    mean_luma = float(luma.mean())
-    gray = image.is_gray or (chroma < GRAY_CHROMA and chroma < GRAY_RELATIVE * mean_luma) or chroma < 0.1 / 255
-    cast = 0.0 if gray else color_cast(small)
+    p99, toned = (0.0, False) if image.is_gray else chroma_stats(small)
+    gray = image.is_gray or p99 < GRAY_CHROMA
+    cast = 0.0 if gray or toned else color_cast(small)
     return Analysis(
         width=image.width,
         height=image.height,
-        mean_luma=mean_luma,
+        mean_luma=float(luma.mean()),
         dark_share=float((luma < 128 / 255).mean()),
         highlight=float(np.percentile(luma, 99)),
         noise_sigma=float(estimate_noise_sigma(image.color if image.is_gray else rgb)),
         grayscale=gray,
         color_cast=cast,
         blockiness=blockiness(full_gray[: 1024, : 1024]),
+        median_luma=float(np.median(luma)),
+        bright_share=float((luma > 0.5).mean()),
+        chroma_p99=p99,
+        toned=toned,
     )
+
+
+def under_exposed(a: Analysis) -> str | None:
+    """Why ``a`` is an under-exposed photo that low-light enhancement should brighten, or None."""
+    level = f"mean brightness {a.mean_luma * 255:.0f}/255, {a.dark_share:.0%} of pixels darker than 128"
+    if a.mean_luma < VERY_DARK:
+        return f"very dark: {level}"
+    if a.mean_luma < DARK_MEAN and a.highlight < HIGHLIGHT:
+        return f"under-exposed: {level}, highlights reach only {a.highlight * 255:.0f}/255"
+    if (a.mean_luma < LAMPLIT_MEAN and a.dark_share >= LAMPLIT_DARK and a.median_luma < LAMPLIT_MEDIAN
+            and a.bright_share < LAMPLIT_BRIGHT and a.color_cast > SLIGHT_CAST):
+        return (f"a night or lamp-lit scene: {level}, median {a.median_luma * 255:.0f}/255, only "
+                f"{a.bright_share:.0%} brighter than 128, coloured light (gray-edge spread {a.color_cast:.2f}), "
+                "whose colour is kept")
+    return None
 
 
 def _alternatives(task: str, chosen: str) -> tuple[str, ...]:
@@ -142,15 +194,21 @@ def analyze(image: Image, *, scale: float | None = None, size: tuple[int, int] |
         why = (f"estimated noise sigma {a.noise_sigma:.1f} (> {NOISE_SIGMA:g}) → denoise"
                if a.noise_sigma > NOISE_SIGMA else f"JPEG blockiness {a.blockiness:.2f} (> 1.3) → denoise")
         add("denoise", why)
-    if a.mean_luma < VERY_DARK or (a.mean_luma < DARK_MEAN and a.highlight < HIGHLIGHT):
-        add("lowlight", f"{a.dark_share:.0%} of pixels are darker than 128, mean brightness "
-                        f"{a.mean_luma * 255:.0f}/255, highlights reach only {a.highlight * 255:.0f}/255 "
-                        "→ low-light enhancement")
+    dark = under_exposed(a)
+    if dark:
+        add("lowlight", f"{dark} → low-light enhancement")
     elif a.mean_luma < DARK_MEAN:
         notes.append(f"dark on average ({a.mean_luma * 255:.0f}/255) but highlights reach "
-                     f"{a.highlight * 255:.0f}/255: a low-key photo, left as it is (choose lowlight to brighten it)")
+                     f"{a.highlight * 255:.0f}/255 and {a.bright_share:.0%} of it is bright: a low-key photo, "
+                     "left as it is (choose lowlight to brighten it)")
     if a.grayscale:
-        add("colorize", "the image is grayscale → colorize")
+        add("colorize", f"the image is grayscale (chroma under {GRAY_CHROMA * 255:g}/255 in 99% of it) → colorize")
+    elif a.toned:
+        notes.append("a toned monochrome (one hue throughout, like sepia): its tone is kept "
+                     "(choose colorize with recolor to give it colours)")
+    elif a.mean_luma < DARK_MEAN and a.color_cast > SLIGHT_CAST:
+        notes.append(f"a dark or night scene whose light is coloured (gray-edge spread {a.color_cast:.2f}): "
+                     "the colour of the light is kept (choose color to neutralise it)")
     elif a.color_cast > CAST and not any(s.task == "lowlight" for s in steps):
         add("color", f"edges are tinted (gray-edge spread {a.color_cast:.2f} > {CAST:g}: a colour cast) → automatic colour/tone")
     elif a.color_cast > SLIGHT_CAST and not any(s.task == "lowlight" for s in steps):

@@ -85,6 +85,10 @@ def plan_from_samples(images: list[Image], *, scale: float | None) -> Plan:
             votes[s.task] = votes.get(s.task, 0) + 1
             first.setdefault(s.task, s)
     steps = []
+    notes = [f"one plan for the whole clip, from {n} frames sampled across it"]
+    if 0 < votes.get("colorize", 0) < n:  # colour in any sampled frame: a colour clip, never recoloured
+        del votes["colorize"]
+        notes.append("some sampled frames hold colour: the clip is not colorized")
     for task in sorted(votes, key=lambda t: _TASK_ORDER.index(t) if t in _TASK_ORDER else len(_TASK_ORDER)):
         if 2 * votes[task] >= n:
             s = first[task]
@@ -99,7 +103,6 @@ def plan_from_samples(images: list[Image], *, scale: float | None) -> Plan:
             analysis[key] = statistics.median(float(v) for v in values)
         else:
             analysis[key] = value
-    notes = [f"one plan for the whole clip, from {n} frames sampled across it"]
     for p in plans:
         notes.extend(x for x in p.notes if x not in notes)
     if not steps:
