@@ -32,6 +32,8 @@ def default_model(task: str) -> str:
     from vivid.models.registry import ENTRIES
 
     if task not in DEFAULT_MODELS:
+        if task in TASKS:  # a task vivid knows, without a default model yet: name one
+            raise ModelError(f"vivid has no default model for task {task!r} yet: name a model for it")
         raise ConfigError(f"unknown task {task!r}: use one of {', '.join(TASKS)} or auto")
     names = {e.name for e in ENTRIES}
     for name in DEFAULT_MODELS[task]:
