@@ -159,3 +159,24 @@ def test_dtype_option(tmp_path: Path) -> None:
         assert json.loads(im.text["vivid"])["steps"][0]["dtype"] == "bfloat16"
     res = enhance(str(src), "-o", str(tmp_path / "x.png"), "--task", "sr", "--dtype", "float16")
     assert res.exit_code == 2 and "unknown dtype 'float16'" in res.output
+
+
+@pytest.mark.parametrize("fit", ["cover", "contain"])
+def test_fitted_sizes_stream_with_the_same_pixels(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fit: str) -> None:
+    import vivid.engine.stream as stream
+
+    src = make_png(tmp_path / "in.png", w=90, h=70)
+    # cover: exactly x2 of the centre 90x45, which streams; contain: 116x90, not a whole multiple, in memory
+    args = ["--task", "sr", "--model", "vivid-sr-fast", "--size", "180x90", "--fit", fit, "--tile", "32"]
+    assert enhance(str(src), "-o", str(tmp_path / "memory.png"), *args).exit_code == 0
+    monkeypatch.setattr(stream, "STREAM_OVER_PIXELS", 1)
+    streamed = []
+    real = stream._stream
+    monkeypatch.setattr(stream, "_stream", lambda *a, **kw: streamed.append(1) or real(*a, **kw))
+    res = enhance(str(src), "-o", str(tmp_path / "streamed.png"), *args)
+    assert res.exit_code == 0, res.output
+    assert streamed == ([1] if fit == "cover" else [])
+    with Image.open(tmp_path / "memory.png") as a, Image.open(tmp_path / "streamed.png") as b:
+        assert a.size == b.size == ((180, 90) if fit == "cover" else (116, 90))
+        diff = np.abs(np.asarray(a, dtype=np.int16) - np.asarray(b, dtype=np.int16))
+        assert diff.max() <= 1
