@@ -162,3 +162,32 @@ def test_an_existing_bench_report_is_exit_3_like_any_existing_output(tmp_path: P
     res = run(*args, "--overwrite")
     assert res.exit_code == 0, res.output
     assert (out / "results.md").read_text().startswith("# vivid bench speed")
+
+
+@pytest.mark.parametrize(
+    "form,cli",
+    [
+        ({"task": "sr", "scale": 0.0}, ["--task", "sr", "--scale", "0"]),
+        ({"task": "sr", "scale": 17.0}, ["--task", "sr", "--scale", "17"]),
+        ({"task": "denoise", "model": "vivid-sr"}, ["--task", "denoise", "--model", "vivid-sr"]),
+        ({"task": "auto", "model": "bicubic"}, ["--model", "bicubic"]),
+        ({"task": "denoise", "scale": 2.0}, ["--task", "denoise", "--scale", "2"]),
+        ({"task": "sr", "scale": 2.0, "size": "60x40"}, ["--task", "sr", "--scale", "2", "--size", "60x40"]),
+        ({"task": "sr", "size": "big"}, ["--task", "sr", "--size", "big"]),
+    ],
+)
+def test_the_cli_and_the_rest_api_refuse_the_same_requests(tmp_path: Path, form: dict, cli: list[str]) -> None:
+    """The REST form goes through its validation and the plan the service makes; both end in a 422."""
+    from vivid.engine.cache import ModelCache
+    from vivid.errors import VividError
+    from vivid.io.read import read_image
+    from vivid.server.work import make_plan, options_from_form
+
+    src = make_png(tmp_path / "in.png")
+    res = run("enhance", str(src), "-o", str(tmp_path / "o.png"), *cli)
+    assert res.exit_code == 2, res.output
+    fields = {"task": "auto", "model": None, "plan": None, "scale": None, "size": None, "strength": 1.0,
+              "format": "png", "quality": None, **form}
+    with pytest.raises(VividError) as caught:
+        make_plan(read_image(src), options_from_form(**fields), models=ModelCache())
+    assert caught.value.http_status == 422
