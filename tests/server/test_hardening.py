@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -331,3 +332,39 @@ def _body_limit(live_server):  # noqa: ANN001, ANN202
         node = getattr(node, "app", None) or getattr(node, "middleware_stack", None)
     assert node is not None
     return node
+
+
+def test_sync_waiting_room_is_bounded() -> None:
+    from vivid.server.errors import ServiceBusyError
+    from vivid.server.gate import SyncGate
+
+    gate = SyncGate(slots=1, per_key=5, wait=30, waiting=1)
+    held, waiting_started, release = threading.Event(), threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with gate.enter("key:a"):
+            held.set()
+            release.wait(20)
+
+    def wait_in_line() -> None:
+        waiting_started.set()
+        with gate.enter("key:b"):
+            pass
+
+    t1 = threading.Thread(target=hold)
+    t1.start()
+    assert held.wait(10)
+    t2 = threading.Thread(target=wait_in_line)
+    t2.start()
+    assert waiting_started.wait(10)
+    deadline = time.monotonic() + 10
+    while gate._total < 2 and time.monotonic() < deadline:  # the second request is in the waiting room
+        time.sleep(0.01)
+    with pytest.raises(ServiceBusyError, match="VIVID_SYNC_QUEUE") as info:  # a third: no room, at once
+        with gate.enter("key:c"):
+            pass
+    assert info.value.retry_after == 2
+    release.set()
+    t1.join(10)
+    t2.join(10)
+    assert gate._total == 0 and gate.in_flight("key:a") == 0

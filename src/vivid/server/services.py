@@ -41,7 +41,8 @@ class Services:
         models = ModelCache()
         runner = JobRunner(db=db, store=store, models=models, settings=settings)
         runner.start()
-        gate = SyncGate(slots=settings.workers, per_key=settings.sync_per_key, wait=settings.sync_wait_seconds)
+        gate = SyncGate(slots=settings.workers, per_key=settings.sync_per_key, wait=settings.sync_wait_seconds,
+                        waiting=settings.sync_queue)
         return cls(settings, db, store, models, runner, gate)
 
     def close(self) -> None:

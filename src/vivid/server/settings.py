@@ -59,6 +59,8 @@ class Settings(BaseSettings):
                                                    "may have in flight; more → 429.")
     sync_wait_seconds: float = Field(10.0, ge=0, description="How long a synchronous request waits for a free "
                                                              "slot before it is answered 503.")
+    sync_queue: int = Field(4, ge=0, description="Synchronous requests that may wait for a slot; more are "
+                                                 "answered 503 at once.")
     max_connections: int = Field(200, ge=1, description="Open connections served at once; more are answered 503 "
                                                         "(uvicorn's limit_concurrency).")
     client_timeout_seconds: float = Field(30.0, gt=0, description="A request body that stalls this long is "
