@@ -199,3 +199,36 @@ def test_kill_9_mid_job_then_restart_resumes_and_cleans_up(tmp_path: Path, datab
             proc.wait(20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def test_a_job_running_in_another_process_can_be_cancelled(settings, monkeypatch) -> None:  # noqa: ANN001
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    started = threading.Event()
+
+    def slow(self, job_id, options, items, progress, *, created_at):  # noqa: ANN001, ANN202
+        started.set()
+        for _ in range(2000):  # a long job that reports progress (as tiles do)
+            progress(1, 4, "working")
+            time.sleep(0.01)
+        raise AssertionError("the job was not cancelled")
+
+    monkeypatch.setattr(JobRunner, "_run_images", slow)
+    a, b = _runner(settings, poll_seconds=0.05), _runner(settings)
+    migrate(a.db.engine)
+    (job_id,) = _add_jobs(a, 1)
+    a.start()
+    try:
+        assert started.wait(20)
+        assert b.cancel(job_id) == RUNNING  # b does not run it: the request goes through the database
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with b.db.session() as s:
+                if s.get(Job, job_id).status != RUNNING:
+                    break
+            time.sleep(0.05)
+        with b.db.session() as s:
+            assert s.get(Job, job_id).status == "cancelled"
+    finally:
+        a.stop()
+        a.db.close()
+        b.db.close()

@@ -159,3 +159,34 @@ def test_option_errors() -> None:
         VideoOptions(task="denoise", scale=2)
     with pytest.raises(ConfigError, match="--batch"):
         VideoOptions(batch=0)
+
+
+@pytest.mark.parametrize("ext", ["mp4", "mkv"])
+def test_mutated_clips_are_input_errors_or_work(tmp_path: Path, ext: str) -> None:
+    """Bit flips, overwritten runs and truncations of a real clip (video, audio, subtitles): each one either
+    converts or fails with a vivid error; never PyAV's own exception (UnicodeDecodeError, InvalidDataError)."""
+    import random
+
+    clip = make_clip(tmp_path / f"seed.{ext}", frames=12)
+    data = clip.read_bytes()
+    rng = random.Random(20)
+    outcomes: dict[str, int] = {}
+    for k in range(30):
+        b = bytearray(data)
+        if k % 3 == 0:
+            for _ in range(rng.randint(1, 8)):
+                b[rng.randrange(len(b))] ^= 1 << rng.randrange(8)
+        elif k % 3 == 1:
+            at = rng.randrange(len(b))
+            b[at:at + 12] = bytes(rng.randrange(256) for _ in range(12))
+        else:
+            b = b[: rng.randrange(64, len(b))]
+        src = tmp_path / f"m{k}.{ext}"
+        src.write_bytes(bytes(b))
+        try:
+            enhance_video(src, tmp_path / f"out{k}.{ext}", OPTS, models=Cache(up=Upscale()))
+            outcomes["ok"] = outcomes.get("ok", 0) + 1
+        except VividError as e:
+            assert "\n" not in str(e)
+            outcomes["error"] = outcomes.get("error", 0) + 1
+    assert sum(outcomes.values()) == 30 and outcomes.get("error", 0) > 0, outcomes

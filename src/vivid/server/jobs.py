@@ -41,6 +41,8 @@ from vivid.server.store import Store
 log = logging.getLogger("vivid.server")
 
 _DB_PROGRESS_INTERVAL = 1.0  # seconds between progress writes to the database
+#: the message of a running job that a client cancelled (the running process stops it at its next write)
+CANCELLING = "cancelling"
 
 
 class JobCancelled(Exception):
@@ -204,7 +206,9 @@ class JobRunner:
             for job in jobs:
                 if job.status == RUNNING and not self.orphaned(job, now):
                     continue  # another live process runs it
-                if job.mode == "sync" and job.status == RUNNING:  # its client's connection ended with its process
+                if job.status == RUNNING and job.message == CANCELLING:  # its process died before it could stop
+                    self._finish(job, CANCELLED, None, None, note="cancelled")
+                elif job.mode == "sync" and job.status == RUNNING:  # its client's connection ended with its process
                     self._finish(job, FAILED, "interrupted", "the server restarted while this request ran; "
                                                             "send it again")
                 elif job.status == RUNNING and job.attempts >= self.settings.resume_attempts:
@@ -287,7 +291,7 @@ class JobRunner:
                 self._finish(job, CANCELLED, None, None, note="cancelled before it started")
                 self._set_live(job_id, CANCELLED, message="cancelled before it started")
                 return CANCELLED
-            job.message = "cancelling"
+            job.message = CANCELLING  # the process running it (maybe another one) sees this within a second
             return job.status
 
     def scrub(self, message: str) -> str:
@@ -322,10 +326,14 @@ class JobRunner:
         now = time.monotonic()
         if now - live.last_db >= _DB_PROGRESS_INTERVAL:
             live.last_db = now
-            with self.db.session() as s:
-                job = s.get(Job, job_id)
-                if job is not None and job.status == RUNNING:
-                    job.progress, job.message = progress, message[:300]
+            from sqlalchemy import update
+
+            with self.db.session() as s:  # never over a cancel request that another server process wrote
+                n = s.execute(update(Job).where(Job.id == job_id, Job.status == RUNNING, Job.message != CANCELLING)
+                              .values(progress=progress, message=message[:300])
+                              .execution_options(synchronize_session=False)).rowcount
+                if not n and s.scalar(select(Job.message).where(Job.id == job_id)) == CANCELLING:
+                    live.cancel.set()
 
     @staticmethod
     def _finish(job: Job, status: str, code: str | None, message: str | None, *,
