@@ -7,7 +7,7 @@ Usage (from the repository root)::
     .venv/bin/python benchmarks/ort_speed.py --models all --sizes 480p --spinning 0   # every shipped model
 
 Models of scale 1 run at their own scale; ``--threads`` and ``--spinning`` set ONNX Runtime's intra-op
-threads and whether its idle threads spin (default: vivid's thread count, spinning on).
+threads and whether its idle threads spin (default: as vivid's sessions, its thread count, no spinning).
 
 Each model runs one engine step (:func:`vivid.engine.api.run_model`, untiled) on the same image-like RGB
 input (``vivid.bench.speed_worker.synthetic_frame``) at 854x480 and 1280x720, once through torch
@@ -31,7 +31,7 @@ def main() -> int:
     ap.add_argument("--models", default="vivid-sr-fast,vivid-sr", help="comma-separated, or all (every shipped model)")
     ap.add_argument("--sizes", default="480p,720p", help="comma-separated: 480p, 720p")
     ap.add_argument("--threads", type=int, default=0, help="ORT intra-op threads (0: vivid's default)")
-    ap.add_argument("--spinning", type=int, choices=(0, 1), default=1, help="ORT idle threads spin (1) or sleep (0)")
+    ap.add_argument("--spinning", type=int, choices=(0, 1), default=0, help="ORT idle threads spin (1) or sleep (0)")
     args = ap.parse_args()
 
     import numpy as np

@@ -78,3 +78,13 @@ def test_fixed_size_onnx_runs_on_tiles(tmp_path: Path) -> None:
     # tiles overlap by 12 px, cut mid-overlap: 6 px of margin exceed RepSR's receptive radius (4), so the
     # stitched result equals one pass over the whole image
     assert np.abs(restorer(x) - torch_model(x)).max() < 1 / 255
+
+
+def test_sessions_use_vivids_threads_and_do_not_spin(monkeypatch) -> None:
+    from vivid.zoo.byo_onnx import make_session
+    from vivid.zoo.builtin import weights_dir
+
+    monkeypatch.setenv("VIVID_THREADS", "3")
+    opts = make_session(weights_dir() / "vivid-sr-fast_x2.forward.onnx").get_session_options()
+    assert opts.intra_op_num_threads == 3 and opts.inter_op_num_threads == 1
+    assert opts.get_session_config_entry("session.intra_op.allow_spinning") == "0"

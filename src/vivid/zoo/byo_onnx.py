@@ -35,7 +35,7 @@ _FLOAT_TYPES = {"tensor(float)": np.float32, "tensor(float16)": np.float16}
 
 
 def make_session(model: str | Path | bytes) -> Any:
-    """An ONNX Runtime CPU session: all graph optimisations, vivid's thread count."""
+    """An ONNX Runtime CPU session: all graph optimisations, vivid's thread count, no spinning."""
     import onnxruntime as ort
 
     from vivid.models.torch_runtime import default_threads
@@ -44,6 +44,10 @@ def make_session(model: str | Path | bytes) -> Any:
     opts.intra_op_num_threads = default_threads()
     opts.inter_op_num_threads = 1
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    # idle intra-op threads sleep instead of spinning: on this project's 2 shared cores ORT measured as
+    # fast or faster so for every shipped model (benchmarks/ort_speed.py --spinning 0|1; README
+    # "Runtimes"), and spinning threads take CPU from the decoder and encoder threads of a video job
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
     source = model if isinstance(model, bytes) else str(model)
     return ort.InferenceSession(source, sess_options=opts, providers=["CPUExecutionProvider"])
 
