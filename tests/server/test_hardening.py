@@ -89,6 +89,32 @@ def test_plan_geometry_follows_every_step() -> None:
     assert (g.height, g.width, g.peak_pixels) == (300, 300, 400 * 400)
 
 
+def test_video_frames_times_pixels_are_limited(settings, tmp_path) -> None:  # noqa: ANN001
+    from tests.server.support import mp4_bytes
+
+    clip = mp4_bytes(tmp_path, frames=6)  # 64x48
+    s = settings.model_copy(update={"max_video_pixels": 50_000})
+    with TestClient(create_app(s)) as c:
+        err = assert_error(c.post("/v1/jobs", data={"task": "sr", "model": "bicubic", "scale": "2"},
+                                  files={"files": ("clip.mp4", clip, "video/mp4")}), 413, "over_budget")
+        assert "6 frames of 128x96" in err["message"] and "VIVID_MAX_VIDEO_PIXELS" in err["message"]
+        assert "clip.mp4" in err["message"] and str(s.data_dir.resolve()) not in err["message"]
+        assert not list((s.data_dir / "uploads").rglob("*.mp4")), "a refused video is not kept"
+        ok = c.post("/v1/jobs", data={"task": "color", "model": "grayworld"},
+                    files={"files": ("clip.mp4", clip, "video/mp4")})
+        assert ok.status_code == 202, ok.text
+    with TestClient(create_app(settings.model_copy(update={"max_output_pixels": 10_000}))) as c:
+        err = assert_error(c.post("/v1/jobs", data={"task": "sr", "model": "bicubic", "scale": "2"},
+                                  files={"files": ("clip.mp4", clip, "video/mp4")}), 413, "over_budget")
+        assert "128x96 frames" in err["message"] and "VIVID_MAX_OUTPUT_PIXELS" in err["message"]
+
+
+def test_info_shows_the_limits(client, settings) -> None:  # noqa: ANN001
+    info = client.get("/v1/info").json()
+    assert (info["max_output_pixels"], info["memory_budget_mb"], info["max_video_pixels"]) == (
+        settings.max_output_pixels, settings.memory_budget_mb, settings.max_video_pixels)
+
+
 def test_sync_limit_is_checked_from_the_header(client, settings, decodes) -> None:  # noqa: ANN001
     err = assert_error(client.post("/v1/enhance", data={"task": "color"},
                                    files={"image": ("wide.png", png_of(600, 400), "image/png")}), 413,

@@ -126,6 +126,9 @@ class InfoOut(BaseModel):
     max_pixels: int
     sync_max_pixels: int
     max_files: int
+    max_output_pixels: int = Field(description="Largest image any step of a plan may produce (pixels).")
+    memory_budget_mb: float = Field(description="Estimated memory one request or job may need (MB).")
+    max_video_pixels: int = Field(description="Largest video job: output frames x pixels per frame.")
 
 
 def upload_out(u: Upload) -> UploadOut:
