@@ -220,6 +220,9 @@ def test_the_base_install_names_the_extra_a_feature_needs(fresh_env: Path, tmp_p
         "torch ": (["--task", "sr", "--runtime", "torch"], "runtime torch for 'vivid-sr' needs PyTorch"),
         " torch": (["--task", "sr", "--dtype", "bfloat16"], "runs in ONNX Runtime in float32 only"),
     }
+    train = _run(fresh_env, vivid, "train", str(ROOT / "configs/sr/rep_sr_x2.toml"), cwd=tmp_path)
+    assert train.returncode not in (0, 70)
+    assert "vivid train needs PyTorch and tensorboard: pip install 'vivid-restore[train]'" in train.stderr + train.stdout
     for extra, (args, says) in cases.items():
         run = _run(fresh_env, vivid, "enhance", str(photo), "-o", str(tmp_path / "out.png"), *args, cwd=tmp_path)
         assert run.returncode not in (0, 70), run.stdout + run.stderr  # an error, not a crash
