@@ -180,3 +180,20 @@ def test_fitted_sizes_stream_with_the_same_pixels(tmp_path: Path, monkeypatch: p
         assert a.size == b.size == ((180, 90) if fit == "cover" else (116, 90))
         diff = np.abs(np.asarray(a, dtype=np.int16) - np.asarray(b, dtype=np.int16))
         assert diff.max() <= 1
+
+
+def test_colorize_refuses_a_colour_photo_unless_recolor(tmp_path: Path) -> None:
+    """Colorizing keeps only the lightness: on a colour photo it would throw the real colours away. It is a
+    clear exit 2 with nothing written, unless --recolor; a gray photo (also stored as RGB) is colorized."""
+    src = make_png(tmp_path / "colour.png")
+    out = tmp_path / "out.png"
+    res = enhance(str(src), "-o", str(out), "--task", "colorize")
+    assert res.exit_code == 2, res.output
+    assert "colour" in res.output and "--recolor" in res.output and len(res.output.strip().splitlines()) == 1
+    assert not out.exists()
+    res = enhance(str(src), "-o", str(out), "--task", "colorize", "--recolor")
+    assert res.exit_code == 0, res.output
+    gray = tmp_path / "gray.png"
+    Image.open(src).convert("L").convert("RGB").save(gray)
+    res = enhance(str(gray), "-o", str(tmp_path / "gray_out.png"), "--task", "colorize")
+    assert res.exit_code == 0, res.output

@@ -275,3 +275,12 @@ def test_unexpected_errors_are_a_generic_500(settings, monkeypatch) -> None:  # 
         assert "secret" not in r.text and "Traceback" not in r.text
         assert "logged" in err["message"]
         assert c.get("/healthz").status_code == 200
+
+
+def test_colorize_of_a_colour_image_is_a_422_unless_recolor(client) -> None:  # noqa: ANN001
+    files = {"image": ("c.png", png_bytes(), "image/png")}
+    r = client.post("/v1/enhance", files=files, data={"task": "colorize"})
+    assert_error(r, 422, "invalid_input")
+    assert "recolor" in r.json()["error"]["message"]
+    r = client.post("/v1/enhance", files=files, data={"task": "colorize", "recolor": "true"})
+    assert r.status_code == 200, r.text

@@ -68,3 +68,14 @@ def test_ctrl_c_keeps_segments_and_resume_finishes(tmp_path: Path, monkeypatch: 
     assert "2 of 4 segments from the earlier run" in r.output
     b = read_streams(out)
     assert len(b["video"]) == 20 and b["video_pts"] == read_streams(src)["video_pts"]
+
+
+def test_colorize_refuses_a_colour_clip_unless_recolor(tmp_path: Path) -> None:
+    """A colour clip is never recoloured by accident: exit 2, nothing written; --recolor does it."""
+    src = make_clip(tmp_path / "in.mkv", frames=3)
+    out = tmp_path / "out.mkv"
+    r = invoke(str(src), "-o", str(out), "--task", "colorize", "--preset", "ultrafast")
+    assert r.exit_code == 2, r.output
+    assert "colour" in r.output and "--recolor" in r.output and not out.exists()
+    r = invoke(str(src), "-o", str(out), "--task", "colorize", "--recolor", "--preset", "ultrafast")
+    assert r.exit_code == 0, r.output

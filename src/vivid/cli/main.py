@@ -241,6 +241,7 @@ def enhance(
     tile: Annotated[int | None, typer.Option(min=8, help="Tile side in pixels (default: from free memory).")] = None,
     alpha: Annotated[str, typer.Option(help="Alpha channel: resample or model.")] = "resample",
     color_guard: Annotated[bool, typer.Option(help="Keep the input's low-frequency colour (SR/denoise).")] = False,
+    recolor: Annotated[bool, typer.Option(help="Let --task colorize recolour a colour image (its colours are replaced by guessed ones).")] = False,
     dtype: Annotated[str, typer.Option(help="float32, or bfloat16 for vivid's torch models (faster on AVX512-BF16 CPUs).")] = "float32",
     runtime: Annotated[str, typer.Option(help="auto (ONNX Runtime where measured faster), torch or onnx.")] = "auto",
     max_pixels: Annotated[int | None, typer.Option(help="Refuse inputs with more pixels (default 160 million; a guard against decompression bombs).")] = None,
@@ -274,7 +275,7 @@ def enhance(
         step_scale = int(scale) if task == "sr" and scale and float(scale).is_integer() else None
         cache.get(model_name, step_scale, family=model_family)
     options = {"task": task, "model": model_name, "scale": scale, "size": target, "fit": fit, "strength": strength,
-               "tile": tile, "alpha": alpha, "color_guard": color_guard, "allow_pickle": allow_pickle,
+               "tile": tile, "alpha": alpha, "color_guard": color_guard, "recolor": recolor, "allow_pickle": allow_pickle,
                "models": cache, "dtype": dtype, "quality": quality, "strip_metadata": strip_metadata,
                "overwrite": overwrite, **read_kw}
     if len(jobs) == 1 and not inputs[0].is_dir():

@@ -27,6 +27,7 @@ def video(
     duration: Annotated[float | None, typer.Option(help="Process only the first this-many seconds (a preview).")] = None,
     allow_pickle: Annotated[bool, typer.Option(help="Allow model files that run pickled code (trusted files only).")] = False,
     dtype: Annotated[str, typer.Option(help="float32, or bfloat16 for vivid's torch models (faster on AVX512-BF16 CPUs).")] = "float32",
+    recolor: Annotated[bool, typer.Option(help="Let --task colorize recolour a colour clip (its colours are replaced by guessed ones).")] = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar.")] = False,
 ) -> None:
     """Enhance a video: every frame through one plan; audio, subtitles, timestamps, rotation and colour kept.
@@ -38,14 +39,14 @@ def video(
     guarded(_run)(input, output, task=task, scale=scale, model=model, model_file=model_file, codec=codec, crf=crf, preset=preset,
                   batch=batch, resume=resume, realtime=realtime, overwrite=overwrite, smooth=smooth,
                   segment_seconds=segment_seconds, duration=duration, allow_pickle=allow_pickle, dtype=dtype,
-                  quiet=quiet)
+                  recolor=recolor, quiet=quiet)
 
 
 def _run(input: Path, output: Path, *, task: str, scale: float | None, model: str | None,  # noqa: A002, PLR0913
          model_file: Path | None, codec: str,
          crf: int | None, preset: str | None, batch: int, resume: bool, realtime: bool, overwrite: bool,
          smooth: float, segment_seconds: float, duration: float | None, allow_pickle: bool, dtype: str,
-         quiet: bool) -> None:
+         recolor: bool, quiet: bool) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
     from rich.text import Text
 
@@ -67,7 +68,7 @@ def _run(input: Path, output: Path, *, task: str, scale: float | None, model: st
     options = VideoOptions(task=task, model=model, scale=scale, codec=codec, crf=crf, preset=preset, batch=batch,
                            resume=resume, realtime=realtime, overwrite=overwrite, temporal_seconds=smooth,
                            segment_seconds=segment_seconds, duration=duration, allow_pickle=allow_pickle,
-                           dtype=dtype)
+                           dtype=dtype, recolor=recolor)
     work = WorkDir(output)
     bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("frames"),
                    FpsColumn(), TimeRemainingColumn(), console=console, disable=quiet, transient=True)

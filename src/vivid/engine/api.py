@@ -12,7 +12,7 @@ import numpy as np
 from vivid import __version__
 from vivid.engine.plan import Plan, Step
 from vivid.engine.progress import Progress, null_progress
-from vivid.errors import ConfigError, ModelError
+from vivid.errors import ConfigError, InputError, ModelError
 from vivid.io.image import Image
 from vivid.models.base import TASKS, Restorer
 
@@ -334,6 +334,22 @@ def guard_colors(before: Image, after: Image, *, size: int = 32) -> Image:
     return after.with_pixels(pix)
 
 
+def check_colorize_input(image: Image) -> None:
+    """Refuse to colorize ``image`` when it holds colour: a colorizer keeps only the lightness and
+    guesses the colours, so a colour photo would lose its real ones. Gray images (also stored as RGB or
+    JPEG) and toned monochromes (sepia) pass."""
+    from vivid.engine.routing import GRAY_CHROMA, chroma_stats, thumbnail
+
+    if image.is_gray:
+        return
+    p99, toned = chroma_stats(thumbnail(image.rgb()))
+    if p99 >= GRAY_CHROMA and not toned:
+        raise InputError(
+            f"the image is in colour (chroma {p99 * 255:.0f}/255 in its most colourful 1%): colorize would replace "
+            "its colours with guessed ones; use recolor (CLI --recolor) to do it anyway"
+        )
+
+
 def pick_scale(model: str, needed: float) -> int:
     """The model scale to run for an SR factor ``needed``: the smallest offered scale that reaches it,
     else the largest (the engine resamples the rest). Requests above the largest offered scale with
@@ -421,6 +437,7 @@ def enhance(
     dtype: str = "float32",
     runtime: str = "auto",
     models: Any = None,
+    recolor: bool = False,
     progress: Progress = null_progress,
 ) -> EnhanceResult:
     """Enhance ``image``: make (or take) a plan and run its steps.
@@ -448,6 +465,8 @@ def enhance(
         runtime: ``auto``, ``torch`` or ``onnx`` (see :mod:`vivid.zoo.onnx_runtime`); used when ``models``
             is not given (a cache has its own).
         models: optional cache with ``get(name, scale) -> Restorer`` (the service reuses loaded models).
+        recolor: let a colorize step run on an image that holds colour (its colours are replaced by
+            guessed ones); without it such a plan is refused (:func:`check_colorize_input`).
         progress: callback ``(done, total, message)``.
     """
     from vivid.engine.cache import ModelCache
@@ -465,6 +484,8 @@ def enhance(
             image = image.with_pixels(image.pixels[:, crop[0], crop[1]])
     models = models if models is not None else ModelCache(allow_pickle=allow_pickle, runtime=runtime)
     the_plan = plan or plan_for(image, task=task, model=model, scale=scale, size=size, models=models)
+    if any(step.task == "colorize" for step in the_plan.steps) and not recolor:
+        check_colorize_input(image)
     out = image
     records = []
     final_size = (_target_size(image.height, image.width, scale=scale, size=size)

@@ -54,6 +54,7 @@ def enhance(
     dtype: str = "float32",
     runtime: str = "auto",
     models: Any = None,
+    recolor: bool = False,
     progress: Progress = null_progress,
 ) -> api.EnhanceResult:
     """Enhance ``image``; ``result.image`` is a :class:`vivid.Image` (``vivid.write_image`` saves it).
@@ -70,7 +71,7 @@ def enhance(
         size: SR target as ``(width, height)`` or ``"WxH"``; not together with ``scale``.
         fit: how ``size`` is met: ``contain`` (inside it, aspect kept), ``cover`` (fills it, aspect kept,
             the input cropped at the centre first) or ``stretch`` (exactly ``size``).
-        strength, tile, alpha, color_guard, allow_pickle, dtype, runtime, models, progress: as
+        strength, tile, alpha, color_guard, allow_pickle, dtype, runtime, models, recolor, progress: as
             :func:`vivid.engine.api.enhance` describes them.
     """
     from vivid.zoo.user_models import resolve_model_name
@@ -84,7 +85,7 @@ def enhance(
     return api.enhance(
         image, plan, task=task, model=model, scale=scale, size=hw, fit=fit, strength=strength,
         tile=tile, alpha=alpha, color_guard=color_guard, allow_pickle=allow_pickle, dtype=dtype, runtime=runtime,
-        models=models, progress=progress,
+        models=models, recolor=recolor, progress=progress,
     )
 
 

@@ -63,6 +63,11 @@ def _luma(rgb: np.ndarray) -> np.ndarray:
     return 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]
 
 
+def thumbnail(x: np.ndarray, side: int = 512) -> np.ndarray:
+    """``x`` ``(C, H, W)`` reduced (area average) so that its longer side is at most ``side``."""
+    return _thumb(x, side)
+
+
 def _thumb(x: np.ndarray, side: int = 512) -> np.ndarray:
     import cv2
 

@@ -75,6 +75,7 @@ def enhance_file(
     tile: int | None = None,
     alpha: str = "resample",
     color_guard: bool = False,
+    recolor: bool = False,
     allow_pickle: bool = False,
     dtype: str = "float32",
     runtime: str = "auto",
@@ -126,6 +127,7 @@ def enhance_file(
     if stream is False or why_not:
         return _in_memory(array, meta, out, plan=plan, task=task, model=model, scale=scale, size=size,
                           strength=strength, tile=tile, alpha=alpha, color_guard=color_guard, models=models, dtype=dtype,
+                          recolor=recolor,
                           quality=quality, bit_depth=bit_depth, strip_metadata=strip_metadata,
                           overwrite=overwrite, progress=progress)
     assert plan is not None and restorer is not None

@@ -76,6 +76,8 @@ class EnhanceOptions(BaseModel):
     strength: float = Field(1.0, ge=0.0, le=1.0)
     format: FormatName = "png"
     quality: int | None = Field(None, ge=1, le=100)
+    #: let a colorize step recolour a colour image (refused otherwise: its real colours would be lost)
+    recolor: bool = False
 
     @field_validator("size")
     @classmethod
@@ -116,7 +118,7 @@ def parse_size(size: str | None) -> tuple[int, int] | None:
 
 def options_from_form(
     *, task: str, model: str | None, plan: str | None, scale: float | None, size: str | None,
-    strength: float, format: str, quality: int | None,
+    strength: float, format: str, quality: int | None, recolor: bool = False,
 ) -> EnhanceOptions:
     """Validate multipart form fields into :class:`EnhanceOptions` (pydantic errors become 422s)."""
     from pydantic import ValidationError
@@ -130,7 +132,7 @@ def options_from_form(
                               f"\"scale\": 2}}]}}: {e.msg} at character {e.pos}") from None
     try:
         return EnhanceOptions(task=task, model=model or None, plan=plan_obj, scale=scale, size=parse_size(size),
-                              strength=strength, format=format.lower(), quality=quality)
+                              strength=strength, format=format.lower(), quality=quality, recolor=recolor)
     except ValidationError as e:
         raise ConfigError(_first_error(e)) from None
 
@@ -161,7 +163,7 @@ def run_enhance(image: Image, opts: EnhanceOptions, *, models: Any, plan: Plan |
 
     the_plan = plan if plan is not None else make_plan(image, opts, models=models)
     return enhance(image, plan=the_plan, scale=opts.scale, size=opts.size, strength=opts.strength,
-                   tile=TILE, models=models, progress=progress)
+                   tile=TILE, models=models, recolor=opts.recolor, progress=progress)
 
 
 def encode_result(result: EnhanceResult, opts: EnhanceOptions) -> tuple[bytes, dict[str, Any]]:

@@ -36,6 +36,7 @@ class VideoOptions:
         allow_pickle: allow model files that run pickled code.
         dtype: ``float32`` (default) or ``bfloat16`` for vivid's torch models (faster on CPUs with
             AVX512-BF16; vivid-sr-fast x2 loses about 0.01 dB on Set5, see its model card).
+        recolor: let ``colorize`` recolour a clip whose sampled frames hold colour (refused otherwise).
     """
 
     task: str = "auto"
@@ -53,6 +54,7 @@ class VideoOptions:
     duration: float | None = None
     allow_pickle: bool = False
     dtype: str = "float32"
+    recolor: bool = False
 
     def __post_init__(self) -> None:
         if self.task not in (*TASKS, "auto"):

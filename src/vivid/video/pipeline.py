@@ -281,7 +281,8 @@ def enhance_video(
         if options.realtime:
             choice = _realtime(info, options, samples, models, settings, stream_format)
             chosen_model = choice.model
-        plan = plan_video(samples, task=options.task, model=chosen_model, scale=options.scale, models=models)
+        plan = plan_video(samples, task=options.task, model=chosen_model, scale=options.scale, models=models,
+                          recolor=options.recolor)
         if choice is not None:
             pace = "keeps up with" if choice.keeps_up else "slower than"
             why = f"--realtime: {choice.fps:.1f} fps measured here, {pace} the source's {choice.source_fps:.2f} fps"

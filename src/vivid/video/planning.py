@@ -111,13 +111,17 @@ def plan_from_samples(images: list[Image], *, scale: float | None) -> Plan:
 
 
 def plan_video(samples: list[tuple[np.ndarray, float]], *, task: str, model: str | None, scale: float | None,
-               models: Any) -> Plan:
-    """The plan for the clip: routed from the samples for ``auto``, else the explicit task's."""
-    from vivid.engine.api import plan_for
+               models: Any, recolor: bool = False) -> Plan:
+    """The plan for the clip: routed from the samples for ``auto``, else the explicit task's. ``colorize``
+    of a clip whose sampled frames hold colour is refused unless ``recolor``."""
+    from vivid.engine.api import check_colorize_input, plan_for
 
     images = [Image(np.ascontiguousarray(x)) for x, _ in samples]
     if task == "auto":
         return plan_from_samples(images, scale=scale)
+    if task == "colorize" and not recolor:
+        for img in images:
+            check_colorize_input(img)
     return plan_for(images[0], task=task, model=model, scale=scale, size=None, models=models)
 
 

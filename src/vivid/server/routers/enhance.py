@@ -47,13 +47,14 @@ def enhance(
     strength: Annotated[float, Form(description="0..1 blend with the baseline.")] = 1.0,
     format: Annotated[str, Form(description="png, jpeg, webp or tiff.")] = "png",
     quality: Annotated[int | None, Form(description="JPEG/WebP quality 1..100.")] = None,
+    recolor: Annotated[bool, Form(description="Let task colorize recolour a colour image (refused otherwise).")] = False,
     response: Annotated[Literal["image", "json"], Query(description="image (the file) or json (links).")] = "image",
 ) -> Response:
     """Runs the plan within the request when the image has at most ``sync_max_pixels`` pixels (else 413:
     submit it to ``POST /v1/jobs``). The upload and the result are stored with a job record, so they
     appear in the history."""
     opts = options_from_form(task=task, model=model, plan=plan, scale=scale, size=size, strength=strength,
-                             format=format, quality=quality)
+                             format=format, quality=quality, recolor=recolor)
     if (image is None) == (upload_id is None):
         raise ConfigError("send exactly one of: an image file (field 'image') or an upload_id")
 

@@ -79,13 +79,14 @@ def submit(
     strength: Annotated[float, Form()] = 1.0,
     format: Annotated[str, Form(description="png, jpeg, webp or tiff (images).")] = "png",
     quality: Annotated[int | None, Form()] = None,
+    recolor: Annotated[bool, Form(description="Let task colorize recolour a colour image.")] = False,
 ) -> JobOut:
     """Everything is checked and stored before the answer (202 with the job); workers do the rest.
     Follow it with ``GET /v1/jobs/{id}`` or ``GET /v1/jobs/{id}/events``."""
     from vivid.server.video import video_available, video_options
 
     opts = options_from_form(task=task, model=model, plan=plan, scale=scale, size=size, strength=strength,
-                             format=format, quality=quality)
+                             format=format, quality=quality, recolor=recolor)
     files = [f for f in (files or []) if f.filename or f.size]
     ids = [i for i in (upload_ids or []) if i]
     n = len(files) + len(ids)
