@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
 #: optional packages (extras) that the base install must run its shipped models without
-OPTIONAL = ("torch", "torchvision", "spandrel", "safetensors", "tensorboard", "bm3d")
+OPTIONAL = ("torch", "torchvision", "spandrel", "safetensors", "onnx", "tensorboard", "bm3d")
 
 
 def _copy_sources(dst: Path) -> Path:
@@ -125,7 +125,7 @@ def test_wheel_metadata_name_and_optional_extras(wheel: Path) -> None:
     requires = [ln.removeprefix("Requires-Dist: ") for ln in lines if ln.startswith("Requires-Dist: ")]
     base = [r for r in requires if "extra ==" not in r]
     assert "onnxruntime" in " ".join(base)
-    for heavy in ("torch", "torchvision", "spandrel", "safetensors", "tensorboard", "bm3d"):
+    for heavy in OPTIONAL:
         assert not [r for r in base if r.split(";")[0].split("=")[0].split(">")[0].strip() == heavy], heavy
     bm3d = [r for r in requires if r.startswith("bm3d")]
     assert bm3d and all('extra == "bm3d"' in r for r in bm3d)  # non-commercial: opt-in only
