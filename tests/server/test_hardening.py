@@ -326,7 +326,10 @@ def test_public_address_without_keys_is_refused_unless_forced(tmp_path, monkeypa
     res = CliRunner().invoke(app, [*base, "--allow-public"], env={"COLUMNS": "200"})
     assert res.exit_code == 0 and calls and "WITHOUT API KEYS" in res.output
     res = CliRunner().invoke(app, base, env={"COLUMNS": "200", "VIVID_API_KEYS": "k"})
-    assert res.exit_code == 0 and "WITHOUT" not in res.output
+    assert res.exit_code == 0 and "WITHOUT" not in res.output and "VIVID_ALLOWED_HOSTS" in res.output
+    res = CliRunner().invoke(app, base, env={"COLUMNS": "200", "VIVID_API_KEYS": "k",
+                                             "VIVID_ALLOWED_HOSTS": "vivid.example.org"})
+    assert res.exit_code == 0 and "VIVID_ALLOWED_HOSTS" not in res.output
     assert calls[-1]["limit_concurrency"] == 200
 
 
@@ -394,3 +397,23 @@ def test_sync_waiting_room_is_bounded() -> None:
     t1.join(10)
     t2.join(10)
     assert gate._total == 0 and gate.in_flight("key:a") == 0
+
+
+def test_limits_lowered_at_a_restart_apply_to_queued_jobs(settings, tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    from tests.server.support import mp4_bytes
+    from vivid.server.jobs import JobRunner
+
+    real_work = JobRunner._work
+    monkeypatch.setattr(JobRunner, "_work", lambda self: None)  # the first server accepts but runs nothing
+    with TestClient(create_app(settings)) as c:
+        image_job = c.post("/v1/jobs", data={"task": "sr", "model": "bicubic", "scale": "4"},
+                           files={"files": ("p.png", png_bytes(), "image/png")}).json()["id"]
+        video_job = c.post("/v1/jobs", data={"task": "sr", "model": "bicubic", "scale": "2"},
+                           files={"files": ("clip.mp4", mp4_bytes(tmp_path, frames=6), "video/mp4")}).json()["id"]
+    monkeypatch.setattr(JobRunner, "_work", real_work)
+    lower = settings.model_copy(update={"max_output_pixels": 10_000, "max_video_pixels": 10_000})
+    with TestClient(create_app(lower)) as c:
+        for job_id, text in ((image_job, "VIVID_MAX_OUTPUT_PIXELS"), (video_job, "VIVID_MAX_OUTPUT_PIXELS")):
+            job = wait_for(c, job_id)
+            assert job["status"] == "failed" and job["error"]["code"] == "over_budget", job
+            assert text in job["error"]["message"] and str(settings.data_dir.resolve()) not in job["error"]["message"]

@@ -442,6 +442,7 @@ class JobRunner:
 
         opts = EnhanceOptions.model_validate(options)
         failures: list[str] = []
+        first_error: VividError | None = None
         for index, status, upload_path, name in items:
             if status == DONE:  # finished before a restart
                 continue
@@ -470,12 +471,19 @@ class JobRunner:
             except VividError as e:  # one bad input does not stop the others
                 message = self.scrub(str(e))
                 failures.append(f"{name}: {message}")
+                if first_error is None:
+                    try:
+                        first_error = type(e)(message)  # the same class (and code), without server paths
+                    except TypeError:
+                        first_error = e
                 self._save_item(job_id, index, FAILED, error_message=message)
         n = len(items)
         if failures and len(failures) == n:
             from vivid.errors import InputError
 
-            raise InputError(failures[0] if n == 1 else f"all {n} inputs failed; first: {failures[0]}")
+            if n == 1 and first_error is not None:  # keeps its code (e.g. over_budget)
+                raise first_error
+            raise InputError(f"all {n} inputs failed; first: {failures[0]}")
         note = f"{n - len(failures)} of {n} done; failed: " + "; ".join(failures) if failures else "done"
         self._end(job_id, DONE, "partial" if failures else None, note if failures else None, note=note)
 

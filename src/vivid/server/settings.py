@@ -118,15 +118,21 @@ def check_exposure(settings: Settings) -> str | None:
     returns a warning to print when it is allowed (None when the address is loopback or keys are set)."""
     from vivid.errors import ConfigError
 
-    if not settings.binds_publicly() or settings.all_keys:
+    if not settings.binds_publicly():
         return None
+    hosts = settings.host_names()
+    note = "" if "*" in hosts or hosts - {"localhost", "127.0.0.1", "::1", "0.0.0.0", "::"} else (
+        "; note: only the Host names localhost/127.0.0.1/::1 are served: set VIVID_ALLOWED_HOSTS to the names "
+        "clients use (e.g. vivid.example.org)")
+    if settings.all_keys:
+        return f"serving {settings.host}{note}" if note else None
     if not settings.allow_public_without_keys:
         raise ConfigError(
             f"refusing to serve {settings.host} without API keys: anyone who can reach it could use the service and "
             "read every result. Set VIVID_API_KEYS (comma-separated), or serve 127.0.0.1, or accept the risk with "
             "--allow-public (VIVID_ALLOW_PUBLIC_WITHOUT_KEYS=1)")
     return (f"WARNING: serving {settings.host} WITHOUT API KEYS: anyone who can reach this address can run work "
-            "and read every upload and result (set VIVID_API_KEYS to stop that)")
+            f"and read every upload and result (set VIVID_API_KEYS to stop that){note}")
 
 
 def get_settings(request: Request) -> Settings:

@@ -50,6 +50,14 @@ def check_video(path: Path) -> tuple[int, int, int | None]:
     return info.width, info.height, info.frames
 
 
+def check_video_file(path: Path, name: str) -> tuple[int, int, int | None]:
+    """:func:`check_video` with errors that name the upload, not the stored file."""
+    try:
+        return check_video(path)
+    except InputError as e:
+        raise InputError(str(e).replace(str(path), repr(name))) from None
+
+
 def run_video_job(runner: JobRunner, job_id: str, options: dict[str, Any], items: list[tuple[int, str, str, str]],
                   progress: StepProgress, *, created_at: Any) -> None:
     from vivid.server.jobs import ServerStopping
@@ -73,6 +81,12 @@ def run_video_job(runner: JobRunner, job_id: str, options: dict[str, Any], items
         return
     import av
 
+    if not work.exists():  # the limits may have changed since the job was accepted: check them before running
+        from vivid.server.budget import check_video, plan_geometry, planned_steps
+
+        width, height, frames = check_video_file(src, name)
+        g = plan_geometry(height, width, planned_steps(opts, height, width), scale=opts.scale, size=None)
+        check_video(frames, g.height, g.width, runner.settings, name=name)
     try:
         result = enhance_video(src, dst, video_options(opts, resume=work.exists(), codec=codec),
                                models=runner.models, progress=progress)
