@@ -187,11 +187,15 @@ def test_cross_site_writes_are_refused(client) -> None:  # noqa: ANN001
     files = {"files": ("p.png", png_bytes(), "image/png")}
     data = {"task": "sr", "model": "bicubic", "scale": "2"}
     for headers in ({"Origin": "https://evil.example"}, {"Referer": "https://evil.example/page.html"},
-                    {"Origin": "null"}, {"Origin": "http://testserver.evil.example"}):
+                    {"Origin": "null"}, {"Origin": "http://testserver.evil.example"},
+                    {"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site", "Origin": "http://testserver"},
+                    {"Origin": "http://testserver:8080"}):
         assert_error(client.post("/v1/jobs", headers=headers, data=data, files=files), 403, "forbidden")
     assert client.get("/v1/jobs").json()["total"] == 0
     # the web UI (same origin) and API clients (no Origin) keep working; reads are not affected
     assert client.post("/v1/jobs", headers={"Origin": "http://testserver"}, data=data, files=files).status_code == 202
+    same = {"Origin": "null", "Sec-Fetch-Site": "same-origin"}  # a same-origin page under a no-referrer policy
+    assert client.post("/v1/jobs", headers=same, data=data, files=files).status_code == 202
     assert client.post("/v1/jobs", data=data, files=files).status_code == 202
     assert client.get("/v1/jobs", headers={"Origin": "https://evil.example"}).status_code == 200
 

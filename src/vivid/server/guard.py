@@ -52,7 +52,14 @@ class BrowserGuardMiddleware:
                                      "hosts (setting VIVID_ALLOWED_HOSTS) if it is yours")
             return
         if scope["method"] in _UNSAFE:
+            site = headers.get("sec-fetch-site")  # sent by current browsers: the most direct answer
+            if site in ("cross-site", "same-site"):
+                await self._refuse(send, "a request from another site's page was refused (cross-site "
+                                         "request): use the web UI on this server, or an API client")
+                return
             source = headers.get("origin") or headers.get("referer")
+            if site in ("same-origin", "none"):
+                source = None  # the browser vouches for it (Origin may be "null" under a no-referrer policy)
             if source and source != "null":
                 parts = urlsplit(source)
                 if parts.netloc.lower() != host.lower():
