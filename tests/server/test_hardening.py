@@ -103,6 +103,10 @@ def test_video_frames_times_pixels_are_limited(settings, tmp_path) -> None:  # n
         ok = c.post("/v1/jobs", data={"task": "color", "model": "grayworld"},
                     files={"files": ("clip.mp4", clip, "video/mp4")})
         assert ok.status_code == 202, ok.text
+    with TestClient(create_app(settings.model_copy(update={"max_pixels": 3000}))) as c:  # 64x48 = 3072
+        err = assert_error(c.post("/v1/jobs", data={"task": "color", "model": "grayworld"},
+                                  files={"files": ("clip.mp4", clip, "video/mp4")}), 413, "image_too_large")
+        assert "'clip.mp4'" in err["message"] and "64x48" in err["message"]
     with TestClient(create_app(settings.model_copy(update={"max_output_pixels": 10_000}))) as c:
         err = assert_error(c.post("/v1/jobs", data={"task": "sr", "model": "bicubic", "scale": "2"},
                                   files={"files": ("clip.mp4", clip, "video/mp4")}), 413, "over_budget")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from fastapi import UploadFile
 
-from vivid.errors import InputError
+from vivid.errors import ImageTooLargeError, InputError
 from vivid.io.image import Image
 from vivid.server.errors import NotFoundError, SyncTooLargeError, UnsupportedMediaError, UploadTooLargeError
 from vivid.server.media import decode_image, display_name, sniff
@@ -110,8 +110,10 @@ def accept_video(services: Services, settings: Settings, file: UploadFile, *, ow
             raise UploadTooLargeError(f"{name!r} is larger than the {settings.max_upload_mb:g} MB upload limit")
         path = services.store.path(rel)
         try:
-            width, height, frames = check_video(path)
-        except InputError as e:  # name the upload, never the store's path
+            width, height, frames = check_video(path, max_pixels=settings.max_pixels)
+        except ImageTooLargeError as e:  # name the upload, never the store's path
+            raise type(e)(str(e).replace(str(path), repr(name))) from None
+        except InputError as e:
             reason = str(e).replace(str(path), name).replace(str(services.store.root), "<data>")
             raise InputError(f"{name!r} is not a video vivid can read: {reason.split(': ', 1)[-1]}") from None
         if precheck is not None:

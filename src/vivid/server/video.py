@@ -42,18 +42,19 @@ def video_options(opts: EnhanceOptions, *, resume: bool = False, codec: str = "h
     return VideoOptions(task=opts.task, model=opts.model, scale=opts.scale, codec=codec, resume=resume)
 
 
-def check_video(path: Path) -> tuple[int, int, int | None]:
-    """Probe a stored upload (refusing corrupt or unsupported files); returns (width, height, frames)."""
+def check_video(path: Path, *, max_pixels: int | None = None) -> tuple[int, int, int | None]:
+    """Probe a stored upload (refusing corrupt or unsupported files, and frames over ``max_pixels`` before
+    one is decoded); returns (width, height, frames)."""
     from vivid.video import probe
 
-    info = probe(path)
+    info = probe(path, max_pixels=max_pixels)
     return info.width, info.height, info.frames
 
 
-def check_video_file(path: Path, name: str) -> tuple[int, int, int | None]:
+def check_video_file(path: Path, name: str, *, max_pixels: int | None = None) -> tuple[int, int, int | None]:
     """:func:`check_video` with errors that name the upload, not the stored file."""
     try:
-        return check_video(path)
+        return check_video(path, max_pixels=max_pixels)
     except InputError as e:
         raise InputError(str(e).replace(str(path), repr(name))) from None
 
@@ -84,7 +85,7 @@ def run_video_job(runner: JobRunner, job_id: str, options: dict[str, Any], items
     if not work.exists():  # the limits may have changed since the job was accepted: check them before running
         from vivid.server.budget import check_video, plan_geometry, planned_steps
 
-        width, height, frames = check_video_file(src, name)
+        width, height, frames = check_video_file(src, name, max_pixels=runner.settings.max_pixels)
         g = plan_geometry(height, width, planned_steps(opts, height, width), scale=opts.scale, size=None)
         check_video(frames, g.height, g.width, runner.settings, name=name)
     try:

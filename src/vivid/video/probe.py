@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from vivid.errors import InputError
+from vivid.errors import ImageTooLargeError, InputError
 
 #: FFmpeg demuxers that read still images (a .png opens as a one-frame "video")
 _IMAGE_DEMUXERS = ("image2", "_pipe")
@@ -118,23 +118,24 @@ def _bit_depth(pix_fmt: str) -> int:
         return 8
 
 
-def probe(path: Path) -> VideoInfo:
+def probe(path: Path, *, max_pixels: int | None = None) -> VideoInfo:
     """Open ``path``, check that vivid can process it, and describe it.
 
     Raises :class:`InputError` for a missing file, a file that is no video (or a still image), a file
-    without a video stream, or a video stream FFmpeg cannot decode.
+    without a video stream, or a video stream FFmpeg cannot decode; :class:`ImageTooLargeError` when
+    the stream declares frames of more than ``max_pixels`` (checked before a frame is decoded).
     """
     import av
 
     path = Path(path)
     try:
-        return _probe(path)
+        return _probe(path, max_pixels)
     except (av.FFmpegError, UnicodeDecodeError) as e:  # a corrupt file can fail anywhere in the container
         detail = getattr(e, "strerror", None) or type(e).__name__
         raise InputError(f"{path} is corrupt: FFmpeg cannot read it ({detail})") from None
 
 
-def _probe(path: Path) -> VideoInfo:
+def _probe(path: Path, max_pixels: int | None = None) -> VideoInfo:
     import av
     from av.stream import Disposition
 
@@ -151,6 +152,11 @@ def _probe(path: Path) -> VideoInfo:
             raise InputError(f"{path}: FFmpeg has no decoder for its video codec: convert it first "
                              f"(e.g. to H.264)")
         codec = _codec_name(vs)
+        declared = vs.codec_context.width * vs.codec_context.height
+        if max_pixels is not None and declared > max_pixels:
+            raise ImageTooLargeError(
+                f"{path}: its frames are {vs.codec_context.width}x{vs.codec_context.height} = "
+                f"{declared / 1e6:.1f} megapixels, over the limit of {max_pixels / 1e6:.1f} megapixels")
         vs.thread_type = "AUTO"
         try:
             first = next(c.decode(vs), None)
