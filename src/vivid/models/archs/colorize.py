@@ -18,6 +18,13 @@ image and compose it at full size.
   targets (5 nearest bins, Gaussian σ 5) and class rebalancing (weights from a smoothed running prior
   mixed with the uniform, λ 0.5), so that rare saturated colours are not averaged away into sepia; the
   colour is the *annealed mean* of the distribution (temperature 0.38 by default).
+
+  Two inference-only safeguards make its colours ones a user would keep (both off by default, set per
+  shipped model): ``cool_penalty`` lowers the logits of cool (green-to-blue) bins in proportion to their
+  chroma, so that a region the network is unsure of does not turn blue or green — the failure that painted
+  faces blue, since smooth bright regions look like sky to it; a confident sky or foliage keeps its colour.
+  ``confidence`` shrinks the chroma where the predicted distribution is wide: by ``1 / (1 + (u / c)²)``,
+  ``u`` the distribution's standard deviation in ab units, so uncertain regions stay near neutral.
 """
 
 from __future__ import annotations
@@ -157,7 +164,9 @@ class LabBinsUNet(nn.Module):
 
     Args: in_channels (1); channels (width at half resolution); temperature (annealed mean, lower =
     more vivid); rebalance (λ of the class rebalancing: 0 = full rebalancing, 1 = none); saturation
-    (inference only: a factor on the predicted chroma).
+    (inference only: a factor on the predicted chroma); cool_penalty (inference only: logit penalty on
+    cool bins, per unit of chroma up to 40; 0 = off); confidence (inference only: the ab spread at which
+    chroma is halved; 0 = off).
     """
 
     def __init__(
@@ -168,13 +177,19 @@ class LabBinsUNet(nn.Module):
         temperature: float = 0.38,
         rebalance: float = 0.5,
         saturation: float = 1.0,
+        cool_penalty: float = 0.0,
+        confidence: float = 0.0,
     ) -> None:
         super().__init__()
         c = channels
         self.in_channels, self.temperature, self.rebalance = in_channels, temperature, rebalance
         self.saturation = saturation  # inference only: scales the predicted (a, b)
+        self.cool_penalty, self.confidence = cool_penalty, confidence  # inference only, see the module doc
         centres = torch.from_numpy(_gamut_bins(10.0, 110.0))
         self.register_buffer("centres", centres, persistent=False)
+        hue = torch.rad2deg(torch.atan2(centres[:, 1], centres[:, 0])) % 360
+        cool = ((hue >= 120) & (hue <= 300)).float() * (centres.norm(dim=1) / 40).clamp(max=1)
+        self.register_buffer("cool", cool, persistent=False)  # 0..1 per bin: green-to-blue, by chroma
         q = centres.shape[0]
         d2 = torch.cdist(centres, centres).pow(2)
         self.register_buffer("smooth", torch.softmax(-d2 / (2 * 5.0**2), dim=1), persistent=False)
@@ -213,8 +228,17 @@ class LabBinsUNet(nn.Module):
     def chroma(self, gray: torch.Tensor) -> torch.Tensor:
         """(a, b) at a quarter of the resolution: the annealed mean of the predicted distribution."""
         g, h, w = _pad8(gray, 16)
-        p = torch.softmax(self.bin_logits(g) / self.temperature, dim=1)
+        logits = self.bin_logits(g)
+        if self.cool_penalty:
+            logits = logits - self.cool_penalty * self.cool[None, :, None, None]
+        p = torch.softmax(logits / self.temperature, dim=1)
         ab = torch.einsum("nqhw,qc->nchw", p, self.centres) * self.saturation
+        if self.confidence:
+            p1 = torch.softmax(logits, dim=1)
+            mean = torch.einsum("nqhw,qc->nchw", p1, self.centres)
+            second = torch.einsum("nqhw,q->nhw", p1, (self.centres**2).sum(dim=1))
+            spread = (second - (mean**2).sum(dim=1)).clamp_min(0.0).sqrt()[:, None]
+            ab = ab / (1.0 + (spread / self.confidence) ** 2)
         return ab[:, :, : (h + 3) // 4, : (w + 3) // 4]
 
     def compose(self, gray: torch.Tensor, chroma: torch.Tensor) -> torch.Tensor:
