@@ -419,9 +419,49 @@ def test_limits_lowered_at_a_restart_apply_to_queued_jobs(settings, tmp_path, mo
         video_job = c.post("/v1/jobs", data={"task": "sr", "model": "bicubic", "scale": "2"},
                            files={"files": ("clip.mp4", mp4_bytes(tmp_path, frames=6), "video/mp4")}).json()["id"]
     monkeypatch.setattr(JobRunner, "_work", real_work)
-    lower = settings.model_copy(update={"max_output_pixels": 10_000, "max_video_pixels": 10_000})
-    with TestClient(create_app(lower)) as c:
-        for job_id, text in ((image_job, "VIVID_MAX_OUTPUT_PIXELS"), (video_job, "VIVID_MAX_OUTPUT_PIXELS")):
+    lower = settings.model_copy(update={"max_output_pixels": 10_000, "max_video_pixels": 10_000,
+                                        "max_stream_output_pixels": 10_000})
+    with TestClient(create_app(lower)) as c:  # (a single bicubic step into PNG could stream: that limit too)
+        for job_id, text in ((image_job, "VIVID_MAX_STREAM_OUTPUT_PIXELS"), (video_job, "VIVID_MAX_OUTPUT_PIXELS")):
             job = wait_for(c, job_id)
             assert job["status"] == "failed" and job["error"]["code"] == "over_budget", job
             assert text in job["error"]["message"] and str(settings.data_dir.resolve()) not in job["error"]["message"]
+
+
+def test_big_job_takes_the_bounded_streaming_path(settings) -> None:  # noqa: ANN001
+    """A tall image whose x2 output is over the in-memory budget, but whose output strips are not: the job
+    accepts it without decoding it in the request and streams it; the same work in memory is refused."""
+    from vivid.server.budget import check_stream, estimate_bytes, plan_geometry
+
+    tall = png_bytes(4000, 100)  # 100x4000
+    s = settings.model_copy(update={"memory_budget_mb": 50.0})
+    assert estimate_bytes(400_000, plan_geometry(4000, 100, [("sr", "bicubic", 2)], scale=2.0, size=None)) > 50 * 2**20
+    check_stream(100, 4000, [("sr", "bicubic", 2)], s, name="tall.png")  # fits streamed
+    with TestClient(create_app(s)) as c:
+        assert_error(c.post("/v1/enhance", data={"task": "sr", "model": "bicubic", "scale": "2"},
+                            files={"image": ("tall.png", tall, "image/png")}), 413)
+        err = assert_error(c.post("/v1/jobs", data={"task": "sr", "model": "bicubic", "scale": "2", "format": "jpeg"},
+                                  files={"files": ("tall.png", tall, "image/png")}), 413, "over_budget")
+        assert "VIVID_MEMORY_BUDGET_MB" in err["message"]  # JPEG output cannot be streamed
+        r = c.post("/v1/jobs", data={"task": "sr", "model": "bicubic", "scale": "2"},
+                   files={"files": ("tall.png", tall, "image/png")})
+        assert r.status_code == 202, r.text
+        job = wait_for(c, r.json()["id"])
+        assert job["status"] == "done", job
+        res = job["results"][0]
+        assert (res["width"], res["height"]) == (200, 8000) and res["provenance"]["streamed"] is True
+        out = PILImage.open(io.BytesIO(c.get(res["url"]).content))
+        assert out.size == (200, 8000)
+        import numpy as np
+
+        from vivid.engine.api import enhance
+        from vivid.io.read import read_image_bytes
+
+        ref = enhance(read_image_bytes(tall), task="sr", model="bicubic", scale=2).image.color
+        got = np.asarray(out.convert("RGB"), dtype=np.float32).transpose(2, 0, 1) / 255
+        assert np.abs(got - ref).max() * 255 <= 1.01  # the in-memory result, to 8-bit rounding
+        # a plan with two steps cannot be streamed: refused with the in-memory reason
+        plan = json.dumps({"steps": [{"task": "color", "model": "grayworld"},
+                                     {"task": "sr", "model": "bicubic", "scale": 2}]})
+        assert_error(c.post("/v1/jobs", data={"plan": plan}, files={"files": ("tall.png", tall, "image/png")}),
+                     413, "over_budget")

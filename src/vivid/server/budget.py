@@ -15,7 +15,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from vivid.errors import InputError
 
@@ -37,6 +37,11 @@ DEFAULT_STEP_BYTES = 320
 #: tile side (input pixels) the service runs tileable models with: bounds their activations whatever
 #: the free memory of the machine (the library's default tile grows with it)
 TILE = 384
+#: the streaming path (one tileable step into PNG, :func:`vivid.engine.stream.enhance_file`): the input
+#: kept as decoded (8 or 16 bits, up to 4 channels) and a few float32 output strips of TILE input rows
+#: (measured: vivid-sr x2 on 4000x3000 streamed in 555 MB over the idle process, 90 B per strip pixel)
+STREAM_BYTES_PER_INPUT_PIXEL = 8
+STREAM_BYTES_PER_STRIP_PIXEL = 100
 
 
 class BudgetError(InputError):
@@ -182,6 +187,65 @@ def check_plan(width: int, height: int, steps: Sequence[tuple[str, str, int]], s
             f"than the {settings.memory_budget_mb:g} MB memory budget (setting VIVID_MEMORY_BUDGET_MB): ask for a "
             f"smaller scale or size, or send a smaller image")
     return g
+
+
+def stream_problem(opts: EnhanceOptions, width: int, height: int, models: Any) -> str | None:
+    """Why a job input cannot take the bounded streaming path (:func:`vivid.engine.stream.enhance_file`),
+    or None when it can: one tileable model step, no image-wide parameters, PNG output."""
+    if opts.plan is not None:
+        return "a sent plan runs in memory"
+    if opts.task == "auto":
+        return "task auto analyses the whole image"
+    if opts.format != "png":
+        return "only PNG output is streamed"
+    from vivid.engine.api import plan_for_shape
+    from vivid.engine.stream import stream_problem as engine_problem
+
+    plan = plan_for_shape(height, width, task=opts.task, model=opts.model, scale=opts.scale, size=opts.size)
+    if len(plan.steps) != 1:
+        return f"the plan has {len(plan.steps)} steps"
+    step = plan.steps[0]
+    restorer = models.get(step.model, step.scale if step.task == "sr" else None)
+    return engine_problem(restorer, plan=plan, height=height, width=width, scale=opts.scale, size=opts.size,
+                          color_guard=False, dst=Path("out.png"))
+
+
+def check_stream(width: int, height: int, steps: Sequence[tuple[str, str, int]], settings: Settings, *,
+                 name: str) -> None:
+    """Refuse streamed work over ``max_stream_output_pixels`` or the memory budget (input as decoded plus
+    a few output strips of :data:`TILE` input rows)."""
+    (_, _, s), = steps
+    out = height * s * width * s
+    if out > settings.max_stream_output_pixels:
+        raise BudgetError(
+            f"enhancing {name!r} ({width}x{height}) would make a {width * s}x{height * s} image ({_mp(out)}), more "
+            f"than this server's max_stream_output_pixels of {_mp(settings.max_stream_output_pixels)} (setting "
+            "VIVID_MAX_STREAM_OUTPUT_PIXELS): ask for a smaller scale")
+    strip = min(TILE, height) * s * width * s
+    need = width * height * STREAM_BYTES_PER_INPUT_PIXEL + strip * STREAM_BYTES_PER_STRIP_PIXEL
+    if need > settings.memory_budget_mb * 2**20:
+        raise BudgetError(
+            f"enhancing {name!r} ({width}x{height} → {width * s}x{height * s}) needs about {need / 2**20:.0f} MB even "
+            f"streamed, more than the {settings.memory_budget_mb:g} MB memory budget (setting "
+            "VIVID_MEMORY_BUDGET_MB): send a smaller image")
+
+
+def route_job_input(opts: EnhanceOptions, width: int, height: int, settings: Settings, models: Any, *,
+                    name: str) -> str:
+    """``"memory"`` when the input fits the in-memory path, ``"stream"`` when only the bounded streaming
+    path fits it; raises the in-memory path's :class:`BudgetError` when neither does."""
+    steps = planned_steps(opts, height, width)
+    try:
+        check_input(width, height, settings, name=name)
+        check_plan(width, height, steps, settings, scale=opts.scale, size=opts.size, name=name)
+        return "memory"
+    except InputTooLargeError:
+        raise
+    except BudgetError:
+        if stream_problem(opts, width, height, models) is not None:
+            raise
+    check_stream(width, height, steps, settings, name=name)
+    return "stream"
 
 
 def check_video(frames: int | None, out_height: int, out_width: int, settings: Settings, *, name: str) -> None:

@@ -49,14 +49,17 @@ def _record(services: Services, *, name: str, rel: str, sha: str, media: str, fm
 
 #: a check of an image's ``(width, height, display name)`` before it is decoded; raises to refuse it
 Precheck = Callable[[int, int, str], None]
+#: which path a job takes for an input of ``(width, height, display name)``: "memory" or "stream"; raises to refuse
+Router = Callable[[int, int, str], str]
 
 
 def accept_image(services: Services, settings: Settings, file: UploadFile, *, owner: str,
-                 precheck: Precheck | None = None) -> tuple[Upload, Image]:
+                 precheck: Precheck | None = None, route: Router | None = None) -> tuple[Upload, Image | None]:
     """Check, decode and store an uploaded image; returns its record and the decoded image.
 
     The size in the file's header is checked (``max_pixels``, the memory budget, then ``precheck``)
-    before a pixel is decoded.
+    before a pixel is decoded. ``route`` (jobs) replaces those checks: it says which path the job
+    will take for this input; one that will be streamed is stored without decoding it here (None).
     """
     from vivid.server.budget import check_input, header_size
 
@@ -66,7 +69,13 @@ def accept_image(services: Services, settings: Settings, file: UploadFile, *, ow
     if media != "image":
         raise UnsupportedMediaError(f"{name!r} is a video: send videos to POST /v1/jobs")
     dims = header_size(data)
-    if dims is not None:
+    if dims is not None and route is not None:
+        if route(*dims, name) == "stream":
+            when = utcnow()  # too big to decode in memory here: the job's streaming decoder reads it
+            rel, sha = services.store.save_upload(data, ext=fmt, when=when)
+            return _record(services, name=name, rel=rel, sha=sha, media="image", fmt=fmt, size=len(data),
+                           width=dims[0], height=dims[1], when=when, owner=owner), None
+    elif dims is not None:
         check_input(*dims, settings, name=name)
         if precheck is not None:
             try:
@@ -82,6 +91,9 @@ def accept_image(services: Services, settings: Settings, file: UploadFile, *, ow
         check_input(image.width, image.height, settings, name=name)
         if precheck is not None:
             precheck(image.width, image.height, name)
+        if route is not None and route(image.width, image.height, name) == "stream":
+            raise UnsupportedMediaError(f"{name!r} is too big for the in-memory path and its format cannot be "
+                                        "streamed: convert it to PNG")
     when = utcnow()
     rel, sha = services.store.save_upload(data, ext=fmt, when=when)
     rec = _record(services, name=name, rel=rel, sha=sha, media="image", fmt=fmt, size=len(data),

@@ -437,7 +437,7 @@ class JobRunner:
     def _run_images(self, job_id: str, options: dict[str, Any], items: list[tuple[int, str, str, str]],
                     progress: StepProgress, *, created_at: Any) -> None:
         from vivid.io.read import read_image
-        from vivid.server.budget import check_input, check_plan, header_size, planned_steps
+        from vivid.server.budget import check_input, check_plan, header_size, route_job_input
         from vivid.server.work import EnhanceOptions, encode_result, make_plan, run_enhance
 
         opts = EnhanceOptions.model_validate(options)
@@ -450,11 +450,13 @@ class JobRunner:
             try:
                 # the limits may have changed since the job was accepted: check them again before decoding
                 dims = header_size(self.store.path(upload_path))
-                if dims is not None:
-                    check_input(*dims, self.settings, name=name)
-                    check_plan(*dims, planned_steps(opts, dims[1], dims[0]), self.settings, scale=opts.scale,
-                               size=opts.size, name=name)
+                if dims is not None and route_job_input(opts, *dims, self.settings, self.models,
+                                                        name=name) == "stream":
+                    self._run_streamed(job_id, index, upload_path, opts, progress, created_at=created_at)
+                    continue
                 image = read_image(self.store.path(upload_path), max_pixels=self.settings.max_pixels)
+                if dims is None:  # a header only the full decoder reads
+                    check_input(image.width, image.height, self.settings, name=name)
                 plan = make_plan(image, opts, models=self.models)
                 check_plan(image.width, image.height, [(st.task, st.model, st.scale) for st in plan.steps],
                            self.settings, scale=opts.scale, size=opts.size, name=name)
@@ -486,6 +488,31 @@ class JobRunner:
             raise InputError(f"all {n} inputs failed; first: {failures[0]}")
         note = f"{n - len(failures)} of {n} done; failed: " + "; ".join(failures) if failures else "done"
         self._end(job_id, DONE, "partial" if failures else None, note if failures else None, note=note)
+
+    def _run_streamed(self, job_id: str, index: int, upload_path: str, opts: Any, progress: StepProgress, *,
+                      created_at: Any) -> None:
+        """One input through :func:`vivid.engine.stream.enhance_file`: memory is the input as decoded plus
+        a few output strips, whatever the output size (PNG only; see :func:`budget.stream_problem`)."""
+        import os
+
+        from vivid.engine.stream import enhance_file
+        from vivid.server.budget import TILE, header_size
+
+        progress.start_item(index, 1, "streaming")
+        rel = self.store.result_name(job_id, index, opts.extension, created_at)
+        dst = self.store.path(rel)
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        with self.store.temp_path(suffix=".png") as tmp:
+            result = enhance_file(self.store.path(upload_path), tmp, task=opts.task, model=opts.model,
+                                  scale=opts.scale, size=opts.size, strength=opts.strength, tile=TILE,
+                                  models=self.models, max_pixels=self.settings.max_pixels, stream=True,
+                                  overwrite=True, progress=progress)
+            progress.check()
+            os.replace(tmp, dst)
+        width, height = header_size(dst) or (None, None)
+        self._save_item(job_id, index, DONE, stored_path=rel, format=opts.format, width=width, height=height,
+                        size_bytes=dst.stat().st_size, plan=result.plan.to_dict(),
+                        provenance={**result.provenance(), "streamed": True})
 
     def _save_item(self, job_id: str, index: int, status: str, **values: Any) -> None:
         with self.db.session() as s:

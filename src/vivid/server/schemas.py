@@ -129,6 +129,7 @@ class InfoOut(BaseModel):
     max_output_pixels: int = Field(description="Largest image any step of a plan may produce (pixels).")
     memory_budget_mb: float = Field(description="Estimated memory one request or job may need (MB).")
     max_video_pixels: int = Field(description="Largest video job: output frames x pixels per frame.")
+    max_stream_output_pixels: int = Field(description="Largest output of a job on the streaming path (pixels).")
 
 
 def upload_out(u: Upload) -> UploadOut:

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
                                                               "need (decoded input + every step's output), in MB.")
     max_output_pixels: int = Field(16_000_000, ge=1, description="Largest image any plan step may produce "
                                                                  "(pixels; a video frame too).")
+    max_stream_output_pixels: int = Field(200_000_000, ge=1, description="Largest output of a job that takes "
+                                                                       "the bounded streaming path (one tileable "
+                                                                       "model step into PNG), in pixels.")
     max_video_pixels: int = Field(200_000_000_000, ge=1, description="Largest video job: output frames x "
                                                                      "output pixels per frame.")
     # --- ownership and browser safety --------------------------------------------------------------------

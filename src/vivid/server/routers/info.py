@@ -20,4 +20,5 @@ def info(settings: SettingsDep) -> InfoOut:
                    formats=list(OUTPUT_FORMATS), max_upload_mb=settings.max_upload_mb,
                    max_pixels=settings.max_pixels, sync_max_pixels=settings.sync_max_pixels,
                    max_files=settings.max_files, max_output_pixels=settings.max_output_pixels,
-                   memory_budget_mb=settings.memory_budget_mb, max_video_pixels=settings.max_video_pixels)
+                   memory_budget_mb=settings.memory_budget_mb, max_video_pixels=settings.max_video_pixels,
+                   max_stream_output_pixels=settings.max_stream_output_pixels)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from starlette.background import BackgroundTask
 
 from vivid.errors import ConfigError
-from vivid.server.budget import check_plan, check_video, plan_geometry, planned_steps
+from vivid.server.budget import check_video, plan_geometry, planned_steps, route_job_input
 from vivid.server.errors import ConflictError, NotFoundError, TooManyRequestsError, UnsupportedMediaError
 from vivid.server.intake import accept_image, accept_video, get_upload, new_id
 from vivid.server.media import OUTPUT_FORMATS, download_name, sniff
@@ -120,16 +120,15 @@ def submit(
                 video_fits(rec.width, rec.height, None, rec.original_name)
             uploads = [rec]
     else:
-        def fits(width: int, height: int, name: str) -> None:  # from the header, before decoding
-            check_plan(width, height, planned_steps(opts, height, width), settings, scale=opts.scale,
-                       size=opts.size, name=name)
+        def route(width: int, height: int, name: str) -> str:  # from the header, before decoding
+            return route_job_input(opts, width, height, settings, services.models, name=name)
 
         earlier = [get_upload(services, i, caller) for i in ids]
         for rec in earlier:
             if rec.media == "image" and rec.width and rec.height:
-                fits(rec.width, rec.height, rec.original_name)
-        with services.gate.enter(caller.owner):  # each file is decoded once to check it
-            uploads = [accept_image(services, settings, f, owner=caller.owner, precheck=fits)[0] for f in files]
+                route(rec.width, rec.height, rec.original_name)
+        with services.gate.enter(caller.owner):  # each file is decoded once to check it (unless streamed)
+            uploads = [accept_image(services, settings, f, owner=caller.owner, route=route)[0] for f in files]
         uploads += earlier
     job = Job(id=new_id(), created_at=utcnow(), kind=kind, mode="queued", status=QUEUED, progress=0.0,
               message="queued", options=opts.model_dump(mode="json"), attempts=0, owner=caller.owner)
