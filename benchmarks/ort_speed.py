@@ -57,6 +57,7 @@ def main() -> int:
         return onnxruntime.InferenceSession(session._model_path, sess_options=opts, providers=["CPUExecutionProvider"])
 
     byo_onnx.make_session = tuned_session
+    onnxruntime.set_default_logger_severity(3)  # not the notice that this overwrites vivid's spinning entry
     print(f"ORT intra-op threads {args.threads or 'default'}, spinning {args.spinning}")
     shipped = sorted({(e.name, e.scale) for e in read_manifest()})
     names = [n for n, _ in shipped] if args.models == "all" else args.models.split(",")

@@ -24,7 +24,7 @@ def test_every_shipped_weight_file_has_current_onnx_graphs() -> None:
     for e in read_manifest():
         item = index.get(e.file)
         hint = f"{e.file}: run `python -m vivid.zoo.shipped_onnx {e.name}` to export it"
-        assert item is not None and item["weights_sha256"] == e.sha256, hint
+        assert shipped_onnx.is_current(item, e), hint  # same weights and hyper-parameters
         assert set(item["parts"]) == set(parts_of(e)), hint
         for spec in item["parts"].values():
             assert file_sha256(weights_dir() / spec["file"]) == spec["sha256"], spec["file"]
@@ -95,6 +95,13 @@ def test_missing_stale_or_corrupt_onnx_files_are_clear_errors(tmp_path: Path, mo
     (tmp_path / "onnx.json").write_text(json.dumps({entry.file: {**item, "weights_sha256": "0" * 64}}))
     with pytest.raises(ModelError, match=r"vivid-sr-fast x2 has a stale ONNX export .*python -m vivid\.zoo\.shipped_onnx"):
         load_shipped_onnx("vivid-sr-fast", 2)
+    manifest = json.loads((tmp_path / "manifest.json").read_text())  # an inference-only parameter changes
+    changed = [{**e, "params": {**e["params"], "blocks": 4}} if e["file"] == entry.file else e for e in manifest]
+    (tmp_path / "manifest.json").write_text(json.dumps(changed))
+    (tmp_path / "onnx.json").write_text(json.dumps({entry.file: item}))
+    with pytest.raises(ModelError, match=r"stale ONNX export \(other weights or hyper-parameters\)"):
+        load_shipped_onnx("vivid-sr-fast", 2)
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
     (tmp_path / "onnx.json").write_text(json.dumps({entry.file: item}))
     assert load_shipped_onnx("vivid-sr-fast", 2).descriptor.name == "vivid-sr-fast"
     graph = tmp_path / item["parts"]["forward"]["file"]

@@ -62,14 +62,14 @@ def _shipped_onnx(restorer: Restorer) -> tuple[str, int] | None:
     if d.runtime != "torch" or not d.provenance.startswith("vivid-trained") or not d.sha256:
         return None
     from vivid.zoo.builtin import find_weights
-    from vivid.zoo.shipped_onnx import read_index
+    from vivid.zoo.shipped_onnx import is_current, read_index
 
     try:
         entry = find_weights(d.name, d.scale)
         item = read_index().get(entry.file)
     except ModelError:
         return None
-    return (d.name, d.scale) if item and item.get("weights_sha256") == d.sha256 == entry.sha256 else None
+    return (d.name, d.scale) if d.sha256 == entry.sha256 and is_current(item, entry) else None
 
 
 def to_onnx(restorer: Restorer) -> Restorer:
@@ -185,7 +185,7 @@ def _shipped_ref(name: str, scale: int | None) -> tuple[str, int] | None:
     current shipped ONNX graphs; None otherwise (the ordinary loader then says what is wrong, if anything)."""
     from vivid.models.registry import get_entry
     from vivid.zoo.builtin import find_weights
-    from vivid.zoo.shipped_onnx import read_index
+    from vivid.zoo.shipped_onnx import is_current, read_index
 
     try:
         entry = get_entry(name)
@@ -198,4 +198,4 @@ def _shipped_ref(name: str, scale: int | None) -> tuple[str, int] | None:
         item = read_index().get(weights.file)
     except ModelError:
         return None
-    return (name, weights.scale) if item and item.get("weights_sha256") == weights.sha256 else None
+    return (name, weights.scale) if is_current(item, weights) else None

@@ -57,7 +57,8 @@ def _weights_dir() -> Path:
 
 
 def read_index() -> dict[str, Any]:
-    """``onnx.json``: weight file name -> ``{"weights_sha256", "parts": {part: {"file", "sha256"}}}``."""
+    """``onnx.json``: weight file name -> ``{"weights_sha256", "entry_sha256", "parts": {part: {"file",
+    "sha256"}}}`` (``entry_sha256``: :func:`entry_digest` of the manifest entry the graphs were made from)."""
     path = _weights_dir() / INDEX
     try:
         index = json.loads(path.read_text())
@@ -68,6 +69,19 @@ def read_index() -> dict[str, Any]:
     if not isinstance(index, dict):
         raise ModelError(f"vivid's ONNX index {path} is unreadable (not an object); reinstall vivid")
     return index
+
+
+def entry_digest(entry: Any) -> str:  # entry: vivid.zoo.builtin.WeightEntry
+    """sha256 of what a model's graphs are made from: its weights' hash, architecture, task, scale and
+    hyper-parameters (inference-only ones, such as a colorizer's temperature, change the graphs too)."""
+    fields = {"sha256": entry.sha256, "arch": entry.arch, "task": entry.task, "scale": entry.scale,
+              "params": entry.params}
+    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
+
+
+def is_current(item: dict[str, Any] | None, entry: Any) -> bool:
+    """Whether index ``item`` holds graphs made from manifest ``entry`` as it is now."""
+    return bool(item) and item.get("weights_sha256") == entry.sha256 and item.get("entry_sha256") == entry_digest(entry)
 
 
 def parts_of(entry: Any) -> tuple[str, ...]:  # entry: vivid.zoo.builtin.WeightEntry
@@ -277,8 +291,8 @@ def load_shipped_onnx(name: str, scale: int) -> Restorer:
 
     entry = find_weights(name, scale)
     item = read_index().get(entry.file)
-    if item is None or item.get("weights_sha256") != entry.sha256:
-        why = "has no ONNX export" if item is None else "has a stale ONNX export (made from other weights)"
+    if not is_current(item, entry):
+        why = "has no ONNX export" if item is None else "has a stale ONNX export (other weights or hyper-parameters)"
         raise ModelError(
             f"shipped model {name} x{scale} {why}: run `python -m vivid.zoo.shipped_onnx` (needs torch) "
             f"or use runtime torch"
@@ -397,7 +411,7 @@ def export_entry(entry: Any) -> dict[str, Any]:
             parts[part] = _export_part(entry, folder, part, *graph)
     finally:
         torch.backends.mha.set_fastpath_enabled(fastpath)
-    return {"weights_sha256": entry.sha256, "parts": parts}
+    return {"weights_sha256": entry.sha256, "entry_sha256": entry_digest(entry), "parts": parts}
 
 
 def _export_part(entry: Any, folder: Path, part: str, module: Any, example: tuple, inputs: list[str],
