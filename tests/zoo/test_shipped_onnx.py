@@ -108,3 +108,34 @@ def test_missing_stale_or_corrupt_onnx_files_are_clear_errors(tmp_path: Path, mo
     graph.write_bytes(graph.read_bytes()[:-1] + b"\0")
     with pytest.raises(ModelError, match=r"of vivid-sr-fast is corrupt \(sha256 mismatch\): reinstall vivid"):
         load_shipped_onnx("vivid-sr-fast", 2)
+
+
+def test_a_map_free_denoiser_exports_and_runs_like_torch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A dejpeg-style model (denoise_unet without a noise map): exported beside its weights, one graph."""
+    from dataclasses import asdict
+
+    from safetensors.torch import save_file
+
+    from vivid.models.archs.factory import build_arch
+
+    params = {"channels": 8, "blocks": 1, "in_channels": 3, "noise_map": False}
+    net = build_arch("denoise_unet", **params)
+    for p in net.parameters():  # not the zero-initialised tail: a network that changes its input
+        p.data.normal_(0, 0.05)
+    save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(tmp_path / "vivid-test.safetensors"))
+    entry = builtin.WeightEntry(
+        name="vivid-test", file="vivid-test.safetensors", sha256=file_sha256(tmp_path / "vivid-test.safetensors"),
+        arch="denoise_unet", task="dejpeg", scale=1, color_space="rgb", params=params, tile_overlap=16,
+        size_multiple=8, card="vivid-test.md",
+    )
+    (tmp_path / "manifest.json").write_text(json.dumps([asdict(entry)]))
+    monkeypatch.setattr(builtin, "weights_dir", lambda: tmp_path)
+    shipped_onnx.export_all()
+    assert set(read_index()["vivid-test.safetensors"]["parts"]) == {"forward"}
+    ort_model = load_shipped_onnx("vivid-test", 1)
+    assert type(ort_model) is shipped_onnx.ShippedOnnxRestorer  # no noise-level channel
+    image = Image(textured(45, 61))
+    want = run_model(builtin.load_builtin("vivid-test", 1), image, tile=4096).pixels
+    got = run_model(ort_model, image, tile=4096).pixels
+    assert np.abs(want - image.pixels).max() > 2 / 255  # the network does something
+    assert np.abs(got - want).max() <= 1 / 255
