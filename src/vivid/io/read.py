@@ -214,7 +214,10 @@ def _amount(pixels: int) -> str:
 
 def _register_heif(name: str) -> None:
     if not register_heif():
-        raise InputError(f"cannot read {name}: HEIC/HEIF needs pillow-heif (pip install 'vivid[extras]')")
+        raise InputError(
+            f"cannot read {name}: HEIC/HEIF needs pillow-heif, a dependency of vivid-restore: "
+            f"reinstall vivid-restore or pip install pillow-heif"
+        )
 
 
 def _load(im: PILImage.Image, name: str) -> None:

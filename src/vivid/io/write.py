@@ -338,7 +338,10 @@ def _avif(array, *, quality, exif, icc, dpi, text) -> bytes:
 
 def _heic(array, *, quality, exif, icc, dpi, text) -> bytes:
     if not register_heif():
-        raise ConfigError("HEIC output needs pillow-heif (pip install 'vivid[extras]')")
+        raise ConfigError(
+            "HEIC output needs pillow-heif, a dependency of vivid-restore: "
+            "reinstall vivid-restore or pip install pillow-heif"
+        )
     return _with_pillow(
         "HEIF", array, quality=quality, exif=exif, icc_profile=icc, xmp=xmp_packet(text) if text else None
     )
