@@ -55,6 +55,7 @@ CASES = {
     "lowlight-4mp": ("/v1/enhance", {"task": "lowlight", "model": "vivid-lowlight"}, (2000, 2000)),
     "analyze-40mp": ("/v1/analyze", {}, (7300, 5500)),
     "denoise-job-6mp": ("/v1/jobs", {"task": "denoise", "model": "vivid-denoise"}, (3000, 2000)),
+    "stream-job-48mp": ("/v1/jobs", {"task": "sr", "model": "vivid-sr", "scale": "2"}, (4000, 3000)),
     "bomb": ("/v1/enhance", {}, "bomb"),
     "bomb-analyze": ("/v1/analyze", {}, "bomb"),
     "plan": ("/v1/enhance", {"plan": X8}, (64, 48)),

@@ -232,3 +232,58 @@ def test_a_job_running_in_another_process_can_be_cancelled(settings, monkeypatch
         a.stop()
         a.db.close()
         b.db.close()
+
+
+def test_two_server_processes_share_the_queue_without_running_a_job_twice(tmp_path, database_url) -> None:  # noqa: ANN001
+    """Two real ``vivid serve`` processes on one database (and one data folder): jobs submitted to either are
+    run by whichever is free, each exactly once (a job's ``attempts`` counts its claims)."""
+    import httpx
+
+    data = tmp_path / "data"
+    env = {**os.environ, "VIVID_DATA_DIR": str(data), "VIVID_WORKERS": "2"}
+    env.pop("VIVID_API_KEYS", None)
+    if database_url:
+        env["VIVID_DATABASE_URL"] = database_url
+    procs, urls = [], []
+    try:
+        for _ in range(2):
+            port = free_port()
+            procs.append(subprocess.Popen([sys.executable, "-m", "vivid.cli.main", "serve", "--port", str(port),
+                                           "--log-level", "warning"], stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.DEVNULL, env=env))
+            urls.append(f"http://127.0.0.1:{port}")
+            deadline = time.monotonic() + 60
+            while True:  # one after the other: both migrate the same database
+                try:
+                    if httpx.get(f"{urls[-1]}/readyz", timeout=2).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert time.monotonic() < deadline and procs[-1].poll() is None, "server did not come up"
+                time.sleep(0.1)
+        ids = []
+        for i in range(24):
+            r = httpx.post(f"{urls[i % 2]}/v1/jobs", data={"task": "sr", "model": "bicubic", "scale": "2"},
+                           files={"files": (f"p{i}.png", png_bytes(seed=i), "image/png")}, timeout=60)
+            assert r.status_code == 202, r.text
+            ids.append(r.json()["id"])
+        deadline = time.monotonic() + 120
+        while True:
+            jobs = httpx.get(f"{urls[0]}/v1/jobs", params={"limit": 200}, timeout=30).json()["jobs"]
+            if all(j["status"] == "done" for j in jobs) and len(jobs) == 24:
+                break
+            assert time.monotonic() < deadline, [j["status"] for j in jobs]
+            time.sleep(0.2)
+    finally:
+        for p in procs:
+            p.send_signal(signal.SIGINT)
+        for p in procs:
+            try:
+                p.wait(20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+    db = Database(Settings(data_dir=data, database_url=database_url).resolved_database_url())
+    with db.session() as s:
+        rows = {j.id: (j.attempts, j.status) for j in s.query(Job).all()}
+    db.close()
+    assert set(rows) == set(ids) and all(v == (1, DONE) for v in rows.values()), rows
