@@ -74,6 +74,22 @@ def test_denoise_seeds_noise_per_image_and_gains_over_the_noisy_input(make_folde
     assert "not quantised" in result.groups[0].title
 
 
+def test_dejpeg_compresses_at_each_quality_and_denoisers_may_join(make_folder) -> None:
+    """The JPEG protocol: the baseline is the JPEG itself (lower quality, lower PSNR, and PSNR-B below PSNR:
+    the blocks are penalised); a denoiser is a fair row; another task's model is not."""
+    folder = make_folder("clean", n=2, size=(64, 64))
+    result = bench(task="dejpeg", datasets=(str(folder),), models=("nlm",), qualities=(10, 60), crops=0)
+    assert [g.setting for g in result.groups] == ["q10", "q60"]
+    assert [m.key for m in result.groups[0].metrics] == ["psnr", "ssim", "psnr_b"]
+    q10, q60 = (g.rows[0].metrics for g in result.groups)
+    assert q10["psnr"] < q60["psnr"] and q10["psnr_b"] < q10["psnr"]
+    assert "4:2:0" in result.groups[0].title
+    with pytest.raises(ModelError, match="sr model"):
+        plan_quality(QualityConfig(task="dejpeg", datasets=(str(folder),), models=("bicubic",), qualities=(10,)))
+    with pytest.raises(ConfigError, match="quality"):
+        plan_quality(QualityConfig(task="dejpeg", datasets=(str(folder),), models=("nlm",), qualities=(0,)))
+
+
 def test_lowlight_pairs_report_uncorrected_and_gt_mean_psnr(paired_folder) -> None:
     root = paired_folder("pairs")
     result = bench(task="lowlight", datasets=(str(root),), models=("gamma",), crops=0)

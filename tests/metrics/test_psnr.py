@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from vivid.errors import ConfigError, InputError
-from vivid.metrics import psnr, psnr_y
+from vivid.metrics import psnr, psnr_b, psnr_y
+from vivid.metrics.psnr import blocking_effect_factor
 
 
 def test_constant_offset_has_closed_form_psnr() -> None:
@@ -86,3 +87,22 @@ def test_bad_shave() -> None:
         psnr(a, a, shave=4)
     with pytest.raises(ConfigError, match="shave"):
         psnr(a, a, shave=-1)
+
+
+def test_psnr_b_adds_the_blocking_effect_factor_to_the_mse() -> None:
+    """Yim & Bovik's PSNR-B: a smooth error scores its plain Y PSNR; the same error power placed as steps on
+    the 8-pixel block grid scores lower. The factor by hand for a tiny plane: steps of 0.1 at every block
+    boundary column of a 16x16 plane (one boundary column at j=7), none inside."""
+    yy, xx = np.mgrid[0:64, 0:64] / 128.0
+    ref = np.stack([0.25 + xx, 0.3 + yy, 0.2 + (xx + yy) / 2])  # a ramp: every step the same size
+    smooth = ref + 0.01
+    assert psnr_b(smooth, ref) == pytest.approx(psnr(smooth, ref, y_channel=True), abs=1e-9)
+    plane = np.zeros((16, 16))
+    plane[:, 8:] = 0.1  # a step between columns 7 and 8: the block boundary
+    # boundary steps: 16 rows x 1 column (+ 16 columns x 1 row of zero steps) = 32 places, sum 16 * 0.01
+    # inside: 16*15 + 16*15 - 32 = 448 places, sum 0; factor log2(8)/log2(16) = 0.75
+    assert blocking_effect_factor(plane) == pytest.approx(0.75 * (16 * 0.01 / 32), rel=1e-9)
+    assert blocking_effect_factor(plane.T) == pytest.approx(blocking_effect_factor(plane), rel=1e-9)
+    blocky = ref.copy()
+    blocky[:, :, 8::16] += 0.05  # steps on the grid
+    assert psnr_b(blocky, ref) < psnr(blocky, ref, y_channel=True) - 0.1

@@ -42,6 +42,12 @@ def split_list(values: list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _compatible(model_task: str, bench_task: str) -> bool:
+    """A model of another task that is a fair row in this benchmark: denoisers on JPEG artefacts (what
+    vivid used for them before it had a JPEG-artefact remover)."""
+    return bench_task == "dejpeg" and model_task == "denoise"
+
+
 def load_bench_model(
     cache: ModelCache,
     spec: str,
@@ -73,7 +79,7 @@ def load_bench_model(
         from vivid.models.registry import get_entry
 
         entry = get_entry(name)  # an unknown name fails here, with close matches
-        if task is not None and entry.task != task:
+        if task is not None and entry.task != task and not _compatible(entry.task, task):
             raise ModelError(
                 f"model {name!r} is a {entry.task} model, but this benchmark is --task {task}: "
                 f"pick {task} models ('vivid models --task {task}')"
@@ -86,7 +92,7 @@ def load_bench_model(
             raise ModelError(f"model {name!r} does not support scale {scale}: it offers {offers}{SKIP_HINT}")
         restorer = cache.get(name, scale if is_sr else None)
     d = restorer.descriptor
-    if task is not None and d.task != task:
+    if task is not None and d.task != task and not _compatible(d.task, task):
         raise ModelError(
             f"model {name!r} is a {d.task} model, but this benchmark is --task {task}: "
             f"pick {task} models ('vivid models --task {task}')"

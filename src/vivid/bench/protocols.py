@@ -8,6 +8,9 @@ gives the same numbers.
   rounded to uint8, PSNR/SSIM on Y (BT.601) with ``s`` pixels shaved. Baseline: the ``bicubic`` model.
 * ``denoise`` — AWGN of ``sigma`` (0..255 scale) added in float with seed = image index (optionally
   quantised), outputs clipped, PSNR/SSIM on RGB (gray for gray sets), no shave. Baseline: the noisy input.
+* ``dejpeg`` — the clean image saved by Pillow as JPEG at ``quality`` (4:2:0 chroma, as most JPEGs are)
+  and decoded; PSNR/SSIM on RGB (gray sets: gray) and PSNR-B (Y) of outputs rounded to uint8, no shave.
+  Baseline: the JPEG itself.
 * ``lowlight`` — real pairs (LOL): RGB PSNR/SSIM with no correction, plus a separately labelled
   GT-mean-corrected PSNR; clean images are darkened with ``ops.degrade`` (seeded); DICM-like sets
   without ground truth get no-reference numbers (mean luma, colourfulness).
@@ -55,6 +58,7 @@ PSNR_GT_MEAN = Metric("psnr_gtmean", "PSNR GT-mean corrected", 2)
 DELTA_E = Metric("delta_e", "ΔE00", 2, higher_is_better=False)
 COLORFULNESS = Metric("colorfulness", "colourfulness", 1)
 MEAN_LUMA = Metric("mean_luma", "mean luma /255", 1)
+PSNR_B = Metric("psnr_b", "PSNR-B (Y)", 2)
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,7 @@ class Protocol:
     baseline_model: str | None = None
     scale: int | None = None
     sigma: float | None = None
+    quality: int | None = None
     quantize_noisy: bool = False
     degradation: str | None = None
     quantize_output: bool = True
@@ -149,6 +154,12 @@ class Protocol:
                 quantize=self.quantize_noisy,
             )
             return Case(item.name, Image(noisy), target, np.clip(noisy, 0, 1), noisy)
+        if self.task == "dejpeg":
+            from vivid.ops.degrade import jpeg
+
+            clean = quantize(target)
+            compressed = jpeg(clean, quality=int(self.quality))  # type: ignore[arg-type]
+            return Case(item.name, Image(compressed), clean, compressed, compressed)
         if self.setting == "pairs":
             src = read_image(item.source).color  # type: ignore[arg-type]
             return Case(item.name, Image(src), target, src, src)
@@ -201,6 +212,10 @@ class Protocol:
             s = int(self.scale)  # type: ignore[arg-type]
             return {"psnr": psnr_y(out, gt, shave=s), "ssim": ssim_y(out, gt, shave=s)}
         scores = {"psnr": psnr(out, gt)}
+        if self.task == "dejpeg":
+            from vivid.metrics import psnr_b
+
+            return {**scores, "ssim": ssim(out, gt), "psnr_b": psnr_b(out, gt)}
         if self.task == "color":
             scores["delta_e"] = ciede2000(out, gt)
             return scores
@@ -239,9 +254,14 @@ def _check_degradation(spec: str) -> str:
 
 
 def setting_values(
-    task: str, *, scales: tuple[int, ...], sigmas: tuple[float, ...]
+    task: str, *, scales: tuple[int, ...], sigmas: tuple[float, ...], qualities: tuple[int, ...] = ()
 ) -> tuple[float | None, ...]:
-    """The settings a task runs over: scales for SR, sigmas for denoising, one (None) otherwise."""
+    """The settings a task runs over: scales for SR, sigmas for denoising, JPEG qualities for dejpeg,
+    one (None) otherwise."""
+    if task == "dejpeg":
+        if not qualities:
+            raise ConfigError("--task dejpeg needs at least one --quality (e.g. 10,20,30,40)")
+        return tuple(qualities)
     if task == "sr":
         if not scales:
             raise ConfigError("--task sr needs at least one --scale (e.g. 2,3,4)")
@@ -294,6 +314,21 @@ def make_protocol(
             sigma=sigma,
             quantize_noisy=quantize_noisy,
             quantize_output=False,
+        )
+    if task == "dejpeg":
+        q = int(value)  # type: ignore[arg-type]
+        if q != value or not 1 <= q <= 100:
+            raise ConfigError(f"--quality must be whole numbers from 1 to 100, got {value}")
+        return Protocol(
+            task,
+            f"q{q}",
+            f"q={q}",
+            f"JPEG artefacts, quality {q}: the clean image saved by Pillow as JPEG (4:2:0) and decoded; "
+            f"PSNR (dB) / SSIM on RGB (gray sets: gray) and PSNR-B (dB, Y, Yim & Bovik 2011), no shave; "
+            f"outputs rounded to uint8; the baseline scores the JPEG as the models get it",
+            (PSNR, SSIM, PSNR_B),
+            "JPEG input (baseline)",
+            quality=q,
         )
     if task in ("lowlight", "color"):
         if mode == "noref":

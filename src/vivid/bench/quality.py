@@ -48,6 +48,7 @@ class QualityConfig:
     models: tuple[str, ...]
     scales: tuple[int, ...] = (2,)
     sigmas: tuple[float, ...] = (25.0,)
+    qualities: tuple[int, ...] = (10, 20, 30, 40)
     limit: int | None = None
     crops: int = 2
     degradation: str | None = None
@@ -185,7 +186,8 @@ def plan_quality(config: QualityConfig, *, cache: ModelCache | None = None) -> Q
         raise ConfigError(f"--degrade applies to --task lowlight and color only (this is --task {task})")
     if config.crops < 0:
         raise ConfigError(f"--crops must be 0 or more, got {config.crops}")
-    values = setting_values(task, scales=tuple(config.scales), sigmas=tuple(config.sigmas))
+    values = setting_values(task, scales=tuple(config.scales), sigmas=tuple(config.sigmas),
+                            qualities=tuple(config.qualities))
     if len(set(values)) != len(values):
         raise ConfigError(f"a setting is listed twice in {', '.join(str(v) for v in values)}: list each once")
     resolved = [resolve_dataset(d, task=task, root=config.data_root, limit=config.limit) for d in datasets]

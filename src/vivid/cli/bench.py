@@ -96,11 +96,15 @@ def quality(
             "filled in per scale); comma-separated or repeated."
         ),
     ],
-    task: Annotated[str, typer.Option(help="sr, denoise, lowlight, color or colorize.")] = "sr",
+    task: Annotated[str, typer.Option(help="sr, denoise, dejpeg, lowlight, color or colorize.")] = "sr",
     scale: Annotated[str | None, typer.Option(help="SR scales, comma-separated [default: 2,3,4].")] = None,
     sigma: Annotated[
         str | None,
         typer.Option(help="Denoising noise levels (0..255 scale), comma-separated [default: 15,25,50]."),
+    ] = None,
+    quality: Annotated[
+        str | None,
+        typer.Option("--quality", help="JPEG qualities for --task dejpeg, comma-separated [default: 10,20,30,40]."),
     ] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="Use the first N images of each dataset.")] = None,
     out: Annotated[
@@ -153,12 +157,15 @@ def quality(
         raise ConfigError(f"--scale applies to --task sr only (this is --task {task})")
     if sigma is not None and task != "denoise":
         raise ConfigError(f"--sigma applies to --task denoise only (this is --task {task})")
+    if quality is not None and task != "dejpeg":
+        raise ConfigError(f"--quality applies to --task dejpeg only (this is --task {task})")
     config = QualityConfig(
         task=task,
         datasets=split_list(data),
         models=_yours_by_name(split_list(models)),
         scales=_numbers(scale or "2,3,4", "--scale", int) if task == "sr" else (),
         sigmas=_numbers(sigma or "15,25,50", "--sigma", float) if task == "denoise" else (),
+        qualities=_numbers(quality or "10,20,30,40", "--quality", int) if task == "dejpeg" else (),
         limit=limit,
         crops=crops,
         degradation=degrade,
@@ -189,6 +196,8 @@ def _quality_command(c, out: Path | None) -> str:  # noqa: ANN001 - QualityConfi
         parts.append(f"--scale {','.join(str(s) for s in c.scales)}")
     if c.task == "denoise":
         parts.append(f"--sigma {','.join(f'{s:g}' for s in c.sigmas)}")
+    if c.task == "dejpeg":
+        parts.append(f"--quality {','.join(str(q) for q in c.qualities)}")
     parts += [f"--data {_quote(c.datasets)}", f"--models {_quote(c.models)}"]
     if c.limit is not None:
         parts.append(f"--limit {c.limit}")

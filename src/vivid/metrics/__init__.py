@@ -5,7 +5,7 @@ Every metric takes images ``(C, H, W)`` (vivid's internal float [0, 1] form) and
 """
 
 from vivid.metrics.color import ciede2000, colorfulness, delta_e2000
-from vivid.metrics.psnr import psnr, psnr_y
+from vivid.metrics.psnr import psnr, psnr_b, psnr_y
 from vivid.metrics.ssim import ssim, ssim_map, ssim_y
 
-__all__ = ["ciede2000", "colorfulness", "delta_e2000", "psnr", "psnr_y", "ssim", "ssim_map", "ssim_y"]
+__all__ = ["ciede2000", "colorfulness", "delta_e2000", "psnr", "psnr_b", "psnr_y", "ssim", "ssim_map", "ssim_y"]
