@@ -34,11 +34,10 @@ import numpy as np
 
 from vivid.errors import ModelError
 from vivid.models.base import ModelDescriptor, Restorer
+from vivid.zoo.builtin import ColorizeRestorer, _check_whole_image, _rgb_batch, file_sha256
 
 OPSET = 17
 INDEX = "onnx.json"
-#: the colorizers predict colour on a copy of at most this many pixels on its longer side (as torch)
-COLORIZE_WORK_SIDE = 512
 #: per architecture: the ONNX parts, in the order they run
 PARTS = {
     "global_local": ("curves", "enhance"),
@@ -113,22 +112,6 @@ def area_resize(x: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     pixel is the mean of input rows ``floor(i H / h) .. ceil((i + 1) H / h)`` (and likewise columns)."""
     y = _area_axis(_area_axis(np.asarray(x), size[0], -2), size[1], -1)
     return np.ascontiguousarray(y, dtype=np.float32)
-
-
-def _rgb_batch(image: np.ndarray, name: str) -> np.ndarray:
-    if image.ndim == 3 and image.shape[0] == 1:
-        image = np.repeat(image, 3, axis=0)
-    if image.ndim != 3 or image.shape[0] != 3:
-        raise ModelError(f"{name}: bind() needs an RGB or gray image (C, H, W), got shape {image.shape}")
-    return np.ascontiguousarray(image[None], dtype=np.float32)
-
-
-def _check_whole_image(name: str, bound_size: tuple[int, int] | None, batch: np.ndarray) -> None:
-    if tuple(batch.shape[2:]) != bound_size:
-        raise ModelError(
-            f"{name}: bound to a {bound_size} image but called on "
-            f"{tuple(batch.shape[2:])}: this model runs on whole images (descriptor.tileable is False)"
-        )
 
 
 # --- restorers -------------------------------------------------------------------------------------
@@ -243,7 +226,7 @@ class ColorizeOnnx(ShippedOnnxRestorer):
 
     def _predict(self, gray: np.ndarray) -> np.ndarray:
         h, w = gray.shape[-2:]
-        k = COLORIZE_WORK_SIDE / max(h, w)
+        k = ColorizeRestorer.work_side / max(h, w)  # the torch restorer's working size
         if k < 1.0:
             gray = area_resize(gray, (max(16, round(h * k)), max(16, round(w * k))))
             h, w = gray.shape[-2:]
@@ -276,14 +259,6 @@ _ONNX_RESTORERS: dict[str, type[ShippedOnnxRestorer]] = {
 }
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def load_shipped_onnx(name: str, scale: int) -> Restorer:
     """Shipped model ``name`` at ``scale`` in ONNX Runtime (each graph hash-checked; no torch needed)."""
     from vivid.zoo.builtin import builtin_descriptor, find_weights
@@ -303,7 +278,7 @@ def load_shipped_onnx(name: str, scale: int) -> Restorer:
         path = _weights_dir() / (spec["file"] if spec else f"{Path(entry.file).stem}.{part}.onnx")
         if spec is None or not path.is_file():
             raise ModelError(f"ONNX file {path} of {name} is missing: reinstall vivid")
-        if _sha256(path) != spec["sha256"]:
+        if file_sha256(path) != spec["sha256"]:
             raise ModelError(f"ONNX file {path} of {name} is corrupt (sha256 mismatch): reinstall vivid")
         sessions[part] = make_session(path)
     cls = _ONNX_RESTORERS.get(entry.arch, NoiseMapOnnx if _noise_map(entry) else ShippedOnnxRestorer)
@@ -429,7 +404,7 @@ def _export_part(entry: Any, folder: Path, part: str, module: Any, example: tupl
     _float16_initializers(tmp)
     tmp.chmod(0o644)
     tmp.replace(path)
-    return {"file": path.name, "sha256": _sha256(path)}
+    return {"file": path.name, "sha256": file_sha256(path)}
 
 
 def write_index(items: dict[str, Any]) -> None:
