@@ -465,3 +465,11 @@ def test_big_job_takes_the_bounded_streaming_path(settings) -> None:  # noqa: AN
                                      {"task": "sr", "model": "bicubic", "scale": 2}]})
         assert_error(c.post("/v1/jobs", data={"plan": plan}, files={"files": ("tall.png", tall, "image/png")}),
                      413, "over_budget")
+
+
+def test_405_lists_every_method_of_the_path(client) -> None:  # noqa: ANN001
+    r = client.request("OPTIONS", "/v1/jobs")
+    assert_error(r, 405, "method_not_allowed")
+    assert set(r.headers["Allow"].split(", ")) == {"GET", "POST"}
+    r = client.request("PUT", "/v1/jobs/abc")
+    assert set(r.headers["Allow"].split(", ")) == {"GET", "DELETE"}

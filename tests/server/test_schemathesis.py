@@ -29,7 +29,8 @@ def test_api_never_answers_5xx_and_keeps_its_contract(tmp_path: Path) -> None:
     with LiveServer(settings) as server:
         run = subprocess.run(
             [exe, "run", f"{server.url}/openapi.json", "--checks",
-             "not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance",
+             "not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance,"
+             "allow_header_conformance,unsupported_method",
              "--phases", "examples,coverage,fuzzing", "-n", "20", "--seed", "1", "--request-timeout", "60",
              "-w", "1", "--no-color"],
             capture_output=True, text=True, timeout=600, cwd=tmp_path)

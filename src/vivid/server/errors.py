@@ -151,7 +151,17 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
     if exc.status_code == 404 and message == "Not Found":
         message = f"no such endpoint: {request.method} {request.url.path} (see /docs)"
-    return error_response(exc.status_code, code, message, dict(exc.headers or {}))
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:  # every method of the path, not only the first route's (RFC 9110 Allow)
+        from starlette.routing import Match
+
+        methods = [m for m in ("GET", "POST", "PUT", "PATCH", "DELETE")
+                   if any(route.matches({**request.scope, "method": m})[0] == Match.FULL
+                          for route in request.app.router.routes)]
+        if methods:
+            headers["Allow"] = ", ".join(methods)
+            message = f"{request.method} is not allowed on {request.url.path}: use {', '.join(methods)}"
+    return error_response(exc.status_code, code, message, headers)
 
 
 def _describe(err: dict) -> str:
