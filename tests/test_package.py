@@ -4,7 +4,7 @@ outside it, every shipped model runs through the installed ``vivid`` command (is
 The fresh environment gets only the wheel (``pip install --no-deps``); its dependencies are borrowed
 from the environment running the tests, but only the distributions that the wheel's *base* requirements
 need (links to them in a folder that a ``.pth`` line puts after the fresh site-packages), so CI needs no
-second install, and torch, spandrel, safetensors, tensorboard and bm3d (the extras) are absent there, as
+second install, and torch, spandrel, safetensors, onnx, tensorboard and bm3d (the extras) are absent there, as
 in a base install: every shipped model runs in ONNX Runtime from the shipped graphs. The editable
 ``vivid`` of the test environment is not reachable, and each run checks that ``vivid`` imports from the
 wheel's copy.
