@@ -1,12 +1,24 @@
-"""Do no harm: ``--task auto`` on good photos must keep them (issue #5's target: PSNR >= 30 dB against the
-image's own input on BSD100 HR).
+"""Do no harm: what ``--task auto`` does to the photos people actually have, case by case.
 
-Each image goes through ``vivid.engine.api.enhance(task="auto")`` exactly as ``vivid enhance`` runs it.
-When the plan upscales (small images get SR x2), the output is brought back to the input size with
-MATLAB-exact bicubic (``vivid.ops.resize.imresize``) before scoring, so the check asks whether the
-content was kept. Prints one line per image that got any step besides SR, then the summary.
+Each image goes through ``vivid.engine.api.enhance(task="auto")`` exactly as ``vivid enhance`` runs it, and
+the script prints, per case, what auto did (the plan's steps) and how the result scores. An SR step's output
+is brought back to the input size with MATLAB-exact bicubic (``vivid.ops.resize.imresize``) before
+comparing, so the scores ask whether the content was kept. Cases (from ../shared; a missing one is skipped):
 
-    .venv/bin/python benchmarks/do_no_harm.py [--data ../shared/datasets/sr/BSD100/HR] [--limit N]
+* ``good`` — BSD100 HR, good photos: kept (PSNR against the input >= 30 dB; the original target).
+* ``neutral`` — frames of a colour clip of a gray road (car-detection.mp4, every 60th frame): never
+  colorized, kept (PSNR against the input >= 30 dB).
+* ``portraits`` — the Set5/Set14 portraits in colour: kept (PSNR against the input >= 30 dB).
+* ``night`` — DICM 03, 17, 30 (warm lamps, an aquarium, a sunset): brightened, the colour of the light kept
+  (the mean chroma's hue moves by less than 25 degrees, its strength by less than half), never
+  gray-world corrected.
+* ``gray`` — gray copies of the portraits: colorized with skin off blue (share of the originals' skin
+  pixels that come out visibly green-to-blue, below 3% each), PSNR against the colour original not below
+  the gray copy's.
+* ``jpeg`` — CBSD68 (first 10) saved as JPEG at quality 15: PSNR against the clean original not below the
+  JPEG's (and the gain).
+
+    .venv/bin/python benchmarks/do_no_harm.py [--cases good,neutral,portraits,night,gray,jpeg] [--limit N]
 """
 
 from __future__ import annotations
@@ -14,50 +26,155 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-def check(path: Path) -> tuple[float, list[str]]:
-    """(PSNR of the auto output against the input, the plan's tasks) for one image."""
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+CASES = ("good", "neutral", "portraits", "night", "gray", "jpeg")
+
+
+def rgb_of(path: Path) -> np.ndarray:
+    from PIL import Image as PILImage
+
+    a = np.asarray(PILImage.open(path).convert("RGB"), dtype=np.float32).transpose(2, 0, 1) / 255
+    return np.ascontiguousarray(a)
+
+
+def auto(x: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """The auto output at the input's size, and the plan's steps (task:model)."""
     from vivid.engine.api import enhance
-    from vivid.io.read import read_image
-    from vivid.metrics import psnr
+    from vivid.io.image import Image
     from vivid.ops.resize import imresize
 
-    image = read_image(path)
-    result = enhance(image, task="auto")
+    result = enhance(Image(x), task="auto")
     out = result.image.color
-    if out.shape != image.color.shape:
-        out = np.clip(imresize(out, size=image.color.shape[1:]), 0.0, 1.0)
-    return psnr(out, image.color), [f"{s.task}:{s.model}" for s in result.plan.steps]
+    if out.shape[1:] != x.shape[1:]:
+        out = np.clip(imresize(out, size=x.shape[1:]), 0.0, 1.0)
+    if out.shape[0] != x.shape[0]:
+        out = out if out.shape[0] == 3 else np.repeat(out, 3, axis=0)
+    return np.clip(np.rint(out * 255), 0, 255).astype(np.float32) / 255, [f"{s.task}:{s.model}" for s in result.plan.steps]
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    from vivid.metrics import psnr as _psnr
+
+    return _psnr(a if a.shape == b.shape else np.repeat(a, 3, 0), b)
+
+
+def mean_chroma(x: np.ndarray) -> tuple[float, float]:
+    """(hue in degrees, strength) of the image's mean BT.601 chroma (Cb, Cr)."""
+    cb = float((-0.168736 * x[0] - 0.331264 * x[1] + 0.5 * x[2]).mean())
+    cr = float((0.5 * x[0] - 0.418688 * x[1] - 0.081312 * x[2]).mean())
+    return float(np.degrees(np.arctan2(cr, cb))), float(np.hypot(cb, cr))
+
+
+def images(case: str, limit: int) -> Iterator[tuple[str, np.ndarray]]:
+    sr = DATA / "sr"
+    if case == "good":
+        files = sorted((sr / "BSD100" / "HR").glob("*.png"))
+    elif case in ("portraits", "gray"):
+        from colorize_safety import PORTRAITS
+
+        files = [sr / p for p in PORTRAITS]
+    elif case == "night":
+        files = [DATA / "lowlight" / "DICM" / "low" / f"{n}.jpg" for n in ("03", "17", "30")]
+    elif case == "jpeg":
+        files = sorted((DATA / "denoise" / "CBSD68" / "GT").glob("*.png"))[:10]
+    elif case == "neutral":
+        clip = DATA / "video" / "car-detection.mp4"
+        if not clip.is_file():
+            return
+        import av
+
+        with av.open(str(clip)) as c:
+            n = 0
+            for i, frame in enumerate(c.decode(video=0)):
+                if i % 60 == 0:
+                    a = frame.to_ndarray(format="rgb24").transpose(2, 0, 1).astype(np.float32) / 255
+                    yield f"frame {i}", np.ascontiguousarray(a)
+                    n += 1
+                    if n == (limit or 6):
+                        return
+        return
+    else:
+        raise ValueError(case)
+    files = [f for f in files if f.is_file()]
+    for f in files[: limit or None]:
+        yield f.name, rgb_of(f)
+
+
+def run_case(case: str, limit: int, min_psnr: float) -> tuple[bool, str]:
+    """Prints one line per image; returns (passed, summary line)."""
+    from colorize_safety import cool_share, skin_mask
+
+    from vivid.ops.degrade import jpeg
+
+    ok, lines, scores = True, 0, []
+    for name, x in images(case, limit):
+        lines += 1
+        if case == "gray":
+            g = np.rint((0.299 * x[0] + 0.587 * x[1] + 0.114 * x[2]) * 255)[None].astype(np.float32) / 255
+            out, steps = auto(np.ascontiguousarray(g))
+            cool, gain = cool_share(out, skin_mask(x)), psnr(out, x) - psnr(g, x)
+            good = cool < 0.03 and "colorize" in " ".join(steps)
+            scores.append(gain)
+            detail = f"cool skin {cool:.1%}, PSNR vs colour original {gain:+.2f} dB over the gray copy"
+        elif case == "jpeg":
+            q = jpeg(x, quality=15)
+            out, steps = auto(q)
+            gain = psnr(out, x) - psnr(q, x)
+            good = gain >= 0
+            scores.append(gain)
+            detail = f"PSNR vs clean {psnr(out, x):.2f} dB ({gain:+.2f} over the JPEG)"
+        elif case == "night":
+            out, steps = auto(x)
+            (h0, c0), (h1, c1) = mean_chroma(x), mean_chroma(out)
+            dh = abs((h1 - h0 + 180) % 360 - 180)
+            lum0, lum1 = (float((0.299 * v[0] + 0.587 * v[1] + 0.114 * v[2]).mean()) * 255 for v in (x, out))
+            good = "lowlight" in " ".join(steps) and "color:" not in " ".join(steps) and dh < 25 and 0.5 < c1 / c0 < 2
+            scores.append(lum1 - lum0)
+            detail = (f"mean brightness {lum0:.0f} -> {lum1:.0f}/255, light's hue moved {dh:.0f} deg, "
+                      f"its strength x{c1 / max(c0, 1e-9):.2f}")
+        else:
+            out, steps = auto(x)
+            p = psnr(out, x)
+            good = p >= min_psnr and "colorize" not in " ".join(steps)
+            scores.append(p)
+            detail = f"PSNR vs input {p:.2f} dB"
+        ok &= good
+        if case != "good" or not good or any(not s.startswith("sr:") for s in steps):
+            print(f"  {case} {name}: {' -> '.join(steps) or 'nothing'}; {detail}{'' if good else '  <-- HARM'}")
+    if not lines:
+        return True, f"{case}: skipped (data not found under {DATA})"
+    s = np.array(scores)
+    what = {"good": "PSNR vs input", "neutral": "PSNR vs input", "portraits": "PSNR vs input",
+            "night": "brightness gain /255", "gray": "dB over the gray copy", "jpeg": "dB over the JPEG"}[case]
+    return ok, (f"{case}: {lines} images, {what} min {s.min():.2f} mean {s.mean():.2f}; "
+                f"{'kept, no harm' if ok else 'HARM: see the marked lines'}")
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=Path("../shared/datasets/sr/BSD100/HR"))
-    ap.add_argument("--limit", type=int, default=0, help="only the first N images (0: all)")
+    ap.add_argument("--cases", default=",".join(CASES), help=f"comma-separated, of {', '.join(CASES)}")
+    ap.add_argument("--limit", type=int, default=0, help="only the first N images of each case (0: all)")
     ap.add_argument("--min-psnr", type=float, default=30.0)
     args = ap.parse_args()
-    files = sorted(p for p in args.data.iterdir() if p.suffix.lower() in {".png", ".jpg", ".bmp", ".tif"})
-    if args.limit:
-        files = files[: args.limit]
-    if not files:
-        print(f"no images in {args.data}: pass --data FOLDER", file=sys.stderr)
+    cases = [c for c in args.cases.split(",") if c]
+    unknown = sorted(set(cases) - set(CASES))
+    if unknown:
+        print(f"unknown case(s) {unknown}: choose from {', '.join(CASES)}", file=sys.stderr)
         return 2
     t0 = time.time()
-    scores, touched = [], 0
-    for f in files:
-        p, steps = check(f)
-        scores.append(p)
-        if any(not s.startswith("sr:") for s in steps):
-            touched += 1
-            print(f"{f.name}: {' -> '.join(steps)}  PSNR vs input {p:.2f} dB")
-    s = np.array(scores)
-    print(f"{len(files)} images in {time.time() - t0:.0f} s; steps besides SR on {touched}; "
-          f"PSNR vs input: min {s.min():.2f}, mean {s.mean():.2f} dB; below {args.min_psnr:g} dB: {(s < args.min_psnr).sum()}")
-    return 0 if s.min() >= args.min_psnr else 1
+    results = []
+    for case in cases:
+        results.append(run_case(case, args.limit, args.min_psnr))
+        print(results[-1][1], flush=True)
+    print(f"done in {time.time() - t0:.0f} s: {sum(ok for ok, _ in results)} of {len(results)} cases without harm")
+    return 0 if all(ok for ok, _ in results) else 1
 
 
 if __name__ == "__main__":

@@ -154,6 +154,20 @@ def test_gray_means_no_chroma_almost_anywhere() -> None:
     assert analyze(Image(photo)).analysis["toned"] is False
 
 
+def test_one_coloured_subject_is_not_a_cast_but_tinted_light_is() -> None:
+    """A close-up filled by one colour (a face, a red wall) tilts the gray-edge measure like a cast does, but
+    its highlights stay neutral: kept, with a note. Under a real cast the light itself, highlights
+    included, is tinted: colour correction. (Set5's "head" close-up used to get gray-world.)"""
+    red = (photo_like() * np.array([1.0, 0.5, 0.45], dtype=np.float32)[:, None, None]).astype(np.float32)
+    red[:, 100:260, 200:360] = 0.97  # a white collar, speculars: the brightest 5%, neutral
+    plan = analyze(Image(red))
+    assert plan.analysis["color_cast"] > 0.25 and "color" not in tasks(plan), plan.explain()
+    assert any("highlights are neutral" in n for n in plan.notes)
+    cast = np.clip(photo_like() * np.array([1.0, 0.75, 0.5], dtype=np.float32)[:, None, None], 0, 1)
+    plan = analyze(Image(cast.astype(np.float32)))
+    assert "color" in tasks(plan), plan.explain()
+
+
 def _lamp_lit(warm: bool) -> np.ndarray:
     """A dark room (mean about 0.1) with two small lamps near white; warm light or neutral."""
     scene = (photo_like() ** 1.5 * 0.33).astype(np.float32)

@@ -33,6 +33,9 @@ NOISE_SIGMA = 6.0  # estimated sigma (0..255) above this -> denoise
 CAST = 0.25  # gray-edge channel spread above this -> colour correction (natural photos: < 0.11 in BSD100,
 #   except an underwater scene at 0.23, which auto leaves alone with a note; FiveK inputs: up to 0.52)
 SLIGHT_CAST = 0.15  # above this, a note offers colour correction
+TINTED_HIGHLIGHTS = 0.06  # a cast tints the light, so the brightest 5% too: their chroma over their luma
+#   must exceed this as well (FiveK inputs with casts 0.30 and 0.52: 0.071 and 0.125), else the image is
+#   dominated by one colour, not cast (the Set5 "head" close-up, gray-edge 0.36: its highlights 0.047)
 SMALL_SIDE = 512  # longest side below this -> super-resolution
 GRAY_CHROMA = 2.5 / 255  # 99th percentile of per-pixel |chroma| (on the <= 512 px thumbnail) below this
 #   -> grayscale: chroma must be negligible almost everywhere, not just small on average. Gray images stored
@@ -56,6 +59,7 @@ class Analysis:
     median_luma: float = 0.0
     bright_share: float = 0.0  # share of pixels brighter than half-scale
     chroma_p99: float = 0.0  # 99th percentile of per-pixel chroma (0..1)
+    highlight_tint: float = 0.0  # chroma over luma of the brightest 5% of the pixels
     toned: bool = False  # a monochrome image printed or scanned with one hue (sepia)
 
 
@@ -126,6 +130,15 @@ def chroma_stats(rgb: np.ndarray) -> tuple[float, bool]:
     return p99, toned
 
 
+def highlight_tint(rgb: np.ndarray) -> float:
+    """Mean BT.601 chroma magnitude of the brightest 5% of ``rgb`` ``(3, H, W)``, over their mean luma."""
+    luma = _luma(rgb)
+    top = luma >= np.percentile(luma, 95)
+    cb = float((-0.168736 * rgb[0] - 0.331264 * rgb[1] + 0.5 * rgb[2])[top].mean())
+    cr = float((0.5 * rgb[0] - 0.418688 * rgb[1] - 0.081312 * rgb[2])[top].mean())
+    return float(np.hypot(cb, cr) / max(float(luma[top].mean()), 1e-3))
+
+
 def measure(image: Image) -> Analysis:
     """The numbers routing decides on."""
     from vivid.models.classical.denoise import estimate_noise_sigma
@@ -151,6 +164,7 @@ def measure(image: Image) -> Analysis:
         bright_share=float((luma > 0.5).mean()),
         chroma_p99=p99,
         toned=toned,
+        highlight_tint=0.0 if gray or toned else highlight_tint(small),
     )
 
 
@@ -214,8 +228,12 @@ def analyze(image: Image, *, scale: float | None = None, size: tuple[int, int] |
     elif a.mean_luma < DARK_MEAN and a.color_cast > SLIGHT_CAST:
         notes.append(f"a dark or night scene whose light is coloured (gray-edge spread {a.color_cast:.2f}): "
                      "the colour of the light is kept (choose color to neutralise it)")
+    elif a.color_cast > CAST and a.highlight_tint <= TINTED_HIGHLIGHTS and not any(s.task == "lowlight" for s in steps):
+        notes.append(f"edges are tinted (gray-edge spread {a.color_cast:.2f}) but the highlights are neutral: a scene "
+                     "dominated by one colour, left as it is (choose color to neutralise it)")
     elif a.color_cast > CAST and not any(s.task == "lowlight" for s in steps):
-        add("color", f"edges are tinted (gray-edge spread {a.color_cast:.2f} > {CAST:g}: a colour cast) → automatic colour/tone")
+        add("color", f"edges are tinted (gray-edge spread {a.color_cast:.2f} > {CAST:g}) and so is the light "
+                     f"(highlights {a.highlight_tint:.2f}): a colour cast → automatic colour/tone")
     elif a.color_cast > SLIGHT_CAST and not any(s.task == "lowlight" for s in steps):
         notes.append(f"edges are slightly tinted (gray-edge spread {a.color_cast:.2f}): left as it is "
                      "(choose color to neutralise it)")
