@@ -473,3 +473,43 @@ def test_405_lists_every_method_of_the_path(client) -> None:  # noqa: ANN001
     assert set(r.headers["Allow"].split(", ")) == {"GET", "POST"}
     r = client.request("PUT", "/v1/jobs/abc")
     assert set(r.headers["Allow"].split(", ")) == {"GET", "DELETE"}
+
+
+def test_connections_slow_to_send_headers_are_closed(settings) -> None:  # noqa: ANN001
+    import socket
+
+    from tests.server.support import LiveServer
+
+    with LiveServer(settings.model_copy(update={"client_timeout_seconds": 1.0})) as server:
+        def closed_within(sock: socket.socket, seconds: float) -> bool:
+            sock.settimeout(seconds)
+            try:
+                return sock.recv(100) == b""
+            except TimeoutError:
+                return False
+
+        idle = socket.create_connection(("127.0.0.1", server.port))
+        dribble = socket.create_connection(("127.0.0.1", server.port))
+        dribble.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        t0 = time.monotonic()
+        for _ in range(3):  # a header line every 0.4 s never completes the request
+            time.sleep(0.4)
+            try:
+                dribble.sendall(b"X-Slow: 1\r\n")
+            except OSError:
+                break
+        assert closed_within(idle, 5) and closed_within(dribble, 5)
+        assert time.monotonic() - t0 < 5
+        # a normal client on a kept-alive connection is not affected
+        with socket.create_connection(("127.0.0.1", server.port)) as ok:
+            for _ in range(2):
+                ok.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                reply = b""
+                while b'{"status":"ok"}' not in reply:
+                    chunk = ok.recv(1000)
+                    assert chunk, reply
+                    reply += chunk
+                assert reply.startswith(b"HTTP/1.1 200")
+                time.sleep(0.6)
+        idle.close()
+        dribble.close()

@@ -53,5 +53,7 @@ def _serve(*, host: str | None, port: int | None, data_dir: Path | None, databas
     url = f"http://{shown_host}:{settings.port}"
     out_console.print(f"vivid: serving on {url}  (API docs {url}/docs; data {settings.data_dir.resolve()}; "
                       f"database {_redact(settings.resolved_database_url())})", highlight=False, soft_wrap=True)
+    from vivid.server.slowclients import uvicorn_options
+
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=log_level,
-                timeout_graceful_shutdown=10, limit_concurrency=settings.max_connections, timeout_keep_alive=5)
+                timeout_graceful_shutdown=10, **uvicorn_options(settings))

@@ -66,8 +66,9 @@ class Settings(BaseSettings):
                                                  "answered 503 at once.")
     max_connections: int = Field(200, ge=1, description="Open connections served at once; more are answered 503 "
                                                         "(uvicorn's limit_concurrency).")
-    client_timeout_seconds: float = Field(30.0, gt=0, description="A request body that stalls this long is "
-                                                                  "answered 408 and closed (slow clients).")
+    client_timeout_seconds: float = Field(30.0, gt=0, description="A connection that has not sent a request's "
+                                                                  "headers this long is closed; a request body "
+                                                                  "that stalls this long is answered 408.")
 
     @field_validator("api_keys", "admin_keys", "allowed_hosts", mode="before")
     @classmethod
