@@ -11,6 +11,10 @@ Sets: BSD100 HR (photos) and the portraits of Set5/Set14 (baby, head, woman, fac
 comic). Gray copies are BT.601 luma rounded to 8 bits, as a gray JPEG or PNG holds it.
 
     .venv/bin/python benchmarks/colorize_safety.py [--models vivid-colorize,vivid-colorize-seed003] [--limit N]
+        [--without-safeguards]
+
+``--without-safeguards`` also runs vivid-colorize as it shipped before its blue-skin safeguards (torch;
+``cool_penalty`` 0, ``confidence`` 0, saturation 0.7).
 """
 
 from __future__ import annotations
@@ -71,6 +75,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--models", default="vivid-colorize,vivid-colorize-seed003")
     ap.add_argument("--limit", type=int, default=0, help="only every N-th BSD100 image (0: all)")
+    ap.add_argument("--without-safeguards", action="store_true", help="add vivid-colorize without its safeguards")
     args = ap.parse_args()
     from vivid.engine.api import run_model
     from vivid.io.image import Image
@@ -100,12 +105,20 @@ def main() -> int:
     print("|---|---|---|---|---|---|")
     print(row("original", [a for a, _ in photos], [a for a, _ in faces], 0.0).replace("| 0.00 |", "| - |"))
     print(row("gray copy", [np.repeat(g, 3, 0) for _, g in photos], [np.repeat(g, 3, 0) for _, g in faces], 0.0))
-    for name in args.models.split(","):
+    runs = [(name, name) for name in args.models.split(",")]
+    if args.without_safeguards:
+        runs.append(("vivid-colorize (no safeguards)", "vivid-colorize"))
+    for label, name in runs:
         model = load_model(name)
+        if label != name:  # the decoder as shipped before: no cool penalty, no confidence, saturation 0.7
+            from vivid.zoo.builtin import load_builtin
+
+            model = load_builtin(name, 1)
+            model.module.cool_penalty, model.module.confidence, model.module.saturation = 0.0, 0.0, 0.7
         t0 = time.perf_counter()
         outs = [run_model(model, Image(g)).color for _, g in photos]
         face_outs = [run_model(model, Image(g)).color for _, g in faces]
-        print(row(name, outs, face_outs, (time.perf_counter() - t0) / (len(photos) + len(faces))))
+        print(row(label, outs, face_outs, (time.perf_counter() - t0) / (len(photos) + len(faces))))
     return 0
 
 

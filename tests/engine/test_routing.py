@@ -105,6 +105,17 @@ def test_blockiness_detects_jpeg_blocks() -> None:
     assert blockiness(blocky) > 1.3 > blockiness(img.astype(np.float32) / 255)
 
 
+def test_jpeg_blocks_go_to_the_jpeg_artefact_remover() -> None:
+    """A heavily compressed photo is routed to dejpeg (to denoise only while no dejpeg model is installed)."""
+    from vivid.engine.routing import _has_model
+
+    blocky = _jpeg(photo_like(), 10)
+    plan = analyze(Image(blocky))
+    want = "dejpeg" if _has_model("dejpeg") else "denoise"
+    assert tasks(plan)[:1] == [want], plan.explain()
+    assert "blockiness" in plan.steps[0].reason
+
+
 def test_dark_colour_photo_is_not_taken_for_grayscale() -> None:
     """A dim colour photo has little absolute chroma (LOL's low captures: 1.4/255 and up) but plenty
     relative to its brightness; it must go to low-light, not to the colorizer."""

@@ -30,6 +30,7 @@ VERY_DARK = 0.12  # mean luma below this -> low-light whatever the highlights (a
 #: diver: mean 0.14, median 0.10, but spread 0.11): neutral light marks it as lit on purpose, so it is kept
 LAMPLIT_MEAN, LAMPLIT_DARK, LAMPLIT_MEDIAN, LAMPLIT_BRIGHT = 0.2, 0.9, 0.12, 0.12
 NOISE_SIGMA = 6.0  # estimated sigma (0..255) above this -> denoise
+BLOCKY = 1.3  # JPEG blockiness above this -> the JPEG-artefact remover (denoise when none is installed)
 CAST = 0.25  # gray-edge channel spread above this -> colour correction (natural photos: < 0.11 in BSD100,
 #   except an underwater scene at 0.23, which auto leaves alone with a note; FiveK inputs: up to 0.52)
 SLIGHT_CAST = 0.15  # above this, a note offers colour correction
@@ -183,6 +184,16 @@ def under_exposed(a: Analysis) -> str | None:
     return None
 
 
+def _has_model(task: str) -> bool:
+    from vivid.engine.api import default_model
+
+    try:
+        default_model(task)
+    except Exception:  # noqa: BLE001 - no model for the task is installed: route around it
+        return False
+    return True
+
+
 def _alternatives(task: str, chosen: str) -> tuple[str, ...]:
     from vivid.models.registry import list_models
 
@@ -209,9 +220,11 @@ def analyze(image: Image, *, scale: float | None = None, size: tuple[int, int] |
         steps.append(Step(task=task, model=name, scale=step_scale, reason=reason,
                           alternatives=_alternatives(task, name)))
 
-    if a.noise_sigma > NOISE_SIGMA or a.blockiness > 1.3:
+    if a.blockiness > BLOCKY and _has_model("dejpeg"):
+        add("dejpeg", f"JPEG blockiness {a.blockiness:.2f} (> {BLOCKY:g}): compression artefacts → JPEG-artefact removal")
+    elif a.noise_sigma > NOISE_SIGMA or a.blockiness > BLOCKY:
         why = (f"estimated noise sigma {a.noise_sigma:.1f} (> {NOISE_SIGMA:g}) → denoise"
-               if a.noise_sigma > NOISE_SIGMA else f"JPEG blockiness {a.blockiness:.2f} (> 1.3) → denoise")
+               if a.noise_sigma > NOISE_SIGMA else f"JPEG blockiness {a.blockiness:.2f} (> {BLOCKY:g}) → denoise")
         add("denoise", why)
     dark = under_exposed(a)
     if dark:

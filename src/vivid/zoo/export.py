@@ -31,14 +31,15 @@ _MULTIPLE = {"denoise_unet": 8, "global_local": 1, "zero_dce": 1}
 
 def export_run(
     run_dir: str | Path, *, name: str, task: str, speed_class: str = "fast", storage: str = "float32",
-    weights: str = "best.safetensors", inference: dict[str, Any] | None = None,
+    weights: str = "best.safetensors", inference: dict[str, Any] | None = None, size_multiple: int | None = None,
 ) -> WeightEntry:
     """Save ``run_dir/<weights>`` (fused when the architecture supports it) as model ``name``.
 
     ``storage="float16"`` halves the file of a large model (the tensors are loaded back into a float32
     network); ``weights`` may name ``last.pt`` (its EMA weights) instead of the best validation checkpoint;
     ``inference`` overrides hyper-parameters that only act at inference (e.g. a colorizer's temperature),
-    chosen on validation data after training.
+    chosen on validation data after training. ``size_multiple`` overrides the architecture's (e.g. 16 for the
+    JPEG-artefact remover, so that tiles stay on the 4:2:0 JPEG block grid).
     """
     import torch
     from safetensors.torch import load_file, save_file
@@ -71,7 +72,7 @@ def export_run(
     entry = WeightEntry(
         name=name, file=fname, sha256=file_sha256(dst), arch=m["arch"], task=task, scale=scale,
         color_space="y" if task == "sr" and m["in_channels"] == 1 else ("gray" if task == "colorize" else "rgb"), params=params,
-        tile_overlap=_OVERLAP.get(m["arch"], lambda p: 16)(params), size_multiple=_MULTIPLE.get(m["arch"], 1),
+        tile_overlap=_OVERLAP.get(m["arch"], lambda p: 16)(params), size_multiple=size_multiple or _MULTIPLE.get(m["arch"], 1),
         speed_class=speed_class, card=f"{name}.md",
     )
     # the first export into an empty weights folder starts the manifest
