@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING
 
 from fastapi import UploadFile
@@ -54,12 +55,14 @@ Router = Callable[[int, int, str], str]
 
 
 def accept_image(services: Services, settings: Settings, file: UploadFile, *, owner: str,
-                 precheck: Precheck | None = None, route: Router | None = None) -> tuple[Upload, Image | None]:
+                 precheck: Precheck | None = None, route: Router | None = None,
+                 heavy: Callable[[], AbstractContextManager] | None = None) -> tuple[Upload, Image | None]:
     """Check, decode and store an uploaded image; returns its record and the decoded image.
 
     The size in the file's header is checked (``max_pixels``, the memory budget, then ``precheck``)
     before a pixel is decoded. ``route`` (jobs) replaces those checks: it says which path the job
     will take for this input; one that will be streamed is stored without decoding it here (None).
+    ``heavy``: a context (a slot of the service's gate) held while the file is decoded.
     """
     from vivid.server.budget import check_input, header_size
 
@@ -86,7 +89,8 @@ def accept_image(services: Services, settings: Settings, file: UploadFile, *, ow
                 rec = _record(services, name=name, rel=rel, sha=sha, media="image", fmt=fmt, size=len(data),
                               width=dims[0], height=dims[1], when=when, owner=owner)
                 raise SyncTooLargeError(f"{e} with upload_id={rec.id}") from None
-    image = decode_image(data, name=name, max_pixels=settings.max_pixels)
+    with heavy() if heavy is not None else nullcontext():
+        image = decode_image(data, name=name, max_pixels=settings.max_pixels)
     if dims is None:  # a header only the full decoder reads (bounded by max_pixels): check it now
         check_input(image.width, image.height, settings, name=name)
         if precheck is not None:

@@ -127,8 +127,11 @@ def submit(
         for rec in earlier:
             if rec.media == "image" and rec.width and rec.height:
                 route(rec.width, rec.height, rec.original_name)
-        with services.gate.enter(caller.owner):  # each file is decoded once to check it (unless streamed)
-            uploads = [accept_image(services, settings, f, owner=caller.owner, route=route)[0] for f in files]
+        def heavy():  # noqa: ANN202 - each file is decoded once to check it (unless streamed), in a gate slot
+            return services.gate.enter(caller.owner)
+
+        uploads = [accept_image(services, settings, f, owner=caller.owner, route=route, heavy=heavy)[0]
+                   for f in files]
         uploads += earlier
     job = Job(id=new_id(), created_at=utcnow(), kind=kind, mode="queued", status=QUEUED, progress=0.0,
               message="queued", options=opts.model_dump(mode="json"), attempts=0, owner=caller.owner)
