@@ -6,7 +6,8 @@ number of frames. :func:`check_input` and :func:`check_plan` turn them into an e
 and refuse (413) what is over the limits, with a message naming the limit and the setting that changes it.
 
 The per-pixel costs below were measured with ``ru_maxrss`` on the in-memory path (decode, routing
-analysis, bicubic and model steps, PNG encoding; see the "Security and limits" section of the README).
+analysis, bicubic and model steps, PNG encoding) and on the streaming path: ``benchmarks/budget_costs.py``
+measures them again; ``benchmarks/request_memory.py`` checks whole requests against a running server.
 """
 
 from __future__ import annotations
