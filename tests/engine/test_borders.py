@@ -13,6 +13,8 @@ that it equals the in-memory result).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -62,3 +64,21 @@ def test_no_frame_on_the_edges(name: str, scale: int) -> None:
     # a colorizer's chroma may vary by a level near an edge (0.76 seen), its luma may not
     assert luma_edge_step(out) <= 0.6, f"{name} x{scale}: edge step {luma_edge_step(out):.2f} levels"
     assert edge_step(out) <= 1.0, f"{name} x{scale}: edge step {edge_step(out):.2f} levels"
+
+
+@pytest.mark.shared
+def test_lowlight_on_real_low_light_photos_leaves_no_frame() -> None:
+    """On LOL's low captures vivid-lowlight left a line 23-28 levels darker along every edge. Now its
+    output's edge step is no larger than what the brightened content itself has: at most 1.5 levels above
+    the edge step of the input brightened by the output's own global gain."""
+    from PIL import Image as PILImage
+
+    folder = Path(__file__).resolve().parents[2].parent / "shared" / "datasets" / "lowlight" / "LOL" / "eval15" / "low"
+    if not folder.is_dir():
+        pytest.skip("../shared/datasets/lowlight/LOL is not available")
+    model = load_model("vivid-lowlight")
+    for f in sorted(folder.glob("*.png"))[:3]:
+        x = np.ascontiguousarray(np.asarray(PILImage.open(f).convert("RGB"), np.float32).transpose(2, 0, 1) / 255)
+        out = run_model(model, Image(x)).color
+        gain = float(out.mean() / max(float(x.mean()), 1e-6))
+        assert luma_edge_step(out) <= luma_edge_step(np.clip(x * gain, 0, 1)) + 1.5, f.name
