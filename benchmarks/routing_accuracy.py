@@ -5,7 +5,7 @@ Sets (from ../shared; a missing set is skipped) and the step expected in the pla
 * LOL eval15 low and DICM (real low-light photos) → ``lowlight``
 * BSD68 (gray photos, stored as one channel) and CBSD68 converted to three equal channels → ``colorize``
 * CBSD68 with Gaussian noise σ 15 and 25 (seeded) → ``denoise``
-* CBSD68 saved as JPEG quality 10 → ``denoise`` (blockiness)
+* CBSD68 saved as JPEG quality 10 → ``dejpeg`` (blockiness)
 * Set5 and Set14 → ``sr`` when the longest side is under 512 (vivid's "small" rule; larger ones → nothing
   besides ``sr``)
 * BSD100 HR (good photos; 481x321, so SR x2 is expected) → no step besides ``sr``
@@ -59,7 +59,7 @@ SETS: tuple[tuple[str, str, Callable[[np.ndarray, int], np.ndarray] | None, str]
     ("CBSD68 as gray RGB", "denoise/CBSD68/GT", _gray3, "colorize"),
     ("CBSD68 + noise σ15", "denoise/CBSD68/GT", _noisy(15), "denoise"),
     ("CBSD68 + noise σ25", "denoise/CBSD68/GT", _noisy(25), "denoise"),
-    ("CBSD68 as JPEG q10", "denoise/CBSD68/GT", _jpeg10, "denoise"),
+    ("CBSD68 as JPEG q10", "denoise/CBSD68/GT", _jpeg10, "dejpeg"),
     ("Set5", "sr/Set5/HR", None, "sr"),
     ("Set14", "sr/Set14/HR", None, "sr"),
     ("BSD100 HR (good photos)", "sr/BSD100/HR", None, ""),

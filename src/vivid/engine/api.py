@@ -20,6 +20,7 @@ from vivid.models.base import TASKS, Restorer
 DEFAULT_MODELS: dict[str, tuple[str, ...]] = {
     "sr": ("vivid-sr", "bicubic"),
     "denoise": ("vivid-denoise", "nlm"),
+    "dejpeg": ("vivid-dejpeg",),
     "lowlight": ("vivid-lowlight", "lime"),
     # vivid-tone is offered as the alternative until it beats gray-world on all FiveK pairs (see its card)
     "color": ("grayworld", "vivid-tone"),

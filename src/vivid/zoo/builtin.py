@@ -320,6 +320,10 @@ def build_vivid_denoise(scale: int) -> Restorer:
     return load_builtin("vivid-denoise", 1)
 
 
+def build_vivid_dejpeg(scale: int) -> Restorer:
+    return load_builtin("vivid-dejpeg", 1)
+
+
 def build_vivid_lowlight(scale: int) -> Restorer:
     return load_builtin("vivid-lowlight", 1)
 
