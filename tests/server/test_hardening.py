@@ -513,3 +513,17 @@ def test_connections_slow_to_send_headers_are_closed(settings) -> None:  # noqa:
                 time.sleep(0.6)
         idle.close()
         dribble.close()
+
+
+def test_plans_accept_every_engine_task() -> None:
+    """A plan the engine's routing recommends always validates when sent back (the UI does that)."""
+    from typing import get_args
+
+    from vivid.models.base import TASKS
+    from vivid.models.registry import list_models
+    from vivid.server.work import StepIn, StepTask, TaskName
+
+    assert set(get_args(StepTask)) == set(TASKS) and set(get_args(TaskName)) == {"auto", *TASKS}
+    for task in TASKS:
+        for entry in list_models(task)[:1]:
+            StepIn(task=task, model=entry.name, scale=entry.scales[0] if task == "sr" else 1)

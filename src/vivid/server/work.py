@@ -16,10 +16,12 @@ from vivid.engine.plan import Plan, Step
 from vivid.engine.progress import Progress, null_progress
 from vivid.errors import ConfigError, ModelError
 from vivid.io.image import Image
+from vivid.models.base import TASKS
 from vivid.server.media import OUTPUT_FORMATS, encode
 
-TaskName = Literal["auto", "sr", "denoise", "lowlight", "color", "colorize"]
-StepTask = Literal["sr", "denoise", "lowlight", "color", "colorize"]
+#: the engine's tasks (a plan analysed by the engine always validates; e.g. dejpeg when routing picks it)
+StepTask = Literal[TASKS]  # type: ignore[valid-type]
+TaskName = Literal[("auto", *TASKS)]  # type: ignore[valid-type]
 FormatName = Literal["png", "jpeg", "webp", "tiff"]
 
 
