@@ -215,3 +215,21 @@ def test_python_api_sizes_are_width_by_height_and_keep_the_aspect_ratio() -> Non
         vivid.enhance(rgb, task="sr", size=(10.5, 20))
     plan = vivid.analyze(rgb, size=(64, 48))
     assert plan.steps[-1].task == "sr" and "64x48" in plan.steps[-1].reason
+
+
+def test_low_light_keeps_the_colour_of_the_lights() -> None:
+    """Where the input was already well lit (a lamp), the low-light step may brighten but must not whiten:
+    the chroma there is restored in proportion to the brightening; dark parts keep the model's colour."""
+    from vivid.engine.api import keep_light_colour
+    from vivid.io.image import Image
+
+    before = np.full((3, 32, 32), 0.05, dtype=np.float32)
+    before[:, :8, :8] = np.array([0.95, 0.7, 0.35], dtype=np.float32)[:, None, None]  # a warm lamp
+    after = np.full((3, 32, 32), 0.3, dtype=np.float32)  # brightened, the lamp whitened by the model
+    after[:, :8, :8] = 0.97
+    out = keep_light_colour(Image(before), Image(after)).color
+    lamp = out[:, 2, 2]
+    assert lamp[0] - lamp[2] > 0.4  # warm again (input: 0.6 between red and blue)
+    assert np.allclose(out[:, 20, 20], after[:, 20, 20], atol=1 / 255)  # dark part: the model's colour
+    gray = Image(np.full((1, 8, 8), 0.5, dtype=np.float32))
+    assert keep_light_colour(gray, gray) is gray
