@@ -6,7 +6,7 @@ track and a subtitle stream (SubRip in Matroska, mov_text in MP4), so every test
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from fractions import Fraction
 from pathlib import Path
 
@@ -237,3 +237,13 @@ def clip_mkv(tmp_path: Path) -> Path:
 @pytest.fixture
 def clip_mp4(tmp_path: Path) -> Path:
     return make_clip(tmp_path / "in.mp4", rotation=90, bt709=True)
+
+
+@pytest.fixture(autouse=True)
+def _normal_scheduling() -> Iterator[None]:
+    """Tests that encode AV1 directly through PyAV (not through vivid's encoder paths) must not leave the
+    test process real-time: SVT-AV1 run as root switches the calling thread to SCHED_FIFO 99."""
+    yield
+    from vivid.video.codecs import keep_normal_scheduling
+
+    keep_normal_scheduling()

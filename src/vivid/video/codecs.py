@@ -161,3 +161,23 @@ def output_pix_fmt(encoder: str, *, bit_depth: int) -> str:
         if "yuv420p10le" in formats:
             return "yuv420p10le"
     return "yuv420p"
+
+
+def keep_normal_scheduling() -> None:
+    """Put the calling thread back on the normal scheduler if an encoder moved it to real time.
+
+    SVT-AV1 (PyAV's ``libsvtav1``), run as root, switches the thread that opens it to SCHED_FIFO priority
+    99. Every thread started from it afterwards inherits that, and on a small machine two busy real-time
+    threads (a thread pool spinning for work) starve everything else: the planar video path deadlocked
+    while starting a worker thread. Called after every encode call; costs one system call.
+    """
+    import os
+
+    getter = getattr(os, "sched_getscheduler", None)
+    if getter is None:  # not Linux
+        return
+    try:
+        if getter(0) != os.SCHED_OTHER:
+            os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
+    except OSError:  # not permitted: leave it
+        pass

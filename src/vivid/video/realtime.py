@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from vivid.errors import VividError
-from vivid.video.codecs import EncoderSettings
+from vivid.video.codecs import EncoderSettings, keep_normal_scheduling
 from vivid.video.frames import rgb_to_frame
 from vivid.video.segments import StreamFormat
 
@@ -85,6 +85,7 @@ def encode_seconds_per_frame(frames: np.ndarray, *, settings: EncoderSettings, f
             frame = ready[i] if ready is not None else rgb_to_frame(f, pix_fmt=fmt.pix_fmt, color=fmt.color)
             frame.pts = i
             out.mux(vs.encode(frame))
+            keep_normal_scheduling()  # SVT-AV1 as root makes the calling thread real-time
         out.mux(vs.encode(None))
         return (time.perf_counter() - t0) / max(1, len(frames))
 

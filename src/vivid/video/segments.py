@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from vivid.errors import OutputError
-from vivid.video.codecs import EncoderSettings
+from vivid.video.codecs import EncoderSettings, keep_normal_scheduling
 from vivid.video.probe import ColorTags
 
 CHECKPOINT_VERSION = 1
@@ -216,6 +216,7 @@ class SegmentWriter:
         frame.time_base = self.time_base
         self._durations[pts] = duration
         self._mux(self.stream.encode(frame))
+        keep_normal_scheduling()  # SVT-AV1 as root makes the calling thread real-time
         self.frames += 1
         if self.first_pts is None:
             self.first_pts = pts
