@@ -6,12 +6,13 @@ Registered in :mod:`vivid.cli.main` with one line. Markdown tables go to stdout,
 
 from __future__ import annotations
 
-import functools
 import shlex
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from vivid.cli.deferred import guarded as _guarded
 
 bench_app = typer.Typer(
     help="Benchmarks: quality on standard test sets (beside published numbers) and speed.",
@@ -20,16 +21,6 @@ bench_app = typer.Typer(
 )
 
 
-def _guarded(fn):  # noqa: ANN001, ANN201
-    """vivid.cli.main.guarded, looked up when the command runs (main imports this module)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
-        from vivid.cli.main import guarded
-
-        return guarded(fn)(*args, **kwargs)
-
-    return wrapper
 
 
 def _numbers(text: str, option: str, kind: type) -> tuple:

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-import functools
 import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from vivid.cli.deferred import guarded as _guarded
 
 models_app = typer.Typer(
     help="List every model (vivid's and yours); add, download or remove your own.",
@@ -17,16 +18,6 @@ models_app = typer.Typer(
 )
 
 
-def _guarded(fn):  # noqa: ANN001, ANN201
-    """vivid.cli.main.guarded, looked up when the command runs (main imports this module)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
-        from vivid.cli.main import guarded
-
-        return guarded(fn)(*args, **kwargs)
-
-    return wrapper
 
 
 @models_app.callback()
