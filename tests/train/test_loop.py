@@ -147,3 +147,47 @@ def test_train_command_takes_an_out_dir(config_file: Path, tmp_path: Path) -> No
     result = CliRunner().invoke(app, ["train", str(config_file), "--out-dir", str(runs)])
     assert result.exit_code == 0, result.output
     assert (runs / "tiny" / "last.pt").exists() and not (tmp_path / "runs" / "tiny").exists()
+
+
+@pytest.mark.parametrize(
+    "old,new,match",
+    [
+        ("patch = 16", 'patch = "48"', r"\[data\] patch: input should be a valid integer, got '48'"),
+        ("val_every = 4", 'val_every = "often"', r"\[run\] val_every: input should be a valid integer"),
+        ("iterations = 8", "iterations = 1.5", r"\[optim\] iterations: input should be a valid integer"),
+        ("warmup = 2", "warmup = 2\nwarmpu = 3", r"unknown key 'warmpu' in \[optim\]: allowed are lr, "),
+        ("channels = 8", 'channels = "8"', r"hyper-parameter channels must be int, got '8'"),
+        ("warmup = 2", "warmup = 8", r"\[optim\] warmup must be in \[0, iterations\)"),
+        ("batch = 2", "batch = 0", r"\[data\] batch must be at least 1"),
+    ],
+)
+def test_config_types_are_checked_with_the_key_named(config_file: Path, old: str, new: str, match: str) -> None:
+    bad = config_file.with_name("typed.toml")
+    text = config_file.read_text()
+    assert old in text
+    bad.write_text(text.replace(old, new))
+    with pytest.raises(ConfigError, match=match):
+        load_config(bad)
+
+
+def test_resume_restores_schedule_and_weight_average(config_file: Path) -> None:
+    """A checkpoint brings back the learning rate the schedule gives at that iteration and the weight
+    average as saved (torch's LambdaLR and AveragedModel state)."""
+    import torch
+
+    from vivid.models.archs.factory import build_arch
+    from vivid.train.loop import Trainer, lr_factor
+
+    cfg = load_config(config_file)
+    out = train(replace(cfg, optim=replace(cfg.optim, iterations=6)))
+    saved = torch.load(out / "last.pt", weights_only=False)
+    trainer = Trainer(cfg, build_arch(cfg.model.arch, **cfg.model.arch_kwargs()))
+    trainer.restore(out / "last.pt")
+    assert trainer.iteration == 6 and int(trainer.ema.n_averaged) == 6
+    assert trainer.lr == pytest.approx(cfg.optim.lr * lr_factor(6, cfg))
+    assert lr_factor(0, cfg) == pytest.approx(0.5) and lr_factor(cfg.optim.iterations, cfg) == pytest.approx(
+        cfg.optim.min_lr / cfg.optim.lr)
+    assert all(torch.equal(v, saved["ema"][k]) for k, v in trainer.ema.module.state_dict().items())
+    assert not all(torch.equal(v, saved["model"][k]) for k, v in saved["ema"].items())  # an average, not a copy
+    trainer.step(trainer.model(torch.rand(1, 1, 8, 8)).mean())
+    assert trainer.lr == pytest.approx(cfg.optim.lr * lr_factor(7, cfg))

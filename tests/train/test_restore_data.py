@@ -162,7 +162,7 @@ def test_config_rules(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="dehaze"):
         load_config(bad)
     bad.write_text(text.replace("ema = 0.998", 'ema = 0.998\nloss = "mse"'))
-    with pytest.raises(ConfigError, match="loss must be 'l1' or 'l2'"):
+    with pytest.raises(ConfigError, match=r"\[optim\] loss: input should be 'l1' or 'l2', got 'mse'"):
         load_config(bad)
 
 

@@ -1,20 +1,30 @@
-"""Typed training configuration, read from TOML and validated once at the edge."""
+"""Typed training configuration, read from TOML and validated once at the edge.
+
+Every section is a frozen pydantic dataclass in strict mode: an unknown key, or a value of the wrong type
+(``patch = "48"``, ``val_every = "often"``, ``iterations = 1.5``) is a :class:`ConfigError` naming the
+section and the key. ``dataclasses.replace`` on a config validates again.
+"""
 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import ConfigDict, ValidationError
+from pydantic.dataclasses import dataclass
 
 from vivid.errors import ConfigError
 
+_STRICT = ConfigDict(extra="forbid", strict=True)
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, config=_STRICT)
 class DataConfig:
     train_dirs: tuple[str, ...]
     val_dir: str
-    task: str = "sr"  # "sr" or a same-size restoration task ("denoise", "lowlight", "tone", "zero_ref")
+    task: str = "sr"  # "sr" or a same-size restoration task ("denoise", "lowlight", "tone", "zero_ref", ...)
     patch: int = 48  # LR patch side
     batch: int = 16
     scale_aug: tuple[float, ...] = (1.0,)  # HR images are also used downscaled by these factors
@@ -31,7 +41,7 @@ class DataConfig:
     camera_noise: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=_STRICT)
 class ModelConfig:
     """``arch`` plus the architecture's own named hyper-parameters (checked against its constructor)."""
 
@@ -45,7 +55,7 @@ class ModelConfig:
         return {**scale, "in_channels": self.in_channels, **self.params}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=_STRICT)
 class OptimConfig:
     lr: float = 1e-3
     min_lr: float = 1e-5
@@ -53,11 +63,11 @@ class OptimConfig:
     warmup: int = 200
     weight_decay: float = 0.0
     ema: float = 0.999
-    loss: str = "l1"
+    loss: Literal["l1", "l2"] = "l1"  # l2: mean squared error
     grad_clip: float = 1.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=_STRICT)
 class RunConfig:
     name: str
     out_dir: str = "checkpoints"
@@ -69,7 +79,7 @@ class RunConfig:
     init_from: str | None = None  # checkpoint/safetensors whose matching tensors initialise the model
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=_STRICT)
 class TrainConfig:
     run: RunConfig
     data: DataConfig
@@ -77,29 +87,81 @@ class TrainConfig:
     optim: OptimConfig = field(default_factory=OptimConfig)
 
 
-def _build(cls: type, raw: dict[str, Any], where: str) -> Any:
-    known = {f.name: f for f in fields(cls)}
-    unknown = set(raw) - set(known)
-    if unknown:
-        raise ConfigError(f"unknown key(s) {sorted(unknown)} in [{where}]: allowed are {sorted(known)}")
-    kwargs = {}
-    for k, v in raw.items():
-        kwargs[k] = tuple(v) if isinstance(v, list) else v
+_SECTIONS: dict[str, type] = {"run": RunConfig, "data": DataConfig, "optim": OptimConfig}
+
+
+def _explain(err: ValidationError, section: str) -> str:
+    """pydantic's first complaint as one line that names the key: ``[data] patch: ...``."""
+    first = err.errors()[0]
+    key = ".".join(str(p) for p in first["loc"]) or "?"
+    if first["type"] == "unexpected_keyword_argument":
+        return f"unknown key {key!r} in [{section}]"
+    if first["type"] == "missing_argument":
+        return f"[{section}] needs {key}"
+    return f"[{section}] {key}: {first['msg'].lower()}, got {first.get('input')!r}"
+
+
+def _section(cls: type, raw: dict[str, Any], section: str) -> Any:
+    # TOML has arrays only; the configs hold tuples (frozen, hashable)
+    kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()}
     try:
         return cls(**kwargs)
-    except TypeError as e:
-        raise ConfigError(f"[{where}]: {e}") from None
+    except ValidationError as e:
+        message = _explain(e, section)
+        if message.startswith("unknown key"):
+            message += f": allowed are {', '.join(cls.__dataclass_fields__)}"
+        raise ConfigError(message) from None
 
 
 def _model_config(raw: dict[str, Any]) -> ModelConfig:
-    if "arch" not in raw:
-        raise ConfigError("[model] needs arch")
     base = {k: raw[k] for k in ("arch", "scale", "in_channels") if k in raw}
     params = {k: v for k, v in raw.items() if k not in base}
-    from vivid.models.archs.factory import build_arch
+    cfg = _section(ModelConfig, {**base, "params": params}, "model")
+    from vivid.models.archs.factory import build_arch  # imports torch
 
-    cfg = ModelConfig(**base, params=params)
-    build_arch(cfg.arch, **cfg.arch_kwargs())  # validates the hyper-parameters
+    build_arch(cfg.arch, **cfg.arch_kwargs())  # validates the hyper-parameters' names and types
+    return cfg
+
+
+def check(cfg: TrainConfig) -> TrainConfig:
+    """The rules that tie keys together (each message names the key and the allowed values)."""
+    d, o = cfg.data, cfg.optim
+    positive = {"[data] patch": d.patch, "[data] batch": d.batch, "[optim] iterations": o.iterations,
+                "[run] threads": cfg.run.threads, "[run] val_every": cfg.run.val_every,
+                "[run] checkpoint_every": cfg.run.checkpoint_every, "[run] log_every": cfg.run.log_every}
+    for key, value in positive.items():
+        if value < 1:
+            raise ConfigError(f"{key} must be at least 1, got {value}")
+    if not 0 <= o.warmup < o.iterations:
+        raise ConfigError(f"[optim] warmup must be in [0, iterations), got {o.warmup}")
+    if not 0.0 <= o.ema < 1.0:
+        raise ConfigError(f"[optim] ema must be in [0, 1), got {o.ema}")
+    if not 0.0 < o.min_lr <= o.lr:
+        raise ConfigError(f"[optim] needs 0 < min_lr <= lr, got min_lr {o.min_lr} and lr {o.lr}")
+    if d.task == "sr" and cfg.model.scale not in (2, 3, 4):
+        raise ConfigError(f"[model] scale must be 2, 3 or 4 for SR, got {cfg.model.scale}")
+    if d.task != "sr":
+        from vivid.train.restore_data import TASKS
+
+        if d.task not in TASKS:
+            raise ConfigError(f"[data] task {d.task!r} is unknown: use sr or one of {TASKS}")
+    if d.holdout < 0:
+        raise ConfigError(f"[data] holdout must be >= 0, got {d.holdout}")
+    tm = d.target_mean
+    if tm and (len(tm) != 2 or not 0.05 <= tm[0] <= tm[1] <= 0.95 or d.task != "lowlight"):
+        raise ConfigError(
+            f"[data] target_mean must be [lo, hi] with 0.05 <= lo <= hi <= 0.95, for task lowlight only; got {list(tm)}"
+        )
+    ex = d.exposure
+    if len(ex) != 2 or not 0.001 <= ex[0] <= ex[1] <= 1.0:
+        raise ConfigError(f"[data] exposure must be [lo, hi] with 0.001 <= lo <= hi <= 1; got {list(ex)}")
+    if d.tint and (not 0.0 < d.tint <= 1.0 or d.task != "tone"):
+        raise ConfigError(f"[data] tint must be in (0, 1] stops, for task tone only; got {d.tint}")
+    if d.camera_noise and d.task not in ("lowlight", "zero_ref"):
+        raise ConfigError(f"[data] camera_noise is for tasks lowlight and zero_ref only, not {d.task!r}")
+    # the global branch sees the patch through a thumbnail: tiny crops would teach it nothing global
+    if cfg.model.arch == "global_local" and d.patch < 128:
+        raise ConfigError(f"[data] patch must be >= 128 for global_local (192-256 recommended), got {d.patch}")
     return cfg
 
 
@@ -115,41 +177,11 @@ def load_config(path: str | Path) -> TrainConfig:
     for section in ("run", "data", "model"):
         if section not in raw:
             raise ConfigError(f"training config {p} lacks the [{section}] section")
-    extra = set(raw) - {"run", "data", "model", "optim"}
+    extra = set(raw) - {*_SECTIONS, "model"}
     if extra:
         raise ConfigError(f"training config {p} has unknown section(s) {sorted(extra)}")
-    cfg = TrainConfig(
-        run=_build(RunConfig, raw["run"], "run"),
-        data=_build(DataConfig, raw["data"], "data"),
-        model=_model_config(raw["model"]),
-        optim=_build(OptimConfig, raw.get("optim", {}), "optim"),
-    )
-    if cfg.data.task == "sr" and cfg.model.scale not in (2, 3, 4):
-        raise ConfigError(f"[model] scale must be 2, 3 or 4 for SR, got {cfg.model.scale}")
-    if cfg.data.task != "sr":
-        from vivid.train.restore_data import TASKS
-
-        if cfg.data.task not in TASKS:
-            raise ConfigError(f"[data] task {cfg.data.task!r} is unknown: use sr or one of {TASKS}")
-    if cfg.optim.loss not in ("l1", "l2"):
-        raise ConfigError(f"[optim] loss must be 'l1' or 'l2' (mean squared error), got {cfg.optim.loss!r}")
-    if cfg.data.holdout < 0:
-        raise ConfigError(f"[data] holdout must be >= 0, got {cfg.data.holdout}")
-    tm = cfg.data.target_mean
-    if tm and (len(tm) != 2 or not 0.05 <= tm[0] <= tm[1] <= 0.95 or cfg.data.task != "lowlight"):
-        raise ConfigError(
-            f"[data] target_mean must be [lo, hi] with 0.05 <= lo <= hi <= 0.95, for task lowlight only; got {list(tm)}"
-        )
-    ex = cfg.data.exposure
-    if len(ex) != 2 or not 0.001 <= ex[0] <= ex[1] <= 1.0:
-        raise ConfigError(f"[data] exposure must be [lo, hi] with 0.001 <= lo <= hi <= 1; got {list(ex)}")
-    if cfg.data.tint and (not 0.0 < cfg.data.tint <= 1.0 or cfg.data.task != "tone"):
-        raise ConfigError(f"[data] tint must be in (0, 1] stops, for task tone only; got {cfg.data.tint}")
-    if cfg.data.camera_noise and cfg.data.task not in ("lowlight", "zero_ref"):
-        raise ConfigError(f"[data] camera_noise is for tasks lowlight and zero_ref only, not {cfg.data.task!r}")
-    # the global branch sees the patch through a thumbnail: tiny crops would teach it nothing global
-    if cfg.model.arch == "global_local" and cfg.data.patch < 128:
-        raise ConfigError(
-            f"[data] patch must be >= 128 for global_local (192-256 recommended), got {cfg.data.patch}"
-        )
-    return cfg
+    for section in raw:
+        if not isinstance(raw[section], dict):
+            raise ConfigError(f"training config {p}: [{section}] must be a table of keys")
+    built = {name: _section(cls, raw.get(name, {}), name) for name, cls in _SECTIONS.items()}
+    return check(TrainConfig(model=_model_config(raw["model"]), **built))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Mapping
+import typing
 from importlib import import_module
 from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
 
 from torch import nn
 
@@ -41,9 +43,17 @@ def build_arch(arch: str, **params: Any) -> nn.Module:
     unknown = sorted(set(params) - set(allowed))
     if unknown:
         raise ConfigError(f"architecture {arch!r} has no hyper-parameter(s) {unknown}: it takes {allowed}")
+    hints = typing.get_type_hints(cls.__init__)
+    for name, value in params.items():
+        if name in hints:
+            try:
+                TypeAdapter(hints[name]).validate_python(value, strict=True)
+            except ValidationError:
+                raise ConfigError(
+                    f"architecture {arch!r}: hyper-parameter {name} must be {_type_name(hints[name])}, got {value!r}"
+                ) from None
     return cls(**params)
 
 
-def arch_params(model_cfg: Mapping[str, Any]) -> dict[str, Any]:
-    """Constructor parameters from a [model] config mapping (everything but ``arch``)."""
-    return {k: v for k, v in model_cfg.items() if k != "arch"}
+def _type_name(hint: Any) -> str:
+    return getattr(hint, "__name__", None) or str(hint).replace("typing.", "")
