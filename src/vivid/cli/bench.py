@@ -124,7 +124,7 @@ def quality(
     data_root: Annotated[
         Path | None,
         typer.Option(
-            help="Folder of the named datasets (default: $VIVID_DATA_ROOT, else ../shared/datasets)."
+            help="Folder holding the named datasets (Set5, BSD100, CBSD68, LOL, ...; default: $VIVID_DATA_ROOT). Or name folders of images directly with --data."
         ),
     ] = None,
     tile: Annotated[
@@ -132,7 +132,10 @@ def quality(
     ] = None,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar.")] = False,
 ) -> None:
-    """Score models on datasets: PSNR/SSIM (ΔE, ...) per dataset, gain over baseline, published numbers."""
+    """Score models on datasets: PSNR/SSIM (ΔE, ...) per dataset, gain over baseline, published numbers.
+
+    How each task degrades and scores images is in the README ("How vivid bench measures") and heads every table.
+    """
     from vivid.bench.models import split_list
     from vivid.bench.quality import QualityConfig, plan_quality, run_quality
     from vivid.bench.report import (
@@ -224,7 +227,7 @@ def speed(
         str | None,
         typer.Option(
             help="Model to give ratios against, timed in the same run "
-            "(e.g. file:../shared/weights/espcn/ESPCN_x2.pb)."
+            "(e.g. file:ESPCN_x2.pb, OpenCV's ESPCN)."
         ),
     ] = None,
     threads: Annotated[

@@ -41,7 +41,7 @@ class StepOut(BaseModel):
     model: str
     scale: int
     reason: str
-    alternatives: list[str] = Field(description="Other models that could do this step (seed 000's 'Another Model').")
+    alternatives: list[str] = Field(description="Other models that could do this step; send one back in the plan to use it instead.")
 
 
 class AnalyzeOut(BaseModel):
