@@ -135,3 +135,20 @@ def test_speed_rejects_fewer_than_five_runs_and_bad_sizes() -> None:
     assert res.exit_code == 2 and "at least 5" in res.output
     res = runner.invoke(app, ["bench", "speed", "--models", "bicubic", "--sizes", "720q", "-q"])
     assert res.exit_code == 2 and "unknown frame size '720q'" in res.output
+
+
+def test_speed_times_the_runtime_enhance_runs_and_names_it(tmp_path: Path) -> None:
+    def runtimes(*extra: str) -> set[str]:
+        out = tmp_path / ("r" + "".join(extra).replace("-", ""))
+        res = runner.invoke(app, ["bench", "speed", "--models", "vivid-sr-fast", "--sizes", "64x48", "--runs", "5",
+                                  "-o", str(out), "-q", *extra])
+        assert res.exit_code == 0, res.output
+        return {r["runtime"] for r in json.loads((out / "results.json").read_text())["rows"]}
+
+    assert runtimes() == {"onnx"}  # vivid enhance runs vivid-sr-fast in ONNX Runtime by default
+    assert runtimes("--runtime", "torch") == {"torch"}
+
+
+def test_speed_rejects_an_unknown_runtime() -> None:
+    res = runner.invoke(app, ["bench", "speed", "--models", "bicubic", "--runtime", "tensorrt", "-q"])
+    assert res.exit_code == 2 and "unknown runtime 'tensorrt'" in res.output

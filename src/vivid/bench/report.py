@@ -179,6 +179,8 @@ def speed_tables(result: SpeedResult) -> list[Table]:
         "Worker RSS before loading the model: "
         + ", ".join(f"{k} {v:.0f} MiB" for k, v in result.base_rss_mib.items())
         + ".",
+        f"runtime: what ran each model, loaded as `vivid enhance --runtime {cfg.runtime}` loads it"
+        + (" (auto: what vivid enhance runs by default)." if cfg.runtime == "auto" else "."),
     )
     title = f"Speed (x{cfg.scale} for SR models)"
     return [

@@ -8,7 +8,9 @@ peak resident memory: a peak only ever grows within a process, so in one shared 
 after the largest would inherit its peak, and tracemalloc would miss torch's and OpenCV's native
 allocations. The worker reads the peak of its own address space (Linux ``VmHWM``) rather than
 ``getrusage`` ``ru_maxrss``, which Linux carries over ``exec`` from the parent (here a process that has
-already loaded torch and every model to validate them). Sizes run from small to large, so the peak after
+already loaded torch and every model to validate them). Models load as ``vivid enhance`` loads them
+(:func:`vivid.zoo.onnx_runtime.load_on_runtime`): ``runtime="auto"`` times what users run, and each row
+names the runtime that ran. Sizes run from small to large, so the peak after
 a size is the peak of that size. Ratios to a ``reference`` model come from the same run, since absolute
 times on a shared 2-core machine move from run to run.
 """
@@ -71,7 +73,8 @@ def parse_size(text: str) -> FrameSize:
 @dataclass(frozen=True)
 class SpeedConfig:
     """What ``vivid bench speed`` was asked to do. ``scale`` applies to SR models; ``threads`` sets
-    ``VIVID_THREADS`` in the workers (None: all cores the process may use)."""
+    ``VIVID_THREADS`` in the workers (None: all cores the process may use); ``runtime`` is
+    ``vivid enhance --runtime`` (``auto``: what enhance runs, see :mod:`vivid.zoo.onnx_runtime`)."""
 
     models: tuple[str, ...]
     sizes: tuple[str, ...] = ("480p", "720p", "1080p")
@@ -83,6 +86,7 @@ class SpeedConfig:
     allow_pickle: bool = False
     tile: int | None = None
     timeout_s: float = 1800.0
+    runtime: str = "auto"
 
 
 @dataclass(frozen=True)
@@ -159,7 +163,7 @@ def plan_speed(config: SpeedConfig) -> SpeedPlan:
         raise ConfigError(f"a model is listed twice in {', '.join(specs)}: list each once")
     if config.reference is not None and config.reference not in specs:
         specs.insert(0, config.reference)
-    cache = ModelCache(allow_pickle=config.allow_pickle)
+    cache = ModelCache(allow_pickle=config.allow_pickle, runtime=config.runtime)  # checks the runtime
     models = []
     for spec in specs:
         m = load_bench_model(cache, spec, task=None, scale=config.scale)
@@ -189,6 +193,7 @@ def _worker(model: SpeedModel, plan: SpeedPlan) -> dict:
         "warmup": cfg.warmup,
         "allow_pickle": cfg.allow_pickle,
         "tile": cfg.tile,
+        "runtime": cfg.runtime,
     }
     env = dict(os.environ)
     if cfg.threads is not None:

@@ -1,7 +1,8 @@
 """Worker process for ``vivid bench speed``: times one model, prints one JSON line.
 
 Run as ``python -m vivid.bench.speed_worker`` with a JSON request on stdin (see
-:func:`vivid.bench.speed._worker`). It loads the model, then for each input size (smallest first) runs
+:func:`vivid.bench.speed._worker`). It loads the model on the request's runtime as ``vivid enhance`` does
+(:func:`vivid.zoo.onnx_runtime.load_on_runtime`), then for each input size (smallest first) runs
 ``warmup`` untimed and ``runs`` timed calls of :func:`vivid.engine.api.run_model` on a synthetic frame,
 and reports the times and the process's peak resident memory (VmHWM) after each size.
 """
@@ -60,11 +61,12 @@ def main() -> int:
     request = json.loads(sys.stdin.read())
     from vivid.engine import api
     from vivid.io.image import Image
-    from vivid.zoo.loader import load_model
+    from vivid.zoo.onnx_runtime import load_on_runtime
 
     rss_start = _peak_rss_mib()  # interpreter, numpy and the engine, before the model and its runtime
 
-    model = load_model(request["model"], scale=request["scale"], allow_pickle=request["allow_pickle"])
+    model = load_on_runtime(request["model"], scale=request["scale"], runtime=request.get("runtime", "auto"),
+                            allow_pickle=request["allow_pickle"])
     d = model.descriptor
     rss_loaded = _peak_rss_mib()
     results = []

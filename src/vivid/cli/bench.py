@@ -239,13 +239,17 @@ def speed(
     tile: Annotated[
         int | None, typer.Option(min=8, help="Tile side for the engine (default: from free memory).")
     ] = None,
+    runtime: Annotated[
+        str, typer.Option(help="auto (what 'vivid enhance' runs: ONNX Runtime where measured faster), torch or onnx.")
+    ] = "auto",
     out: Annotated[
         Path | None, typer.Option("-o", "--output", "--out", help="Also write results.md/.csv/.json and report.html in this folder.")
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace the report in the -o folder.")] = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar.")] = False,
 ) -> None:
-    """Time models: ms per frame, output MP/s, fps, peak RSS, runtime, threads, ratios to a reference."""
+    """Time models as 'vivid enhance' runs them: ms per frame, output MP/s, fps, peak RSS, the runtime that
+    ran, threads, ratios to a reference."""
     from vivid.bench.models import split_list
     from vivid.bench.report import markdown, prepare_out_dir, speed_preamble, speed_tables, write_speed_report
     from vivid.bench.speed import SpeedConfig, plan_speed, run_speed
@@ -260,6 +264,7 @@ def speed(
         threads=threads,
         allow_pickle=allow_pickle,
         tile=tile,
+        runtime=runtime,
     )
     if out is not None:
         prepare_out_dir(out, overwrite=overwrite)
@@ -275,6 +280,8 @@ def speed(
         parts.append(f"--reference {shlex.quote(reference)}")
     if threads:
         parts.append(f"--threads {threads}")
+    if runtime != "auto":
+        parts.append(f"--runtime {shlex.quote(runtime)}")
     if out is not None:
         parts.append(f"-o {shlex.quote(str(out))}")
     command = " ".join(parts)
