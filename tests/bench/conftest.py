@@ -8,19 +8,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.images import textured as shared_textured
+
 from vivid.io.image import Image
 from vivid.io.write import write_image
 
 
 def textured(h: int, w: int, *, seed: int, channels: int = 3) -> np.ndarray:
     """Image-like content ``(C, H, W)`` quantised to 8 bits: gradients, edges, colour, mild noise."""
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    base = 0.45 + 0.25 * np.sin(xx / (3.0 + seed)) * np.cos(yy / 5.0)
-    base[((yy // 8) + (xx // 8)) % 2 == 0] += 0.2
-    img = np.stack([base * (0.7 + 0.15 * c) for c in range(channels)])
-    img = np.clip(img + rng.normal(0, 0.02, img.shape), 0, 1)
-    return (np.rint(img * 255) / 255).astype(np.float32)
+    return shared_textured(h, w, channels, seed, block=8, quantize=True)
 
 
 @pytest.fixture

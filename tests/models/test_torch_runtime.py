@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tests.images import textured as shared_textured
+
 from vivid.engine.api import enhance
 from vivid.errors import ConfigError, ModelError
 from vivid.io.image import Image
@@ -16,12 +18,7 @@ MAX_LEVELS, MEAN_LEVELS = 3.0, 0.5
 
 
 def textured(h: int = 96, w: int = 112, seed: int = 0) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    base = 0.5 + 0.3 * np.sin(xx / 7.0) * np.cos(yy / 11.0)
-    base[(yy // 16 + xx // 16) % 2 == 0] += 0.15
-    img = np.stack([base * (0.8 + 0.1 * i) for i in range(3)])
-    return np.clip(img + rng.normal(0, 0.05, img.shape), 0, 1).astype(np.float32)
+    return shared_textured(h, w, 3, seed, noise=0.05)
 
 
 @pytest.mark.parametrize("name,task,scale", [("vivid-sr-fast", "sr", 2), ("vivid-sr", "sr", 2),

@@ -8,25 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.images import photo_like
+
 SHARED = Path(__file__).resolve().parents[3].parent / "shared"
-
-
-def _textured(h: int = 96, w: int = 96, *, channels: int = 3, seed: int = 0) -> np.ndarray:
-    """Smooth shading, hard-edged blocks and fine smoothed-noise texture, float32 ``(C, H, W)``.
-
-    Values stay in about [0.1, 0.9] (so added noise is hardly clipped); the channels differ but
-    share the structure, as in photographs.
-    """
-    from scipy.ndimage import gaussian_filter
-
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
-    shade = 0.5 + 0.2 * np.sin(xx / 9.0 + 0.5) * np.cos(yy / 13.0)
-    blocks = 0.12 * (((yy // 24) + (xx // 24)) % 2 - 0.5)
-    fine = gaussian_filter(rng.standard_normal((h, w)), 1.5)
-    base = shade + blocks + 0.06 * fine / fine.std()
-    planes = [base * (0.85 + 0.15 * i) + 0.04 * i * np.sin(yy / 7.0) for i in range(channels)]
-    return np.clip(np.stack(planes), 0.05, 0.95).astype(np.float32)
 
 
 def _add_noise(img: np.ndarray, sigma: float, *, seed: int = 1, clip: bool = True) -> np.ndarray:
@@ -39,7 +23,7 @@ def _add_noise(img: np.ndarray, sigma: float, *, seed: int = 1, clip: bool = Tru
 @pytest.fixture
 def textured() -> Callable[..., np.ndarray]:
     """``textured(h, w, channels=3, seed=0)``: synthetic image-like content ``(C, H, W)``."""
-    return _textured
+    return photo_like
 
 
 @pytest.fixture
