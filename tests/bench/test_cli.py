@@ -152,3 +152,19 @@ def test_speed_times_the_runtime_enhance_runs_and_names_it(tmp_path: Path) -> No
 def test_speed_rejects_an_unknown_runtime() -> None:
     res = runner.invoke(app, ["bench", "speed", "--models", "bicubic", "--runtime", "tensorrt", "-q"])
     assert res.exit_code == 2 and "unknown runtime 'tensorrt'" in res.output
+
+
+def test_speed_and_quality_at_int8_are_labelled(tmp_path: Path, monkeypatch) -> None:
+    from vivid.bench.models import precision_label
+    from vivid.zoo.onnx_runtime import load_on_runtime
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    res = runner.invoke(app, ["bench", "speed", "--models", "vivid-sr-fast", "--precision", "int8", "--sizes",
+                              "64x48", "-q"])
+    assert res.exit_code != 0 and "vivid models quantize" in res.output  # no int8 file made yet
+    res = runner.invoke(app, ["bench", "speed", "--models", "bicubic", "--precision", "int4", "-q"])
+    assert res.exit_code == 2 and "unknown precision 'int4'" in res.output
+    bicubic = load_on_runtime("bicubic", scale=2, runtime="auto", precision="int8")
+    assert precision_label("bicubic", bicubic) == "bicubic"  # classical models run as they are
+
+

@@ -34,6 +34,11 @@ def model_label(name: str) -> str:
     return "file:" + (f"{p.parent.name}/{p.name}" if p.parent.name else p.name)
 
 
+def precision_label(label: str, restorer: object) -> str:
+    """A table label that says when a model runs in int8 (``--precision int8``)."""
+    return f"{label} (int8)" if getattr(restorer, "precision", "float32") == "int8" else label
+
+
 def split_list(values: list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
     """Comma-separated (and repeated) option values as one tuple: ``["a,b", "c"]`` -> ``("a", "b", "c")``."""
     out: list[str] = []

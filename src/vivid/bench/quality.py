@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,7 +20,7 @@ import numpy as np
 
 from vivid.bench.datasets import Dataset, resolve_dataset
 from vivid.bench.machine import Machine, describe_machine
-from vivid.bench.models import BenchModel, load_bench_model, model_label
+from vivid.bench.models import BenchModel, load_bench_model, model_label, precision_label
 from vivid.bench.protocols import Case, Metric, Protocol, make_protocol, setting_values
 from vivid.bench.published import PublishedNumber, match_model, published_for
 from vivid.errors import ConfigError
@@ -57,6 +57,8 @@ class QualityConfig:
     allow_pickle: bool = False
     data_root: Path | None = None
     tile: int | None = None
+    #: each model is scored at each of these (``int8``: vivid's networks from their int8 graphs, labelled so)
+    precisions: tuple[str, ...] = ("float32",)
 
 
 @dataclass(frozen=True)
@@ -200,14 +202,18 @@ def plan_quality(config: QualityConfig, *, cache: ModelCache | None = None) -> Q
     for i, value in enumerate(values):
         scale = int(value) if task == "sr" else None  # type: ignore[arg-type]
         loaded: list[BenchModel] = []
-        for spec in models:
-            m = load_bench_model(
-                cache, spec, task=task, scale=scale, skip_unsupported=config.skip_unsupported
-            )
-            if m is None:
-                skipped.append(f"{model_label(spec)} at x{scale} (the model does not offer it)")
-            else:
-                loaded.append(m)
+        for precision in config.precisions:
+            in_precision = cache if precision == "float32" else ModelCache(
+                allow_pickle=config.allow_pickle, task_hint=task, precision=precision)
+            for spec in models:
+                m = load_bench_model(
+                    in_precision, spec, task=task, scale=scale, skip_unsupported=config.skip_unsupported
+                )
+                if m is None:
+                    if precision == config.precisions[0]:
+                        skipped.append(f"{model_label(spec)} at x{scale} (the model does not offer it)")
+                elif precision == "float32" or getattr(m.restorer, "precision", "float32") == precision:
+                    loaded.append(replace(m, label=precision_label(m.label, m.restorer)))
         labels = [m.label for m in loaded]
         if len(set(labels)) != len(labels):
             raise ConfigError(

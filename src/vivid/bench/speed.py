@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from vivid.bench.machine import Machine, describe_machine
-from vivid.bench.models import load_bench_model
+from vivid.bench.models import load_bench_model, precision_label
 from vivid.errors import ConfigError, ModelError
 
 #: named output sizes (width, height)
@@ -87,6 +87,8 @@ class SpeedConfig:
     tile: int | None = None
     timeout_s: float = 1800.0
     runtime: str = "auto"
+    #: each model is timed at each of these (``int8``: vivid's networks from their int8 graphs, labelled so)
+    precisions: tuple[str, ...] = ("float32",)
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,7 @@ class SpeedModel:
     scale: int
     runtime: str
     is_reference: bool
+    precision: str = "float32"
 
 
 @dataclass(frozen=True)
@@ -163,18 +166,24 @@ def plan_speed(config: SpeedConfig) -> SpeedPlan:
         raise ConfigError(f"a model is listed twice in {', '.join(specs)}: list each once")
     if config.reference is not None and config.reference not in specs:
         specs.insert(0, config.reference)
-    cache = ModelCache(allow_pickle=config.allow_pickle, runtime=config.runtime)  # checks the runtime
+    if not config.precisions or len(set(config.precisions)) != len(config.precisions):
+        raise ConfigError(f"--precision takes float32 and/or int8, each once, got {','.join(config.precisions)}")
     models = []
-    for spec in specs:
-        m = load_bench_model(cache, spec, task=None, scale=config.scale)
-        assert m is not None
-        d = m.restorer.descriptor
-        s = d.scale if d.task == "sr" else 1
-        for f in sizes:
-            if d.task == "sr" and (f.width < s or f.height < s):
-                raise ConfigError(f"frame size {f.label} is smaller than the scale x{s}")
-        models.append(SpeedModel(spec, m.name, m.label, d.task, s, d.runtime, spec == config.reference))
-    cache.clear()
+    for precision in config.precisions:
+        cache = ModelCache(allow_pickle=config.allow_pickle, runtime=config.runtime, precision=precision)
+        for spec in specs:
+            if spec == config.reference and precision != config.precisions[0]:
+                continue  # the reference is timed once
+            m = load_bench_model(cache, spec, task=None, scale=config.scale)
+            assert m is not None
+            d = m.restorer.descriptor
+            s = d.scale if d.task == "sr" else 1
+            for f in sizes:
+                if d.task == "sr" and (f.width < s or f.height < s):
+                    raise ConfigError(f"frame size {f.label} is smaller than the scale x{s}")
+            label = precision_label(m.label, m.restorer)
+            models.append(SpeedModel(spec, m.name, label, d.task, s, d.runtime, spec == config.reference, precision))
+        cache.clear()
     return SpeedPlan(config, tuple(sizes), tuple(models))
 
 
@@ -194,6 +203,7 @@ def _worker(model: SpeedModel, plan: SpeedPlan) -> dict:
         "allow_pickle": cfg.allow_pickle,
         "tile": cfg.tile,
         "runtime": cfg.runtime,
+        "precision": model.precision,
     }
     env = dict(os.environ)
     if cfg.threads is not None:

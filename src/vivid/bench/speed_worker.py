@@ -66,7 +66,7 @@ def main() -> int:
     rss_start = _peak_rss_mib()  # interpreter, numpy and the engine, before the model and its runtime
 
     model = load_on_runtime(request["model"], scale=request["scale"], runtime=request.get("runtime", "auto"),
-                            allow_pickle=request["allow_pickle"])
+                            allow_pickle=request["allow_pickle"], precision=request.get("precision", "float32"))
     d = model.descriptor
     rss_loaded = _peak_rss_mib()
     results = []
@@ -92,7 +92,7 @@ def main() -> int:
     print(
         json.dumps(
             {
-                "runtime": d.runtime,
+                "runtime": d.runtime + (" int8" if getattr(model, "precision", "float32") == "int8" else ""),
                 "threads": _threads(d.runtime),
                 "rss_start_mib": rss_start,
                 "rss_loaded_mib": rss_loaded,

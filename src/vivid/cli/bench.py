@@ -130,6 +130,9 @@ def quality(
     tile: Annotated[
         int | None, typer.Option(min=8, help="Tile side for the engine (default: from free memory).")
     ] = None,
+    precision: Annotated[
+        str, typer.Option(help="float32 and/or int8 (vivid's networks after 'vivid models quantize'), comma-separated: each model is scored at each.")
+    ] = "float32",
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar.")] = False,
 ) -> None:
     """Score models on datasets: PSNR/SSIM (ΔE, ...) per dataset, gain over baseline, published numbers.
@@ -168,6 +171,7 @@ def quality(
         allow_pickle=allow_pickle,
         data_root=data_root,
         tile=tile,
+        precisions=split_list([precision]),
     )
     if out is not None:
         prepare_out_dir(out, overwrite=overwrite)
@@ -206,6 +210,8 @@ def _quality_command(c, out: Path | None) -> str:  # noqa: ANN001 - QualityConfi
         parts.append(f"--degrade {shlex.quote(c.degradation)}")
     if c.data_root is not None:
         parts.append(f"--data-root {shlex.quote(str(c.data_root))}")
+    if c.precisions != ("float32",):
+        parts.append(f"--precision {_quote(c.precisions)}")
     if out is not None:
         parts.append(f"-o {shlex.quote(str(out))}")
     return " ".join(parts)
@@ -242,6 +248,9 @@ def speed(
     runtime: Annotated[
         str, typer.Option(help="auto (what 'vivid enhance' runs: ONNX Runtime where measured faster), torch or onnx.")
     ] = "auto",
+    precision: Annotated[
+        str, typer.Option(help="float32 and/or int8 (vivid's networks after 'vivid models quantize'), comma-separated: each model is timed at each.")
+    ] = "float32",
     out: Annotated[
         Path | None, typer.Option("-o", "--output", "--out", help="Also write results.md/.csv/.json and report.html in this folder.")
     ] = None,
@@ -265,6 +274,7 @@ def speed(
         allow_pickle=allow_pickle,
         tile=tile,
         runtime=runtime,
+        precisions=split_list([precision]),
     )
     if out is not None:
         prepare_out_dir(out, overwrite=overwrite)
@@ -282,6 +292,8 @@ def speed(
         parts.append(f"--threads {threads}")
     if runtime != "auto":
         parts.append(f"--runtime {shlex.quote(runtime)}")
+    if config.precisions != ("float32",):
+        parts.append(f"--precision {_quote(config.precisions)}")
     if out is not None:
         parts.append(f"-o {shlex.quote(str(out))}")
     command = " ".join(parts)

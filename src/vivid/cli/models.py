@@ -140,3 +140,34 @@ def pull(
                             overwrite=overwrite, catalog=entries,
                             progress=lambda done, total: bar.update(bar_task, completed=done, total=total))
     _added(record)
+
+
+@models_app.command()
+@_guarded
+def quantize(
+    name: Annotated[str, typer.Argument(help="A vivid network: vivid-sr, vivid-sr-fast, vivid-denoise or vivid-dejpeg.")],
+    scale: Annotated[int | None, typer.Option(min=1, help="Its scale (SR; default: its first).")] = None,
+    calibration: Annotated[
+        Path | None, typer.Option(help="Folder of training images to calibrate on (default: train/T91/HR in the data root).")
+    ] = None,
+    patches: Annotated[int, typer.Option(min=1, max=4096, help="Random 64x64 calibration crops.")] = 48,
+    data_root: Annotated[
+        Path | None, typer.Option(help="Data root for the default calibration folder (default: $VIVID_DATA_ROOT, else ../shared/datasets).")
+    ] = None,
+) -> None:
+    """Make the int8 version of one of vivid's networks (static quantisation, ONNX Runtime), for
+    --precision int8. It is measured, not assumed: compare with 'vivid bench quality --precision float32,int8'."""
+    from vivid.bench.datasets import data_root as default_root
+    from vivid.cli.main import console
+    from vivid.zoo.quantize import quantize_model
+
+    from vivid.errors import ConfigError
+
+    root = default_root(data_root)
+    if calibration is None and root is None:
+        raise ConfigError("no --calibration folder given and no data root found: pass --calibration FOLDER "
+                          "(training images) or set VIVID_DATA_ROOT")
+    folder = calibration if calibration is not None else root / "train" / "T91" / "HR"
+    path = quantize_model(name, scale=scale, calibration=folder, patches=patches)
+    console.print(f"wrote {path} ({path.stat().st_size / 1e3:.0f} kB) from {patches} crops of {folder}; "
+                  f"use it with --precision int8", highlight=False, soft_wrap=True)

@@ -12,16 +12,21 @@ class ModelCache:
 
     ``runtime``: ``auto`` (default: ONNX Runtime for the built-ins, from their shipped graphs, where it
     measured faster, see :mod:`vivid.zoo.onnx_runtime`), ``torch`` (as loaded) or ``onnx`` (built-in
-    models in ONNX Runtime; an error for those that cannot be).
+    models in ONNX Runtime; an error for those that cannot be). ``precision``: ``float32`` (default) or
+    ``int8`` (vivid's networks from their int8 graphs, see :mod:`vivid.zoo.quantize`).
     """
 
-    def __init__(self, *, allow_pickle: bool = False, task_hint: str | None = None, runtime: str = "auto") -> None:
+    def __init__(self, *, allow_pickle: bool = False, task_hint: str | None = None, runtime: str = "auto",
+                 precision: str = "float32") -> None:
         from vivid.zoo.onnx_runtime import RUNTIMES
+        from vivid.zoo.quantize import check_precision
 
         if runtime not in RUNTIMES:
             from vivid.errors import ConfigError
 
             raise ConfigError(f"unknown runtime {runtime!r}: use auto, torch or onnx")
+        check_precision(precision)
+        self.precision = precision
         self._models: dict[tuple[str, int | None], Restorer] = {}
         self._lock = threading.Lock()
         self.allow_pickle = allow_pickle
@@ -37,7 +42,7 @@ class ModelCache:
             if key not in self._models:
                 self._models[key] = load_on_runtime(
                     name, scale=scale if scale and scale > 1 else None, runtime=self.runtime,
-                    task=self.task_hint, family=family, allow_pickle=self.allow_pickle,
+                    task=self.task_hint, family=family, allow_pickle=self.allow_pickle, precision=self.precision,
                 )
                 # also reachable under its actual scale
                 self._models.setdefault((name, self._models[key].descriptor.scale), self._models[key])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,20 +35,46 @@ from vivid.zoo.byo import (
 _FLOAT_TYPES = {"tensor(float)": np.float32, "tensor(float16)": np.float16}
 
 
-def make_session(model: str | Path | bytes) -> Any:
-    """An ONNX Runtime CPU session: all graph optimisations, vivid's thread count, no spinning."""
+@dataclass(frozen=True)
+class SessionTuning:
+    """ONNX Runtime session options: intra-op ``threads`` (None: vivid's default, the cores this process
+    may use), whether idle intra-op threads ``spin``, and the graph optimisation ``level`` (``basic``,
+    ``extended`` or ``all``). Shipped models get theirs from :data:`vivid.zoo.ort_tuning.TUNED`."""
+
+    threads: int | None = None
+    spin: bool = False
+    level: str = "all"
+
+    def __post_init__(self) -> None:
+        if self.level not in _LEVELS:
+            raise ValueError(f"unknown graph optimisation level {self.level!r}: use {', '.join(_LEVELS)}")
+
+    def label(self) -> str:
+        return f"threads {self.threads or 'default'}, spinning {'on' if self.spin else 'off'}, level {self.level}"
+
+
+_LEVELS = ("basic", "extended", "all")
+
+
+def make_session(model: str | Path | bytes, tuning: SessionTuning | None = None) -> Any:
+    """An ONNX Runtime CPU session with ``tuning``'s options (default: vivid's thread count, no spinning,
+    all graph optimisations; see :mod:`vivid.zoo.ort_tuning` for how the defaults were measured)."""
     import onnxruntime as ort
 
     from vivid.models.torch_runtime import default_threads
 
+    tuning = tuning or SessionTuning()
     opts = ort.SessionOptions()
-    opts.intra_op_num_threads = default_threads()
+    opts.intra_op_num_threads = tuning.threads or default_threads()
     opts.inter_op_num_threads = 1
-    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    # idle intra-op threads sleep instead of spinning: on this project's 2 shared cores ORT measured as
-    # fast or faster so for every shipped model (benchmarks/ort_speed.py --spinning 0|1; README
-    # "Runtimes"), and spinning threads take CPU from the decoder and encoder threads of a video job
-    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    opts.graph_optimization_level = {
+        "basic": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
+        "extended": ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+        "all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL,
+    }[tuning.level]
+    # spinning idle threads take CPU from the decoder and encoder threads of a video job and from other
+    # processes on shared cores: off unless measured faster (benchmarks/ort_options.py)
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "1" if tuning.spin else "0")
     source = model if isinstance(model, bytes) else str(model)
     return ort.InferenceSession(source, sess_options=opts, providers=["CPUExecutionProvider"])
 

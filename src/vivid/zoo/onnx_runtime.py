@@ -144,17 +144,24 @@ def with_runtime(restorer: Restorer, runtime: str) -> Restorer:
 
 def load_on_runtime(
     name: str, *, scale: int | None, runtime: str, task: str | None = None, family: str | None = None,
-    allow_pickle: bool = False,
+    allow_pickle: bool = False, precision: str = "float32",
 ) -> Restorer:
     """:func:`vivid.zoo.loader.load_model` on ``runtime`` (see :func:`with_runtime`). A shipped model
     under ``auto`` or ``onnx`` comes straight from its shipped ONNX graphs, so torch is not even imported
-    (``auto`` loads the torch model only if a dtype other than float32 is asked for)."""
+    (``auto`` loads the torch model only if a dtype other than float32 is asked for).
+
+    ``precision="int8"`` loads vivid's networks from their int8 graphs (:mod:`vivid.zoo.quantize`, made by
+    ``vivid models quantize``) in ONNX Runtime; classical models, which have no precision, run as they are;
+    other models are an error."""
     from vivid.zoo.loader import is_model_file_ref, load_model
 
     if runtime not in RUNTIMES:
         from vivid.errors import ConfigError
 
         raise ConfigError(f"unknown runtime {runtime!r}: use auto, torch or onnx")
+    if precision != "float32":
+        return _load_int8(name, scale=scale, runtime=runtime, precision=precision, task=task, family=family,
+                          allow_pickle=allow_pickle)
     shipped = None if runtime == "torch" or is_model_file_ref(name) else _shipped_ref(name, scale)
     if shipped is None:
         return with_runtime(
@@ -199,3 +206,22 @@ def _shipped_ref(name: str, scale: int | None) -> tuple[str, int] | None:
     except ModelError:
         return None
     return (name, weights.scale) if is_current(item, weights) else None
+
+
+def _load_int8(name: str, *, scale: int | None, runtime: str, precision: str, task: str | None,
+               family: str | None, allow_pickle: bool) -> Restorer:
+    from vivid.errors import ConfigError
+    from vivid.zoo.loader import is_model_file_ref
+    from vivid.zoo.quantize import check_precision, load_int8
+
+    check_precision(precision)
+    if runtime == "torch":
+        raise ConfigError("precision int8 runs in ONNX Runtime: use runtime auto or onnx with it")
+    if is_model_file_ref(name):
+        raise ModelError(f"model {name!r}: precision int8 is for vivid's own networks, not model files")
+    from vivid.models.registry import get_entry
+
+    if get_entry(name).kind != "learned":  # classical models have no precision: they run as they are
+        return load_on_runtime(name, scale=scale, runtime=runtime, task=task, family=family,
+                               allow_pickle=allow_pickle)
+    return load_int8(name, scale)

@@ -259,10 +259,13 @@ _ONNX_RESTORERS: dict[str, type[ShippedOnnxRestorer]] = {
 }
 
 
-def load_shipped_onnx(name: str, scale: int) -> Restorer:
-    """Shipped model ``name`` at ``scale`` in ONNX Runtime (each graph hash-checked; no torch needed)."""
+def load_shipped_onnx(name: str, scale: int, *, tuning: Any = None) -> Restorer:
+    """Shipped model ``name`` at ``scale`` in ONNX Runtime (each graph hash-checked; no torch needed), its
+    sessions made with ``tuning`` (a :class:`~vivid.zoo.byo_onnx.SessionTuning`; default: the model's
+    measured options, :func:`vivid.zoo.ort_tuning.tuning_for`)."""
     from vivid.zoo.builtin import builtin_descriptor, find_weights
     from vivid.zoo.byo_onnx import make_session
+    from vivid.zoo.ort_tuning import tuning_for
 
     entry = find_weights(name, scale)
     item = read_index().get(entry.file)
@@ -280,7 +283,7 @@ def load_shipped_onnx(name: str, scale: int) -> Restorer:
             raise ModelError(f"ONNX file {path} of {name} is missing: reinstall vivid")
         if file_sha256(path) != spec["sha256"]:
             raise ModelError(f"ONNX file {path} of {name} is corrupt (sha256 mismatch): reinstall vivid")
-        sessions[part] = make_session(path)
+        sessions[part] = make_session(path, tuning or tuning_for(name))
     cls = _ONNX_RESTORERS.get(entry.arch, NoiseMapOnnx if _noise_map(entry) else ShippedOnnxRestorer)
     descriptor = builtin_descriptor(entry, name, runtime="onnx")
     return cls(sessions, descriptor, {**entry.params, "arch": entry.arch})
