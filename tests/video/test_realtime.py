@@ -50,3 +50,28 @@ def test_realtime_reports_when_nothing_keeps_up(tmp_path: Path, monkeypatch: pyt
     assert choice is not None and choice.model == "sleepy" and not choice.keeps_up
     assert choice.samples[1].error and "unknown model 'gone'" in choice.samples[1].error
     assert "does NOT keep up" in choice.lines()[-1]
+
+
+def test_realtime_prefers_by_quality_with_vivids_realtime_model_after_the_flagship() -> None:
+    from vivid.video.realtime import preference_for, realtime_models
+
+    assert realtime_models("sr") == ("vivid-sr-fast",)
+    assert preference_for("sr") == ("vivid-sr", "vivid-sr-fast", "bicubic")
+    assert realtime_models("denoise") == () and preference_for("denoise")[0] == "vivid-denoise"
+
+
+def test_when_nothing_keeps_up_vivids_realtime_model_beats_a_faster_plain_resize() -> None:
+    import time
+
+    import numpy as np
+
+    from vivid.video.realtime import choose_realtime
+
+    def make(name: str):  # noqa: ANN202 - a frame processor that takes 0.2 s (learned) or 0.1 s (resize)
+        return lambda frames, times: time.sleep((0.2 if name == "learned" else 0.1) * len(frames))
+
+    frames, times = np.zeros((3, 3, 8, 8), np.float32), [0.0, 0.1, 0.2]
+    args = dict(source_fps=100.0, make_processor=make, encode_seconds=0.0, timed_frames=1)
+    cands = [("resize", "realtime"), ("learned", "realtime")]
+    assert choose_realtime(cands, frames, times, fallback=("learned",), **args).model == "learned"
+    assert choose_realtime(cands, frames, times, **args).model == "resize"  # no fallback: the fastest

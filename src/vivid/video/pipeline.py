@@ -27,9 +27,16 @@ import numpy as np
 from vivid.engine.plan import Plan
 from vivid.engine.progress import Progress, null_progress
 from vivid.errors import ConfigError, InputError, OutputError
-from vivid.video.codecs import EncoderSettings, container_for, output_pix_fmt, resolve_encoder
+from vivid.video.codecs import (
+    EncoderSettings,
+    container_for,
+    keep_normal_scheduling,
+    output_pix_fmt,
+    resolve_encoder,
+)
 from vivid.video.frames import frame_to_rgb, rgb_to_frame
 from vivid.video.options import VideoOptions, key_differences, key_hash
+from vivid.video.overlap import Prefetch, Worker
 from vivid.video.planar import frame_planes, planar_sr
 from vivid.video.probe import VideoInfo, probe
 from vivid.video.process import FrameProcessor
@@ -56,6 +63,9 @@ class VideoResult:
     notes: tuple[str, ...] = field(default_factory=tuple)
     #: how frames went through the model: "planar" (yuv420p planes, :mod:`vivid.video.planar`) or "rgb"
     frame_path: str = "rgb"
+    #: seconds each overlapped stage was busy: ``decode`` (its thread), ``model`` (this thread), ``encode``
+    #: (its thread); the largest one sets the pace when the machine has the cores to overlap them
+    stage_seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def fps(self) -> float:
@@ -161,12 +171,18 @@ def _start_checkpoint(work: WorkDir, key: dict[str, Any], options: VideoOptions)
 
 def _realtime(info: VideoInfo, options: VideoOptions, samples: list[tuple[np.ndarray, float]], models: Any,
               settings: EncoderSettings, fmt_for: Any) -> RealtimeChoice:
-    from vivid.engine.api import DEFAULT_MODELS, plan_for
+    from vivid.engine.api import plan_for
     from vivid.io.image import Image
     from vivid.models.registry import get_entry
     from vivid.video.planning import output_size
     from vivid.video.process import resize_batch
-    from vivid.video.realtime import candidates_for, choose_realtime, encode_seconds_per_frame
+    from vivid.video.realtime import (
+        candidates_for,
+        choose_realtime,
+        encode_seconds_per_frame,
+        preference_for,
+        realtime_models,
+    )
 
     frames = np.stack([x for x, _ in samples])
     times = [t for _, t in samples]
@@ -199,7 +215,7 @@ def _realtime(info: VideoInfo, options: VideoOptions, samples: list[tuple[np.nda
     source_fps = float(info.fps) if info.fps else 25.0
     return choose_realtime(candidates, frames, times, source_fps=source_fps, make_processor=make_processor,
                            encode_seconds=enc, planar_encode_seconds=enc_planar,
-                           preference=DEFAULT_MODELS.get(options.task, ()))
+                           preference=preference_for(options.task), fallback=realtime_models(options.task))
 
 
 class _PlanarTimer:
@@ -258,6 +274,7 @@ def enhance_video(
 
     even_in = (max(2, info.height // 2 * 2), max(2, info.width // 2 * 2))
     check_muxable(info, fmt=fmt, settings=settings, stream_format=stream_format(even_in))
+    keep_normal_scheduling()  # opening SVT-AV1 as root made this thread real-time; the job's threads start here
     work = WorkDir(dst)
     key = options.job_key(src)
     ckpt = _start_checkpoint(work, key, options)
@@ -319,19 +336,29 @@ def enhance_video(
     writer: SegmentWriter | None = None
     grid = -1
     pending: list[tuple[Any, int, int, float]] = []
+    model_seconds = [0.0]
 
     def flush() -> None:
         nonlocal done, processed
         if not pending:
             return
         assert writer is not None
+        t_model = time.perf_counter()
         if planar is not None:
             frames = planar([p[0] for p in pending])
         else:
             out = processor(np.stack([p[0] for p in pending]), [p[3] for p in pending])
-            frames = [rgb_to_frame(o, pix_fmt=pix_fmt, color=info.color) for o in out]
-        for f, (_, pts, dur, _) in zip(frames, pending, strict=True):
-            writer.write(f, pts=pts, duration=dur)
+            frames = None
+        timing = [(pts, dur) for _, pts, dur, _ in pending]
+        target = writer
+
+        def encode() -> None:
+            made = frames if frames is not None else [rgb_to_frame(o, pix_fmt=pix_fmt, color=info.color) for o in out]
+            for f, (pts, dur) in zip(made, timing, strict=True):
+                target.write(f, pts=pts, duration=dur)
+
+        model_seconds[0] += time.perf_counter() - t_model
+        encoder.submit(encode)
         done += len(pending)
         processed += len(pending)
         pending.clear()
@@ -341,31 +368,45 @@ def enhance_video(
         nonlocal writer
         assert writer is not None
         flush()
-        ckpt.segments.append(writer.finish(processor.state_dict()))
+        state, target = processor.state_dict(), writer
+        # finished in the encoder's thread, after every frame of the segment: all encoder calls stay in that
+        # thread (SVT-AV1 run as root makes the thread that calls it real-time)
+        encoder.submit(lambda: ckpt.segments.append(target.finish(state)))
+        encoder.drain()
         work.save(ckpt)
         writer = None
 
+    def decoded(item: tuple[Any, int, int]) -> tuple[Any, int, int, float]:
+        frame, pts, dur = item
+        if planar is not None:  # copies of the planes (the decoder reuses its buffers)
+            pixels: Any = tuple(p.copy() for p in frame_planes(frame, size=planar.size))
+        else:
+            pixels = frame_to_rgb(frame, bit_depth=info.bit_depth)
+        return pixels, pts, dur, float((pts - t0) * tb)
+
     progress(done, max(total, done), "starting")
+    # decode runs ahead in a thread, encoding behind in another, the model here: the slowest stage sets the pace
+    encoder = Worker(depth=2)
+    frames_in = Prefetch(source.frames(after_pts=after, skip=done), depth=2 * options.batch, transform=decoded)
     try:
-        for frame, pts, dur in source.frames(after_pts=after, skip=done):
+        for pixels, pts, dur, t in frames_in:
             g = int((pts - t0) * tb // seg_len)
             if writer is not None and g != grid:
                 close_segment()
             if writer is None:
                 writer = SegmentWriter(work, len(ckpt.segments), settings=settings, fmt=sfmt)
                 grid = g
-            if planar is not None:  # copies of the planes (the decoder reuses its buffers)
-                pixels: Any = tuple(p.copy() for p in frame_planes(frame, size=planar.size))
-            else:
-                pixels = frame_to_rgb(frame, bit_depth=info.bit_depth)
-            pending.append((pixels, pts, dur, float((pts - t0) * tb)))
+            pending.append((pixels, pts, dur, t))
             if len(pending) >= options.batch:
                 flush()
         if writer is not None:
             close_segment()
     finally:
+        frames_in.close()
+        encoder.close()
         if writer is not None:
             writer.abort()
+    stages = {"decode": frames_in.busy_seconds, "model": model_seconds[0], "encode": encoder.busy_seconds}
     if not ckpt.segments:
         raise InputError(f"{src}: no video frame was decoded" + (f" in the first {end:g} s" if end else ""))
     if source.fixed:
@@ -378,7 +419,7 @@ def enhance_video(
         output=dst, frames=frames_out, processed=processed, segments=len(ckpt.segments),
         resumed_segments=resumed, seconds=time.perf_counter() - t_start, plan=plan, width=out_w, height=out_h,
         source_fps=float(info.fps) if info.fps else None, settings=settings, realtime=choice,
-        notes=tuple(notes), frame_path="planar" if planar is not None else "rgb",
+        notes=tuple(notes), frame_path="planar" if planar is not None else "rgb", stage_seconds=stages,
     )
 
 

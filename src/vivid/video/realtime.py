@@ -7,6 +7,11 @@ further. The encoder's cost per frame (measured once at the output size) is adde
 machine. Of the models that keep up with the source frame rate, the one the engine recommends for the task
 wins (vivid's learned model before classical ones), then the heavier speed class; when none keeps up the
 fastest is used, and the report says so.
+
+The order of preference (:func:`preference_for`) is by quality: the engine's recommended models for the task,
+with vivid's own realtime models (learned, speed class ``realtime``, such as vivid-sr-fast) right after the
+first learned one. When none keeps up, vivid's realtime model is used if it could be measured (a plain
+resize is faster but restores nothing), else the fastest.
 """
 
 from __future__ import annotations
@@ -99,6 +104,26 @@ def candidates_for(task: str, *, step_scale: int) -> list[tuple[str, str]]:
     return [(e.name, e.speed_class) for e in entries]
 
 
+def realtime_models(task: str) -> tuple[str, ...]:
+    """vivid's learned models of speed class ``realtime`` for ``task`` (made for video: vivid-sr-fast)."""
+    from vivid.models.registry import list_models
+
+    return tuple(e.name for e in list_models(task) if e.kind == "learned" and e.speed_class == "realtime")
+
+
+def preference_for(task: str) -> tuple[str, ...]:
+    """Models in order of quality for ``--realtime``: the engine's recommendation for ``task`` with vivid's
+    realtime models after its first learned model (vivid-sr, vivid-sr-fast, bicubic)."""
+    from vivid.engine.api import DEFAULT_MODELS
+    from vivid.models.registry import ENTRIES
+
+    learned = {e.name for e in ENTRIES if e.kind == "learned"}
+    order = list(DEFAULT_MODELS.get(task, ()))
+    fast = [m for m in realtime_models(task) if m not in order]
+    at = next((i + 1 for i, m in enumerate(order) if m in learned), 0)
+    return tuple(order[:at] + fast + order[at:])
+
+
 def choose_realtime(
     candidates: list[tuple[str, str]],
     frames: np.ndarray,
@@ -109,9 +134,12 @@ def choose_realtime(
     encode_seconds: float,
     planar_encode_seconds: float | None = None,
     preference: tuple[str, ...] = (),
+    fallback: tuple[str, ...] = (),
     timed_frames: int = 4,
 ) -> RealtimeChoice:
-    """Measure each candidate (``make_processor(name)`` builds its frame processor) and pick one.
+    """Measure each candidate (``make_processor(name)`` builds its frame processor) and pick one: the first
+    in ``preference`` that keeps up; when none does, the first of ``fallback`` that was measured, else the
+    fastest.
 
     A processor with ``planar = True`` (the planar path) adds ``planar_encode_seconds`` (encoding without
     the RGB->YUV conversion) instead of ``encode_seconds``.
@@ -150,5 +178,6 @@ def choose_realtime(
 
         best = min(keeping, key=rank)
     else:
-        best = max(measured, key=lambda s: s.fps or 0.0)
+        chosen = [s for name in fallback for s in measured if s.model == name]
+        best = chosen[0] if chosen else max(measured, key=lambda s: s.fps or 0.0)
     return RealtimeChoice(best.model, float(best.fps or 0.0), float(source_fps), best.keeps_up, tuple(samples))
