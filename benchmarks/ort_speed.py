@@ -43,7 +43,7 @@ def main() -> int:
     from vivid.io.image import Image
     from vivid.zoo.loader import load_model
     from vivid.zoo import byo_onnx
-    from vivid.zoo.builtin import read_manifest
+    from vivid.zoo.builtin import shipped_weights
     from vivid.zoo.onnx_runtime import to_onnx
 
     plain_session = byo_onnx.make_session
@@ -59,7 +59,7 @@ def main() -> int:
     byo_onnx.make_session = tuned_session
     onnxruntime.set_default_logger_severity(3)  # not the notice that this overwrites vivid's spinning entry
     print(f"ORT intra-op threads {args.threads or 'default'}, spinning {args.spinning}")
-    shipped = sorted({(e.name, e.scale) for e in read_manifest()})
+    shipped = sorted({(w.name, w.scale) for w in shipped_weights()})
     names = [n for n, _ in shipped] if args.models == "all" else args.models.split(",")
     names = list(dict.fromkeys(names))
     sizes = {"480p": (854, 480), "720p": (1280, 720)}

@@ -24,6 +24,7 @@ import numpy as np
 import pytest
 
 from tests.images import textured
+from vivid.models.registry import list_models
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -103,19 +104,21 @@ def _run(venv: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(list(args), cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
-def test_wheel_carries_the_manifest_every_weight_file_and_card(wheel: Path) -> None:
+def test_wheel_carries_the_index_every_weight_file_and_card(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert "vivid/zoo/weights/manifest.json" in names and "vivid/zoo/weights/onnx.json" in names
-    manifest = json.loads(zipfile.ZipFile(wheel).read("vivid/zoo/weights/manifest.json"))
-    assert manifest == json.loads((ROOT / "src/vivid/zoo/weights/manifest.json").read_text())
+    assert "vivid/zoo/weights/onnx.json" in names
     index = json.loads(zipfile.ZipFile(wheel).read("vivid/zoo/weights/onnx.json"))
-    for e in manifest:
-        assert f"vivid/zoo/weights/{e['file']}" in names, e["file"]
-        assert f"vivid/zoo/cards/{e['card']}" in names, e["card"]
-        for part in index[e["file"]]["parts"].values():  # the graphs that run it without torch
+    assert index == json.loads((ROOT / "src/vivid/zoo/weights/onnx.json").read_text())
+    learned = [e for e in list_models() if e.kind == "learned"]
+    files = [e.weights_file(s) for e in learned for s in e.scales]
+    for e in learned:
+        assert f"vivid/zoo/cards/{e.card}" in names, e.card
+    for file in files:
+        assert f"vivid/zoo/weights/{file}" in names, file
+        for part in index[file]["parts"].values():  # the graphs that run it without torch
             assert f"vivid/zoo/weights/{part['file']}" in names, part["file"]
     shipped = sum(zipfile.ZipFile(wheel).getinfo(f"vivid/zoo/weights/{f}").compress_size for f in
-                  [e["file"] for e in manifest] + [p["file"] for i in index.values() for p in i["parts"].values()])
+                  files + [p["file"] for i in index.values() for p in i["parts"].values()])
     assert wheel.stat().st_size < shipped + 5 * 2**20  # the models, plus code and assets only
     assert not [n for n in names if "__pycache__" in n or n.startswith(("tests/", "src/"))]
 
@@ -151,10 +154,9 @@ def _steps(path: Path) -> list[dict]:
     return json.loads(PILImage.open(path).text["vivid"])["steps"]
 
 
-#: (task, model, scale, gray input): every shipped model (manifest entry) through ``vivid enhance``
+#: (task, model, scale, gray input): every shipped model (learned registry entry) through ``vivid enhance``
 SHIPPED = [
-    (e["task"], e["name"], e["scale"], e["task"] == "colorize")
-    for e in json.loads((ROOT / "src/vivid/zoo/weights/manifest.json").read_text())
+    (e.task, e.name, s, e.task == "colorize") for e in list_models() if e.kind == "learned" for s in e.scales
 ]
 
 

@@ -20,10 +20,10 @@ import pytest
 
 from vivid.engine.api import run_model
 from vivid.io.image import Image
-from vivid.zoo.builtin import read_manifest
+from vivid.zoo.builtin import shipped_weights
 from vivid.zoo.loader import load_model
 
-SHIPPED = sorted({(e.name, e.scale) for e in read_manifest()})
+SHIPPED = sorted({(w.name, w.scale) for w in shipped_weights()})
 
 
 def framed_scene(h: int = 96, w: int = 128) -> np.ndarray:

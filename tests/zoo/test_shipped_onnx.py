@@ -13,22 +13,24 @@ from vivid.engine.api import run_model
 from vivid.errors import ModelError
 from vivid.io.image import Image
 from vivid.zoo import builtin, shipped_onnx
-from vivid.zoo.builtin import file_sha256, read_manifest, weights_dir
-from vivid.zoo.shipped_onnx import area_resize, load_shipped_onnx, parts_of, read_index
+from vivid.models import registry
+from vivid.models.registry import Network, get_entry, learned
+from vivid.zoo.builtin import file_sha256, read_index, shipped_weights, weights_dir
+from vivid.zoo.shipped_onnx import area_resize, load_shipped_onnx, parts_of
 
-ENTRIES = [(e.name, e.scale) for e in read_manifest()]
+ENTRIES = [(w.name, w.scale) for w in shipped_weights()]
 
 
 def test_every_shipped_weight_file_has_current_onnx_graphs() -> None:
     index = read_index()
-    for e in read_manifest():
-        item = index.get(e.file)
-        hint = f"{e.file}: run `python -m vivid.zoo.shipped_onnx {e.name}` to export it"
-        assert shipped_onnx.is_current(item, e), hint  # same weights and hyper-parameters
-        assert set(item["parts"]) == set(parts_of(e)), hint
+    for w in shipped_weights():
+        item = index.get(w.file)
+        hint = f"{w.file}: run `python -m vivid.zoo.shipped_onnx {w.name}` to export it"
+        assert shipped_onnx.is_current(item, w), hint  # same weights and hyper-parameters
+        assert set(item["parts"]) == set(parts_of(w)), hint
         for spec in item["parts"].values():
             assert file_sha256(weights_dir() / spec["file"]) == spec["sha256"], spec["file"]
-    assert set(index) == {e.file for e in read_manifest()}  # nothing stale is shipped
+    assert set(index) == {w.file for w in shipped_weights()}  # nothing stale is shipped
 
 
 def _inputs(name: str, color_space: str) -> list[np.ndarray]:
@@ -85,24 +87,24 @@ def test_without_torch_load_builtin_takes_the_shipped_onnx(monkeypatch: pytest.M
 
 
 def test_missing_stale_or_corrupt_onnx_files_are_clear_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    entry = next(e for e in read_manifest() if e.name == "vivid-sr-fast")
-    item = read_index()[entry.file]
-    for f in (entry.file, "manifest.json", *(p["file"] for p in item["parts"].values())):
+    entry = get_entry("vivid-sr-fast")
+    file = entry.weights_file(2)
+    item = read_index()[file]
+    for f in (file, *(p["file"] for p in item["parts"].values())):
         (tmp_path / f).write_bytes((weights_dir() / f).read_bytes())
     monkeypatch.setattr(builtin, "weights_dir", lambda: tmp_path)
-    with pytest.raises(ModelError, match=r"ONNX index .*onnx\.json is missing: the package is incomplete"):
+    with pytest.raises(ModelError, match=r"weights index .*onnx\.json is missing: the package is incomplete"):
         load_shipped_onnx("vivid-sr-fast", 2)
-    (tmp_path / "onnx.json").write_text(json.dumps({entry.file: {**item, "weights_sha256": "0" * 64}}))
+    (tmp_path / "onnx.json").write_text(json.dumps({file: {**item, "entry_sha256": "0" * 64}}))
     with pytest.raises(ModelError, match=r"vivid-sr-fast x2 has a stale ONNX export .*python -m vivid\.zoo\.shipped_onnx"):
         load_shipped_onnx("vivid-sr-fast", 2)
-    manifest = json.loads((tmp_path / "manifest.json").read_text())  # an inference-only parameter changes
-    changed = [{**e, "params": {**e["params"], "blocks": 4}} if e["file"] == entry.file else e for e in manifest]
-    (tmp_path / "manifest.json").write_text(json.dumps(changed))
-    (tmp_path / "onnx.json").write_text(json.dumps({entry.file: item}))
+    (tmp_path / "onnx.json").write_text(json.dumps({file: item}))
+    network = Network(**{**vars(entry.network), "params": {**entry.network.params, "blocks": 4}})
+    changed = learned(entry.name, entry.task, entry.scales, entry.summary, network)  # a hyper-parameter changes
+    monkeypatch.setattr(registry, "ENTRIES", (changed,))
     with pytest.raises(ModelError, match=r"stale ONNX export \(other weights or hyper-parameters\)"):
         load_shipped_onnx("vivid-sr-fast", 2)
-    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
-    (tmp_path / "onnx.json").write_text(json.dumps({entry.file: item}))
+    monkeypatch.setattr(registry, "ENTRIES", (entry,))
     assert load_shipped_onnx("vivid-sr-fast", 2).descriptor.name == "vivid-sr-fast"
     graph = tmp_path / item["parts"]["forward"]["file"]
     graph.write_bytes(graph.read_bytes()[:-1] + b"\0")
@@ -112,8 +114,6 @@ def test_missing_stale_or_corrupt_onnx_files_are_clear_errors(tmp_path: Path, mo
 
 def test_a_map_free_denoiser_exports_and_runs_like_torch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A dejpeg-style model (denoise_unet without a noise map): exported beside its weights, one graph."""
-    from dataclasses import asdict
-
     from safetensors.torch import save_file
 
     from vivid.models.archs.factory import build_arch
@@ -123,12 +123,8 @@ def test_a_map_free_denoiser_exports_and_runs_like_torch(tmp_path: Path, monkeyp
     for p in net.parameters():  # not the zero-initialised tail: a network that changes its input
         p.data.normal_(0, 0.05)
     save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(tmp_path / "vivid-test.safetensors"))
-    entry = builtin.WeightEntry(
-        name="vivid-test", file="vivid-test.safetensors", sha256=file_sha256(tmp_path / "vivid-test.safetensors"),
-        arch="denoise_unet", task="dejpeg", scale=1, color_space="rgb", params=params, tile_overlap=16,
-        size_multiple=8, card="vivid-test.md",
-    )
-    (tmp_path / "manifest.json").write_text(json.dumps([asdict(entry)]))
+    entry = learned("vivid-test", "dejpeg", (1,), "a test", Network("denoise_unet", params, size_multiple=8))
+    monkeypatch.setattr(registry, "ENTRIES", (entry,))
     monkeypatch.setattr(builtin, "weights_dir", lambda: tmp_path)
     shipped_onnx.export_all()
     assert set(read_index()["vivid-test.safetensors"]["parts"]) == {"forward"}

@@ -1,81 +1,161 @@
-"""The model registry: one entry per built-in model (learned or classical).
+"""The model registry: one entry per built-in model (learned or classical), the one place a model is declared.
 
-Adding a model = one module (architecture or enhancer with a ``build(scale) -> Restorer`` factory) +
-one :class:`ModelEntry` line below. Entries are plain data; nothing is imported or loaded until
+Everything else is derived from the entry: the descriptor the engine reads (:meth:`ModelEntry.descriptor`:
+name, task, scale, licence and speed class always come from here), the torch and ONNX loaders of a learned
+model (its :class:`Network`: architecture, hyper-parameters, restorer, tiling facts; the weight files and
+the model card are named after the entry), and ``vivid models``. Adding a classical model = one module with
+a ``build(scale) -> Restorer`` factory + one entry; adding a trained model = an architecture module
+(``vivid.models.archs``) + its weights (:func:`vivid.zoo.export.export_run` writes them and returns the
+entry to add) + its card + one entry. Entries are plain data; nothing is imported or loaded until
 :func:`build` is called.
 """
 
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import import_module
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 
 from vivid.errors import ModelError
+from vivid.models.base import ModelDescriptor
 
 if TYPE_CHECKING:
     from vivid.models.base import Restorer
 
+#: how a shipped network is run (the wrapper in :mod:`vivid.zoo.builtin` and :mod:`vivid.zoo.shipped_onnx`):
+#: ``plain`` a network image -> image; ``noise_map`` a denoiser fed a noise-level channel (FFDNet style);
+#: ``curves`` tone curves from the whole image's thumbnail, then a tileable local branch (``global_local``);
+#: ``curve_maps`` Zero-DCE curve maps of the whole image; ``colorize`` chroma of the whole gray image
+RestorerKind = Literal["plain", "noise_map", "curves", "curve_maps", "colorize"]
+#: restorers whose per-image parameters need the whole image at once (no tiling)
+WHOLE_IMAGE: frozenset[str] = frozenset({"curve_maps", "colorize"})
+#: the loader of every learned entry: ``load_builtin(name, scale)``
+LEARNED_FACTORY = "vivid.zoo.builtin:load_builtin"
+
+
+@dataclass(frozen=True)
+class Network:
+    """A trained network shipped with vivid (weights in ``vivid/zoo/weights``, card in ``vivid/zoo/cards``).
+
+    Attributes:
+        arch: architecture family (:data:`vivid.models.archs.factory.ARCHS`).
+        params: its constructor's hyper-parameters (the scale is the entry's).
+        color_space: what it consumes (see :class:`~vivid.models.base.ModelDescriptor`).
+        restorer: how it is run (:data:`RestorerKind`).
+        tile_overlap: overlap in input pixels for seam-free tiles (about twice the receptive radius).
+        size_multiple: input sides must be multiples of this (the engine pads).
+    """
+
+    arch: str
+    params: dict[str, Any] = field(default_factory=dict, hash=False)
+    color_space: Literal["rgb", "y", "gray"] = "rgb"
+    restorer: RestorerKind = "plain"
+    tile_overlap: int = 16
+    size_multiple: int = 1
+
+    @property
+    def tileable(self) -> bool:
+        return self.restorer not in WHOLE_IMAGE
+
 
 @dataclass(frozen=True)
 class ModelEntry:
-    """A registered model: what it is for, and where its factory lives."""
+    """A registered model: what it is for, its licence and speed, and how it is built.
+
+    A classical entry names its ``factory`` (``"module:function"``, ``function(scale) -> Restorer``); a
+    learned entry has a ``network`` and is loaded by :data:`LEARNED_FACTORY`.
+    """
 
     name: str
     task: str
     scales: tuple[int, ...]
     summary: str
-    factory: str  # "module:function"; function(scale: int) -> Restorer
+    factory: str
     kind: str = "classical"  # "classical" or "learned"
     license: str = "Apache-2.0"
     speed_class: str = "fast"
     any_scale: bool = False
+    network: Network | None = None
 
     def supports_scale(self, scale: int) -> bool:
         return self.any_scale or scale in self.scales
 
+    def weights_file(self, scale: int) -> str:
+        """The shipped weight file of a learned entry at ``scale`` (SR models have one per scale)."""
+        return f"{self.name}_x{scale}.safetensors" if self.task == "sr" else f"{self.name}.safetensors"
+
+    @property
+    def card(self) -> str:
+        """The model card's file name in ``vivid/zoo/cards`` (learned entries)."""
+        return f"{self.name}.md"
+
+    def descriptor(self, scale: int = 1, **fields: Any) -> ModelDescriptor:
+        """The descriptor of this model at ``scale``: name, task, licence, speed class and ``any_scale`` come
+        from the entry (so they cannot disagree with the registry), the rest from ``fields``."""
+        return ModelDescriptor(
+            name=self.name, task=self.task, scale=int(scale), any_scale=self.any_scale,  # type: ignore[arg-type]
+            license=self.license, speed_class=self.speed_class, **fields,  # type: ignore[arg-type]
+        )
+
+
+def learned(name: str, task: str, scales: tuple[int, ...], summary: str, network: Network, *,
+            speed_class: str = "fast", license: str = "Apache-2.0") -> ModelEntry:  # noqa: A002
+    """A learned entry: loaded from its shipped weights by :data:`LEARNED_FACTORY`."""
+    return ModelEntry(name, task, scales, summary, LEARNED_FACTORY, kind="learned", license=license,
+                      speed_class=speed_class, network=network)
+
 
 _C = "vivid.models.classical"
-
-_Z = "vivid.zoo.builtin"
+#: the hyper-parameters vivid-lowlight and vivid-tone share (one architecture, two trainings)
+_GLOBAL_LOCAL = {"points": 32, "thumb": 192, "dim": 64, "depth": 4, "heads": 4, "channels": 16, "levels": 3,
+                 "in_channels": 3}
+#: bm3d package's licence, as its metadata states it (classifier "License :: Free for non-commercial use";
+#: LICENSE: Tampere University terms, non-commercial scope only)
+BM3D_LICENSE = "bm3d package (Tampere University): free for non-commercial use only"
 
 ENTRIES: tuple[ModelEntry, ...] = (
     # --- vivid's own trained models (weights in vivid/zoo/weights, cards in vivid/zoo/cards) -------
-    ModelEntry("vivid-sr", "sr", (2, 3, 4), "vivid's flagship SR: re-parameterised conv net on the Y channel in LR space",
-               f"{_Z}:build_vivid_sr", kind="learned", speed_class="fast"),
-    ModelEntry("vivid-sr-fast", "sr", (2,), "vivid's realtime SR for video: the flagship's design at 12 channels, 3 blocks",
-               f"{_Z}:build_vivid_sr_fast", kind="learned", speed_class="realtime"),
-    ModelEntry("vivid-lowlight", "lowlight", (1,),
-               "vivid's low-light enhancer: ViT tone curves from a thumbnail + U-Net local refinement (seed 000)",
-               f"{_Z}:build_vivid_lowlight", kind="learned", speed_class="medium"),
-    ModelEntry("vivid-zerodce", "lowlight", (1,),
-               "vivid's zero-reference low-light enhancer: Zero-DCE++-style curve maps, trained without pairs",
-               f"{_Z}:build_vivid_zerodce", kind="learned", speed_class="fast"),
-    ModelEntry("vivid-tone", "color", (1,),
-               "vivid's auto-tone: ViT per-channel curves (exposure, contrast, white balance) + U-Net refinement",
-               f"{_Z}:build_vivid_tone", kind="learned", speed_class="medium"),
-    ModelEntry("vivid-denoise", "denoise", (1,), "vivid's blind denoiser: half-resolution U-Net with an FFDNet-style noise map",
-               f"{_Z}:build_vivid_denoise", kind="learned", speed_class="medium"),
-    ModelEntry("vivid-dejpeg", "dejpeg", (1,),
-               "vivid's JPEG-artefact remover: the denoiser's half-resolution U-Net trained on JPEG copies (q10-60)",
-               f"{_Z}:build_vivid_dejpeg", kind="learned", speed_class="medium"),
-    ModelEntry("vivid-colorize", "colorize", (1,),
-               "vivid's colorizer: U-Net over in-gamut ab bins with class rebalancing (Zhang et al. 2016 style)",
-               f"{_Z}:build_vivid_colorize", kind="learned", speed_class="fast"),
-    ModelEntry("vivid-colorize-seed003", "colorize", (1,),
-               "seed 003's colorizer: VAE-like latent + decoder predicting hue (cos, sin) and saturation",
-               f"{_Z}:build_vivid_colorize_seed003", kind="learned", speed_class="fast"),
+    learned("vivid-sr", "sr", (2, 3, 4), "vivid's flagship SR: re-parameterised conv net on the Y channel in LR space",
+            Network("rep_sr", {"channels": 32, "blocks": 6, "in_channels": 1}, color_space="y", tile_overlap=18)),
+    learned("vivid-sr-fast", "sr", (2,), "vivid's realtime SR for video: the flagship's design at 12 channels, 3 blocks",
+            Network("rep_sr", {"channels": 12, "blocks": 3, "in_channels": 1}, color_space="y", tile_overlap=12),
+            speed_class="realtime"),
+    learned("vivid-lowlight", "lowlight", (1,),
+            "vivid's low-light enhancer: ViT tone curves from a thumbnail + U-Net local refinement (seed 000)",
+            Network("global_local", _GLOBAL_LOCAL, restorer="curves", tile_overlap=48), speed_class="medium"),
+    learned("vivid-zerodce", "lowlight", (1,),
+            "vivid's zero-reference low-light enhancer: Zero-DCE++-style curve maps, trained without pairs",
+            Network("zero_dce", {"channels": 32, "iterations": 8, "low_side": 128, "in_channels": 3},
+                    restorer="curve_maps", tile_overlap=0)),
+    learned("vivid-tone", "color", (1,),
+            "vivid's auto-tone: ViT per-channel curves (exposure, contrast, white balance) + U-Net refinement",
+            Network("global_local", _GLOBAL_LOCAL, restorer="curves", tile_overlap=48), speed_class="medium"),
+    learned("vivid-denoise", "denoise", (1,), "vivid's blind denoiser: half-resolution U-Net with an FFDNet-style noise map",
+            Network("denoise_unet", {"channels": 32, "blocks": 2, "in_channels": 3}, restorer="noise_map",
+                    tile_overlap=112, size_multiple=8), speed_class="medium"),
+    learned("vivid-dejpeg", "dejpeg", (1,),
+            "vivid's JPEG-artefact remover: the denoiser's half-resolution U-Net trained on JPEG copies (q10-60)",
+            Network("denoise_unet", {"channels": 32, "blocks": 2, "noise_map": False, "in_channels": 3},
+                    tile_overlap=112, size_multiple=16), speed_class="medium"),
+    learned("vivid-colorize", "colorize", (1,),
+            "vivid's colorizer: U-Net over in-gamut ab bins with class rebalancing (Zhang et al. 2016 style)",
+            Network("lab_bins", {"channels": 24, "temperature": 0.2, "rebalance": 0.5, "saturation": 0.8,
+                                 "cool_penalty": 5.0, "confidence": 60.0, "in_channels": 1},
+                    color_space="gray", restorer="colorize", tile_overlap=0)),
+    learned("vivid-colorize-seed003", "colorize", (1,),
+            "seed 003's colorizer: VAE-like latent + decoder predicting hue (cos, sin) and saturation",
+            Network("hue_vae", {"channels": 32, "latent": 128, "in_channels": 1}, color_space="gray",
+                    restorer="colorize", tile_overlap=0)),
     # --- classical baselines -------------------------------------------------------------------------
     ModelEntry("bicubic", "sr", (2, 3, 4), "MATLAB-exact bicubic resampling (the SR baseline)",
                f"{_C}.resample:build_bicubic", any_scale=True, speed_class="realtime"),
     ModelEntry("lanczos", "sr", (2, 3, 4), "Lanczos-3 resampling", f"{_C}.resample:build_lanczos",
                any_scale=True, speed_class="realtime"),
     ModelEntry("nlm", "denoise", (1,), "OpenCV fast non-local means (noise level estimated per image)",
-               f"{_C}.denoise:build_nlm", speed_class="medium"),
+               f"{_C}.denoise:build_nlm", license="Apache-2.0 (OpenCV)", speed_class="medium"),
     ModelEntry("bm3d", "denoise", (1,), "BM3D / CBM3D (bm3d package; noise level estimated per image)",
-               f"{_C}.denoise:build_bm3d", license="bm3d package licence (non-commercial)",
-               speed_class="slow"),
+               f"{_C}.denoise:build_bm3d", license=BM3D_LICENSE, speed_class="slow"),
     ModelEntry("gamma", "lowlight", (1,), "adaptive gamma brightening to a target mean luminance",
                f"{_C}.lowlight:build_gamma", speed_class="realtime"),
     ModelEntry("clahe", "lowlight", (1,), "gamma plus CLAHE on the L channel of Lab",
@@ -112,4 +192,4 @@ def build(name: str, *, scale: int = 1) -> Restorer:
         )
     module, _, func = entry.factory.partition(":")
     factory = getattr(import_module(module), func)
-    return factory(scale)
+    return factory(name, scale) if entry.network is not None else factory(scale)

@@ -1,17 +1,19 @@
-"""Turn a training run's best checkpoint into a shipped weight file and manifest entry."""
+"""Turn a training run's best checkpoint into a shipped weight file and the registry entry that declares it."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from vivid.zoo.builtin import WeightEntry, file_sha256, read_manifest, weights_dir
+from vivid.models.registry import ModelEntry, Network, learned
+from vivid.zoo import builtin
+from vivid.zoo.builtin import ShippedWeights
+from vivid.zoo.shipped_onnx import export_entry, write_index
 
 
 def _global_local_overlap(p: dict) -> int:
-    from vivid.models.archs.global_local import receptive_radius
+    from vivid.models.archs.global_local import receptive_radius  # torch
 
     return 2 * receptive_radius(p.get("levels", 3)) + 4
 
@@ -27,13 +29,18 @@ _OVERLAP = {
     "lab_bins": lambda p: 0,
 }
 _MULTIPLE = {"denoise_unet": 8, "global_local": 1, "zero_dce": 1}
+#: how each architecture is run (denoisers with a noise map take the "noise_map" restorer)
+_RESTORER = {"global_local": "curves", "zero_dce": "curve_maps", "hue_vae": "colorize", "lab_bins": "colorize"}
 
 
 def export_run(
     run_dir: str | Path, *, name: str, task: str, speed_class: str = "fast", storage: str = "float32",
     weights: str = "best.safetensors", inference: dict[str, Any] | None = None, size_multiple: int | None = None,
-) -> WeightEntry:
-    """Save ``run_dir/<weights>`` (fused when the architecture supports it) as model ``name``.
+    summary: str = "",
+) -> ModelEntry:
+    """Save ``run_dir/<weights>`` (fused when the architecture supports it) as model ``name``, with its ONNX
+    graphs and hashes in ``onnx.json``; returns the registry entry that declares it (its repr is the line to
+    put in :data:`vivid.models.registry.ENTRIES`, unless that holds it already).
 
     ``storage="float16"`` halves the file of a large model (the tensors are loaded back into a float32
     network); ``weights`` may name ``last.pt`` (its EMA weights) instead of the best validation checkpoint;
@@ -44,7 +51,7 @@ def export_run(
     import torch
     from safetensors.torch import load_file, save_file
 
-    from vivid.models.archs.factory import build_arch
+    from vivid.models.archs.factory import build_arch  # torch
 
     run = Path(run_dir)
     cfg = json.loads((run / "config.json").read_text())
@@ -63,25 +70,20 @@ def export_run(
         raise ValueError(f"storage must be float32 or float16, got {storage!r}")
     dtype = torch.float16 if storage == "float16" else torch.float32
     state = {k: v.detach().to(dtype).contiguous() for k, v in net.state_dict().items()}
-    fname = f"{name}_x{scale}.safetensors" if task == "sr" else f"{name}.safetensors"
-    dst = weights_dir() / fname
+    arch = m["arch"]
+    restorer = "noise_map" if task == "denoise" and params.get("noise_map", True) and arch not in _RESTORER \
+        else _RESTORER.get(arch, "plain")
+    network = Network(
+        arch, params, color_space="y" if task == "sr" and m["in_channels"] == 1 else ("gray" if task == "colorize" else "rgb"),
+        restorer=restorer, tile_overlap=_OVERLAP.get(arch, lambda p: 16)(params),  # type: ignore[arg-type]
+        size_multiple=size_multiple or _MULTIPLE.get(arch, 1),
+    )
+    entry = learned(name, task, (scale,), summary, network, speed_class=speed_class)
+    dst = builtin.weights_dir() / entry.weights_file(scale)
     tmp = dst.with_suffix(".tmp")
-    save_file(state, str(tmp), metadata={"name": name, "arch": m["arch"], "scale": str(scale)})
+    save_file(state, str(tmp), metadata={"name": name, "arch": arch, "scale": str(scale)})
     tmp.chmod(0o644)
     tmp.replace(dst)
-    entry = WeightEntry(
-        name=name, file=fname, sha256=file_sha256(dst), arch=m["arch"], task=task, scale=scale,
-        color_space="y" if task == "sr" and m["in_channels"] == 1 else ("gray" if task == "colorize" else "rgb"), params=params,
-        tile_overlap=_OVERLAP.get(m["arch"], lambda p: 16)(params), size_multiple=size_multiple or _MULTIPLE.get(m["arch"], 1),
-        speed_class=speed_class, card=f"{name}.md",
-    )
-    # the first export into an empty weights folder starts the manifest
-    shipped = read_manifest() if (weights_dir() / "manifest.json").exists() else []
-    entries = [e for e in shipped if not (e.name == name and e.scale == entry.scale)] + [entry]
-    entries.sort(key=lambda e: (e.name, e.scale))
-    (weights_dir() / "manifest.json").write_text(json.dumps([asdict(e) for e in entries], indent=2) + "\n")
-    # its ONNX graphs, which a base install (no torch) runs it with
-    from vivid.zoo.shipped_onnx import export_entry, write_index
-
-    write_index({entry.file: export_entry(entry)})
+    # its hashes and ONNX graphs, which a base install (no torch) runs it with
+    write_index({dst.name: export_entry(ShippedWeights(entry, scale, ""))})
     return entry

@@ -27,6 +27,7 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,12 @@ import numpy as np
 
 from vivid.errors import ConfigError, ModelError, OutputError
 from vivid.models.base import Restorer
+from vivid.models.registry import get_entry
+from vivid.zoo import builtin
+from vivid.zoo.builtin import ShippedWeights, builtin_descriptor, find_weights, read_index, shipped_weights
+from vivid.zoo.byo_onnx import make_session
+from vivid.zoo.ort_tuning import tuning_for
+from vivid.zoo.shipped_onnx import ONNX_RESTORERS, entry_digest, is_current
 
 #: architectures whose single ``forward`` graph quantises (others have image-wide parts or attention)
 QUANTIZABLE = ("rep_sr", "denoise_unet")
@@ -54,32 +61,25 @@ def int8_dir() -> Path:
     return cache_dir().parent / "int8"
 
 
-def _entry(name: str, scale: int | None) -> Any:
-    from vivid.models.registry import get_entry
-    from vivid.zoo.builtin import find_weights
-
+def _entry(name: str, scale: int | None) -> ShippedWeights:
     reg = get_entry(name)  # an unknown name fails here, with close matches
-    if not reg.factory.startswith("vivid.zoo.builtin:"):
+    if reg.network is None:
         raise ModelError(f"model {name!r} is not one of vivid's shipped networks: only those quantise to int8")
     entry = find_weights(name, scale if scale is not None else reg.scales[0])
-    if entry.arch not in QUANTIZABLE:
+    if entry.network.arch not in QUANTIZABLE:
         raise ModelError(
-            f"model {name!r} ({entry.arch}) has no int8 version: int8 is made for "
+            f"model {name!r} ({entry.network.arch}) has no int8 version: int8 is made for "
             f"{', '.join(sorted({e.name for e in _quantizable()}))}"
         )
     return entry
 
 
-def _quantizable() -> list[Any]:
-    from vivid.zoo.builtin import read_manifest
-
-    return [e for e in read_manifest() if e.arch in QUANTIZABLE]
+def _quantizable() -> list[ShippedWeights]:
+    return [w for w in shipped_weights() if w.network.arch in QUANTIZABLE]
 
 
-def int8_path(entry: Any) -> Path:
-    """Where the int8 graph of shipped weight entry ``entry`` is kept (keyed by what the graph is made from)."""
-    from vivid.zoo.shipped_onnx import entry_digest
-
+def int8_path(entry: ShippedWeights) -> Path:
+    """Where the int8 graph of shipped weights ``entry`` is kept (keyed by what the graph is made from)."""
     return int8_dir() / f"{Path(entry.file).stem}.{entry_digest(entry)[:16]}.int8.onnx"
 
 
@@ -97,13 +97,11 @@ def calibration_images(folder: Path) -> list[Path]:
     return files
 
 
-def calibration_patches(entry: Any, files: list[Path], *, count: int, seed: int = 0) -> list[np.ndarray]:
+def calibration_patches(entry: ShippedWeights, files: list[Path], *, count: int, seed: int = 0) -> list[np.ndarray]:
     """``count`` model inputs ``(1, C, 64, 64)`` float32: random crops of ``files`` (one per image, cycling),
     in the model's colour space; denoisers' crops get noise and the noise-level channel."""
     from vivid.io.read import read_image
     from vivid.ops.color import rgb_to_gray, rgb_to_y
-    from vivid.zoo.shipped_onnx import _noise_map
-
     if count < 1:
         raise ConfigError(f"--patches must be at least 1, got {count}")
     rng = np.random.default_rng(seed)
@@ -112,9 +110,9 @@ def calibration_patches(entry: Any, files: list[Path], *, count: int, seed: int 
         x = read_image(files[i % len(files)]).pixels[:3]
         if x.shape[0] == 1:
             x = np.repeat(x, 3, axis=0)
-        if entry.color_space == "y":
+        if entry.network.color_space == "y":
             x = rgb_to_y(x)
-        elif entry.color_space == "gray" or entry.params.get("in_channels", 3) == 1:
+        elif entry.network.color_space == "gray" or entry.network.params.get("in_channels", 3) == 1:
             x = rgb_to_gray(x)
         h, w = x.shape[1:]
         if min(h, w) < PATCH:
@@ -122,11 +120,11 @@ def calibration_patches(entry: Any, files: list[Path], *, count: int, seed: int 
             h, w = x.shape[1:]
         top, left = rng.integers(0, h - PATCH + 1), rng.integers(0, w - PATCH + 1)
         crop = np.ascontiguousarray(x[None, :, top:top + PATCH, left:left + PATCH], dtype=np.float32)
-        if _noise_map(entry):
+        if entry.network.restorer == "noise_map":
             sigma = float(rng.uniform(5, 50)) / 255
             crop = crop + rng.normal(0, sigma, crop.shape).astype(np.float32)
             crop = np.concatenate([crop, np.full((1, 1, PATCH, PATCH), sigma, np.float32)], axis=1)
-        elif entry.task in ("denoise", "dejpeg"):  # blind: noise without the level channel
+        elif entry.entry.task in ("denoise", "dejpeg"):  # blind: noise without the level channel
             crop = crop + rng.normal(0, float(rng.uniform(5, 50)) / 255, crop.shape).astype(np.float32)
         patches.append(crop)
     return patches
@@ -231,15 +229,12 @@ def quantize_model(name: str, *, scale: int | None, calibration: Path, patches: 
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
-    from vivid.zoo.builtin import weights_dir
-    from vivid.zoo.shipped_onnx import is_current, read_index
-
     entry = _entry(name, scale)
     item = read_index().get(entry.file)
     if not is_current(item, entry):
         raise ModelError(f"shipped model {name} x{entry.scale} has no current ONNX graph to quantise: "
                          f"run `python -m vivid.zoo.shipped_onnx` first")
-    source = weights_dir() / item["parts"]["forward"]["file"]
+    source = builtin.weights_dir() / item["parts"]["forward"]["file"]
     feeds = calibration_patches(entry, calibration_images(calibration), count=patches, seed=seed)
     out = int8_path(entry)
     try:
@@ -274,13 +269,6 @@ def quantize_model(name: str, *, scale: int | None, calibration: Path, patches: 
 
 def load_int8(name: str, scale: int | None, *, tuning: Any = None) -> Restorer:
     """Shipped model ``name``'s int8 graph (made by ``vivid models quantize``) in ONNX Runtime."""
-    from dataclasses import replace
-
-    from vivid.zoo.builtin import builtin_descriptor
-    from vivid.zoo.byo_onnx import make_session
-    from vivid.zoo.ort_tuning import tuning_for
-    from vivid.zoo.shipped_onnx import NoiseMapOnnx, ShippedOnnxRestorer, _noise_map
-
     entry = _entry(name, scale)
     path = int8_path(entry)
     if not path.is_file():
@@ -294,9 +282,9 @@ def load_int8(name: str, scale: int | None, *, tuning: Any = None) -> Restorer:
     except Exception as e:  # noqa: BLE001 - a damaged file: make it again
         raise ModelError(f"the int8 file {path} did not load ({type(e).__name__}): run `vivid models quantize "
                          f"{name}` again") from e
-    cls = NoiseMapOnnx if _noise_map(entry) else ShippedOnnxRestorer
-    d = builtin_descriptor(entry, name, runtime="onnx")
+    d = builtin_descriptor(entry, runtime="onnx")
     d = replace(d, provenance=f"{d.provenance}; int8 (static post-training quantisation)")
-    restorer = cls({"forward": session}, d, {**entry.params, "arch": entry.arch})
+    restorer = ONNX_RESTORERS[entry.network.restorer]({"forward": session}, d,
+                                                       {**entry.network.params, "arch": entry.network.arch})
     restorer.precision = "int8"  # type: ignore[attr-defined]
     return restorer

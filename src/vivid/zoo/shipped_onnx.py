@@ -27,6 +27,7 @@ import copy
 import hashlib
 import json
 import math
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -34,62 +35,52 @@ import numpy as np
 
 from vivid.errors import ModelError
 from vivid.models.base import ModelDescriptor, Restorer
-from vivid.zoo.builtin import ColorizeRestorer, _check_whole_image, _rgb_batch, file_sha256
+from vivid.models.registry import list_models
+from vivid.zoo import builtin
+from vivid.zoo.builtin import (
+    INDEX,
+    ColorizeRestorer,
+    NoiseLevel,
+    ShippedWeights,
+    builtin_descriptor,
+    check_whole_image,
+    file_sha256,
+    find_weights,
+    gray_batch,
+    read_index,
+    rgb_batch,
+    torch_installed,
+)
+from vivid.zoo.byo_onnx import SessionTuning, make_session
+from vivid.zoo.ort_tuning import tuning_for
 
 OPSET = 17
-INDEX = "onnx.json"
-#: per architecture: the ONNX parts, in the order they run
+#: per restorer kind (:data:`vivid.models.registry.RestorerKind`): the ONNX parts, in the order they run
 PARTS = {
-    "global_local": ("curves", "enhance"),
-    "zero_dce": ("maps", "apply"),
-    "hue_vae": ("chroma", "compose"),
-    "lab_bins": ("chroma", "compose"),
+    "curves": ("curves", "enhance"),
+    "curve_maps": ("maps", "apply"),
+    "colorize": ("chroma", "compose"),
 }
 #: the colorizers' networks need sides that are multiples of this (they edge-pad up to it)
 _CHROMA_MULTIPLE = {"hue_vae": (8, 2), "lab_bins": (16, 4)}  # (pad multiple, chroma downscale)
 
 
-def _weights_dir() -> Path:
-    from vivid.zoo.builtin import weights_dir
-
-    return weights_dir()
-
-
-def read_index() -> dict[str, Any]:
-    """``onnx.json``: weight file name -> ``{"weights_sha256", "entry_sha256", "parts": {part: {"file",
-    "sha256"}}}`` (``entry_sha256``: :func:`entry_digest` of the manifest entry the graphs were made from)."""
-    path = _weights_dir() / INDEX
-    try:
-        index = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise ModelError(f"vivid's ONNX index {path} is missing: the package is incomplete; reinstall vivid") from None
-    except (OSError, ValueError) as e:
-        raise ModelError(f"vivid's ONNX index {path} is unreadable ({type(e).__name__}: {e}); reinstall vivid") from None
-    if not isinstance(index, dict):
-        raise ModelError(f"vivid's ONNX index {path} is unreadable (not an object); reinstall vivid")
-    return index
-
-
-def entry_digest(entry: Any) -> str:  # entry: vivid.zoo.builtin.WeightEntry
+def entry_digest(weights: ShippedWeights) -> str:
     """sha256 of what a model's graphs are made from: its weights' hash, architecture, task, scale and
     hyper-parameters (inference-only ones, such as a colorizer's temperature, change the graphs too)."""
-    fields = {"sha256": entry.sha256, "arch": entry.arch, "task": entry.task, "scale": entry.scale,
-              "params": entry.params}
+    net = weights.network
+    fields = {"sha256": weights.sha256, "arch": net.arch, "task": weights.entry.task, "scale": weights.scale,
+              "params": net.params}
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
 
 
-def is_current(item: dict[str, Any] | None, entry: Any) -> bool:
-    """Whether index ``item`` holds graphs made from manifest ``entry`` as it is now."""
-    return bool(item) and item.get("weights_sha256") == entry.sha256 and item.get("entry_sha256") == entry_digest(entry)
+def is_current(item: dict[str, Any] | None, weights: ShippedWeights) -> bool:
+    """Whether index ``item`` holds graphs made from ``weights`` as its registry entry declares it now."""
+    return bool(item) and item.get("weights_sha256") == weights.sha256 and item.get("entry_sha256") == entry_digest(weights)
 
 
-def parts_of(entry: Any) -> tuple[str, ...]:  # entry: vivid.zoo.builtin.WeightEntry
-    return PARTS.get(entry.arch, ("forward",))
-
-
-def _noise_map(entry: Any) -> bool:
-    """Whether the network takes a noise-level channel (as :func:`vivid.zoo.builtin.wrap_network` decides)."""
-    return entry.arch not in PARTS and entry.task == "denoise" and entry.params.get("noise_map", True)
+def parts_of(weights: ShippedWeights) -> tuple[str, ...]:
+    return PARTS.get(weights.network.restorer, ("forward",))
 
 
 # --- numpy helpers: exactly torch's area resize --------------------------------------------------
@@ -129,8 +120,6 @@ class ShippedOnnxRestorer(Restorer):
     def with_dtype(self, dtype: str) -> Restorer:
         if dtype == "float32":
             return self
-        from vivid.zoo.builtin import torch_installed
-
         torch = "runtime torch" if torch_installed() else "PyTorch: pip install 'vivid-restore[torch]'"
         raise ModelError(
             f"model {self.descriptor.name!r} runs in ONNX Runtime in float32 only; {dtype} needs {torch}, "
@@ -146,30 +135,11 @@ class ShippedOnnxRestorer(Restorer):
         return self._run("forward", batch)
 
 
-class NoiseMapOnnx(ShippedOnnxRestorer):
+class NoiseMapOnnx(NoiseLevel, ShippedOnnxRestorer):
     """The noise-map denoiser: ``bind`` estimates sigma (numpy), each call appends the level channel."""
 
-    sigma: float | None = None
-
-    def bind(self, image: np.ndarray) -> Restorer:
-        if self.sigma is not None:
-            return self
-        from vivid.models.classical.denoise import estimate_noise_sigma
-
-        return self.with_sigma(float(estimate_noise_sigma(image)))
-
-    def with_sigma(self, sigma: float) -> NoiseMapOnnx:
-        """A copy that assumes noise of standard deviation ``sigma`` (0..255 scale)."""
-        bound = copy.copy(self)
-        bound.sigma = float(sigma)
-        return bound
-
     def __call__(self, batch: np.ndarray, *, size: tuple[int, int] | None = None) -> np.ndarray:
-        if self.sigma is None:
-            raise ModelError(f"{self.descriptor.name}: no noise level set (the engine calls bind() first)")
-        n, _, h, w = batch.shape
-        level = np.full((n, 1, h, w), self.sigma / 255.0, dtype=np.float32)
-        return self._run("forward", np.concatenate([batch, level], axis=1))
+        return self._run("forward", self.with_level(batch))
 
 
 class CurvesOnnx(ShippedOnnxRestorer):
@@ -183,7 +153,7 @@ class CurvesOnnx(ShippedOnnxRestorer):
 
     def bind(self, image: np.ndarray) -> Restorer:
         bound = copy.copy(self)
-        bound.curves = self._curves(_rgb_batch(image, self.descriptor.name))
+        bound.curves = self._curves(rgb_batch(image, self.descriptor.name))
         return bound
 
     def __call__(self, batch: np.ndarray, *, size: tuple[int, int] | None = None) -> np.ndarray:
@@ -206,12 +176,12 @@ class CurveMapsOnnx(ShippedOnnxRestorer):
 
     def bind(self, image: np.ndarray) -> Restorer:
         bound = copy.copy(self)
-        bound.maps, bound.bound_size = self._maps(_rgb_batch(image, self.descriptor.name)), tuple(image.shape[1:])
+        bound.maps, bound.bound_size = self._maps(rgb_batch(image, self.descriptor.name)), tuple(image.shape[1:])
         return bound
 
     def __call__(self, batch: np.ndarray, *, size: tuple[int, int] | None = None) -> np.ndarray:
         if self.maps is not None:
-            _check_whole_image(self.descriptor.name, self.bound_size, batch)
+            check_whole_image(self.descriptor.name, self.bound_size, batch)
             maps = np.broadcast_to(self.maps, (batch.shape[0], *self.maps.shape[1:]))
         else:
             maps = self._maps(batch)
@@ -236,10 +206,8 @@ class ColorizeOnnx(ShippedOnnxRestorer):
         return chroma[:, :, : -(-h // down), : -(-w // down)]
 
     def bind(self, image: np.ndarray) -> Restorer:
-        x = np.asarray(image, dtype=np.float32)
-        gray = x[0:1] if x.shape[0] < 3 else 0.299 * x[0:1] + 0.587 * x[1:2] + 0.114 * x[2:3]
         bound = copy.copy(self)
-        bound.chroma = self._predict(np.ascontiguousarray(gray, dtype=np.float32)[None])
+        bound.chroma = self._predict(gray_batch(image))
         bound.bound_size = tuple(image.shape[1:])
         return bound
 
@@ -247,52 +215,49 @@ class ColorizeOnnx(ShippedOnnxRestorer):
         if batch.shape[1] != 1:
             raise ModelError(f"{self.descriptor.name}: a colorizer takes gray (N, 1, H, W) input, got {batch.shape}")
         if self.chroma is not None:
-            _check_whole_image(self.descriptor.name, self.bound_size, batch)
+            check_whole_image(self.descriptor.name, self.bound_size, batch)
             chroma = np.broadcast_to(self.chroma, (batch.shape[0], *self.chroma.shape[1:]))
         else:
             chroma = self._predict(batch)
         return self._run("compose", batch, chroma)
 
 
-_ONNX_RESTORERS: dict[str, type[ShippedOnnxRestorer]] = {
-    "global_local": CurvesOnnx, "zero_dce": CurveMapsOnnx, "hue_vae": ColorizeOnnx, "lab_bins": ColorizeOnnx,
+#: the ONNX Runtime wrapper of each restorer kind (as :data:`vivid.zoo.builtin.TORCH_RESTORERS` in torch)
+ONNX_RESTORERS: dict[str, type[ShippedOnnxRestorer]] = {
+    "plain": ShippedOnnxRestorer, "noise_map": NoiseMapOnnx, "curves": CurvesOnnx, "curve_maps": CurveMapsOnnx,
+    "colorize": ColorizeOnnx,
 }
 
 
-def load_shipped_onnx(name: str, scale: int, *, tuning: Any = None) -> Restorer:
+def load_shipped_onnx(name: str, scale: int, *, tuning: SessionTuning | None = None) -> Restorer:
     """Shipped model ``name`` at ``scale`` in ONNX Runtime (each graph hash-checked; no torch needed), its
-    sessions made with ``tuning`` (a :class:`~vivid.zoo.byo_onnx.SessionTuning`; default: the model's
-    measured options, :func:`vivid.zoo.ort_tuning.tuning_for`)."""
-    from vivid.zoo.builtin import builtin_descriptor, find_weights
-    from vivid.zoo.byo_onnx import make_session
-    from vivid.zoo.ort_tuning import tuning_for
-
-    entry = find_weights(name, scale)
-    item = read_index().get(entry.file)
-    if not is_current(item, entry):
-        why = "has no ONNX export" if item is None else "has a stale ONNX export (other weights or hyper-parameters)"
+    sessions made with ``tuning`` (default: the model's measured options, :func:`vivid.zoo.ort_tuning.tuning_for`)."""
+    index = read_index()
+    weights = find_weights(name, scale, index)
+    item = index.get(weights.file)
+    if not is_current(item, weights):
         raise ModelError(
-            f"shipped model {name} x{scale} {why}: run `python -m vivid.zoo.shipped_onnx` (needs torch) "
-            f"or use runtime torch"
+            f"shipped model {name} x{scale} has a stale ONNX export (other weights or hyper-parameters): run "
+            f"`python -m vivid.zoo.shipped_onnx` (needs torch) or use runtime torch"
         )
     sessions = {}
-    for part in parts_of(entry):
+    for part in parts_of(weights):
         spec = item["parts"].get(part)
-        path = _weights_dir() / (spec["file"] if spec else f"{Path(entry.file).stem}.{part}.onnx")
+        path = builtin.weights_dir() / (spec["file"] if spec else f"{Path(weights.file).stem}.{part}.onnx")
         if spec is None or not path.is_file():
             raise ModelError(f"ONNX file {path} of {name} is missing: reinstall vivid")
         if file_sha256(path) != spec["sha256"]:
             raise ModelError(f"ONNX file {path} of {name} is corrupt (sha256 mismatch): reinstall vivid")
         sessions[part] = make_session(path, tuning or tuning_for(name))
-    cls = _ONNX_RESTORERS.get(entry.arch, NoiseMapOnnx if _noise_map(entry) else ShippedOnnxRestorer)
-    descriptor = builtin_descriptor(entry, name, runtime="onnx")
-    return cls(sessions, descriptor, {**entry.params, "arch": entry.arch})
+    descriptor = builtin_descriptor(weights, runtime="onnx")
+    return ONNX_RESTORERS[weights.network.restorer](sessions, descriptor, {**weights.network.params,
+                                                                          "arch": weights.network.arch})
 
 
 # --- export (torch) --------------------------------------------------------------------------------
 
 
-def _graphs(net: Any, entry: Any) -> dict[str, tuple[Any, tuple, list[str], list[str], dict]]:  # noqa: C901
+def _graphs(net: Any, weights: ShippedWeights) -> dict[str, tuple[Any, tuple, list[str], list[str], dict]]:  # noqa: C901
     """Per part: (module, example inputs, input names, output names, dynamic axes)."""
     import torch
     from torch import nn
@@ -308,8 +273,8 @@ def _graphs(net: Any, entry: Any) -> dict[str, tuple[Any, tuple, list[str], list
         def forward(self, *xs: torch.Tensor) -> torch.Tensor:
             return self.fn(*xs)
 
-    arch, p = entry.arch, entry.params
-    if arch == "global_local":
+    arch, p, restorer = weights.network.arch, weights.network.params, weights.network.restorer
+    if restorer == "curves":
         t, k = p.get("thumb", 256), p.get("points", 32)
         return {
             "curves": (Call(net.curves), (torch.rand(1, 3, t, t),), ["thumbnail"], ["curves"],
@@ -318,7 +283,7 @@ def _graphs(net: Any, entry: Any) -> dict[str, tuple[Any, tuple, list[str], list
                         ["image", "curves"], ["restored"],
                         {"image": dyn("h", "w"), "curves": dyn(), "restored": dyn("h", "w")}),
         }
-    if arch == "zero_dce":
+    if restorer == "curve_maps":
         # the maps graph gets the already reduced copy: an example within low_side takes no resize branch
         return {
             "maps": (Call(net.curve_maps), (torch.rand(1, 3, 24, 32),), ["low"], ["maps"],
@@ -327,7 +292,7 @@ def _graphs(net: Any, entry: Any) -> dict[str, tuple[Any, tuple, list[str], list
                       ["image", "maps"], ["restored"],
                       {"image": dyn("h", "w"), "maps": dyn("lh", "lw"), "restored": dyn("h", "w")}),
         }
-    if arch in _CHROMA_MULTIPLE:
+    if restorer == "colorize":
         multiple, down = _CHROMA_MULTIPLE[arch]
         # an example already a multiple of the padding takes no padding branch (numpy pads instead)
         return {
@@ -337,8 +302,9 @@ def _graphs(net: Any, entry: Any) -> dict[str, tuple[Any, tuple, list[str], list
                         ["gray", "chroma"], ["restored"],
                         {"gray": dyn("h", "w"), "chroma": dyn("ch", "cw"), "restored": dyn("h", "w")}),
         }
-    channels = p.get("in_channels", 3) + int(_noise_map(entry))
-    side = 32 if entry.size_multiple <= 1 else -(-32 // entry.size_multiple) * entry.size_multiple
+    channels = p.get("in_channels", 3) + int(restorer == "noise_map")
+    multiple = weights.network.size_multiple
+    side = 32 if multiple <= 1 else -(-32 // multiple) * multiple
     return {"forward": (net, (torch.rand(1, channels, side, side),), ["image"], ["restored"],
                         {"image": dyn("h", "w"), "restored": dyn("oh", "ow")})}
 
@@ -369,36 +335,34 @@ def _float16_initializers(path: Path) -> None:
         onnx.save(model, str(path))
 
 
-def export_entry(entry: Any) -> dict[str, Any]:
-    """Export shipped weight entry ``entry``'s ONNX parts beside its weights; returns its index item."""
+def export_entry(weights: ShippedWeights) -> dict[str, Any]:
+    """Export shipped ``weights``' ONNX parts beside them; returns its index item (the weights' sha256 as
+    the file is now, what the graphs were made from, and the graphs' files and hashes)."""
     import torch
     from safetensors.torch import load_file
 
-    from vivid.zoo.builtin import build_network
-
-    folder = _weights_dir()
-    net = build_network(entry)
-    net.load_state_dict(load_file(str(folder / entry.file)), strict=True)
+    folder = builtin.weights_dir()
+    weights = ShippedWeights(weights.entry, weights.scale, file_sha256(folder / weights.file))
+    net = builtin.build_network(weights.network, weights.scale)
+    net.load_state_dict(load_file(str(folder / weights.file)), strict=True)
     net.eval()
     parts = {}
     # the transformer's fused inference kernel has no ONNX form: export the plain (same-maths) path
     fastpath = torch.backends.mha.get_fastpath_enabled()
     torch.backends.mha.set_fastpath_enabled(False)
     try:
-        for part, graph in _graphs(net, entry).items():
-            parts[part] = _export_part(entry, folder, part, *graph)
+        for part, graph in _graphs(net, weights).items():
+            parts[part] = _export_part(weights, folder, part, *graph)
     finally:
         torch.backends.mha.set_fastpath_enabled(fastpath)
-    return {"weights_sha256": entry.sha256, "entry_sha256": entry_digest(entry), "parts": parts}
+    return {"weights_sha256": weights.sha256, "entry_sha256": entry_digest(weights), "parts": parts}
 
 
-def _export_part(entry: Any, folder: Path, part: str, module: Any, example: tuple, inputs: list[str],
+def _export_part(weights: ShippedWeights, folder: Path, part: str, module: Any, example: tuple, inputs: list[str],
                  outputs: list[str], axes: dict) -> dict[str, str]:
-    import warnings
-
     import torch
 
-    path = folder / f"{Path(entry.file).stem}.{part}.onnx"
+    path = folder / f"{Path(weights.file).stem}.{part}.onnx"
     tmp = path.with_suffix(".onnx.tmp")
     with warnings.catch_warnings(), torch.inference_mode(False), torch.no_grad():
         warnings.simplefilter("ignore")  # tracer and legacy-exporter notices
@@ -410,24 +374,23 @@ def _export_part(entry: Any, folder: Path, part: str, module: Any, example: tupl
     return {"file": path.name, "sha256": file_sha256(path)}
 
 
-def write_index(items: dict[str, Any]) -> None:
-    """Merge ``items`` into ``onnx.json`` (dropping entries whose weight file is no longer shipped)."""
-    from vivid.zoo.builtin import read_manifest
-
-    path = _weights_dir() / INDEX
+def write_index(items: dict[str, Any], *, keep: set[str] | None = None) -> None:
+    """Merge ``items`` into ``onnx.json``; with ``keep``, drop the entries of weight files not in it."""
+    path = builtin.weights_dir() / INDEX
     index = json.loads(path.read_text()) if path.exists() else {}
     index.update(items)
-    shipped = {e.file for e in read_manifest()}
-    index = {k: index[k] for k in sorted(index) if k in shipped}
-    path.write_text(json.dumps(index, indent=2) + "\n")
+    index = {k: index[k] for k in sorted(index) if keep is None or k in keep}
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(index, indent=2) + "\n")
+    tmp.replace(path)
 
 
 def export_all(names: list[str] | None = None) -> dict[str, Any]:
-    """(Re-)export every shipped model (or those in ``names``) and update the index."""
-    from vivid.zoo.builtin import read_manifest
-
-    items = {e.file: export_entry(e) for e in read_manifest() if not names or e.name in names}
-    write_index(items)
+    """(Re-)export every learned registry model (or those in ``names``) and update the index, dropping the
+    entries of weight files no model declares any more."""
+    learned = [ShippedWeights(e, s, "") for e in list_models() if e.network is not None for s in e.scales]
+    items = {w.file: export_entry(w) for w in learned if not names or w.name in names}
+    write_index(items, keep={w.file for w in learned})
     return items
 
 

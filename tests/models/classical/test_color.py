@@ -7,7 +7,7 @@ import pytest
 
 from vivid.errors import ConfigError
 from vivid.metrics import ciede2000, psnr
-from vivid.models.classical._perimage import luma
+from vivid.models.classical.per_image import luma
 from vivid.models.classical.color import build_grayworld, grayworld_autolevels
 
 

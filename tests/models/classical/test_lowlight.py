@@ -7,7 +7,7 @@ import pytest
 
 from vivid.errors import ConfigError, InputError
 from vivid.metrics import psnr
-from vivid.models.classical._perimage import luma
+from vivid.models.classical.per_image import luma
 from vivid.models.classical.lowlight import (
     build_clahe,
     build_gamma,

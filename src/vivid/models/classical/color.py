@@ -11,8 +11,7 @@ import math
 import numpy as np
 
 from vivid.errors import ConfigError
-from vivid.models.base import ModelDescriptor
-from vivid.models.classical._perimage import PerImageRestorer, check_image, check_unit_scale, luma
+from vivid.models.classical.per_image import PerImageRestorer, check_image, luma, per_image_restorer
 
 #: per-channel gray-world gains are clamped to this range (a strongly coloured scene is not a cast)
 GAIN_RANGE = (0.5, 2.0)
@@ -55,16 +54,4 @@ def grayworld_autolevels(img: np.ndarray, *, clip_percent: float = 0.5) -> np.nd
 
 def build_grayworld(scale: int) -> PerImageRestorer:
     """Gray-world white balance plus auto-levels (0.5 % clipped at each end)."""
-    check_unit_scale("grayworld", scale)
-    descriptor = ModelDescriptor(
-        name="grayworld",
-        task="color",
-        scale=1,
-        tileable=False,
-        tile_overlap=0,
-        runtime="numpy",
-        license="Apache-2.0",
-        provenance="classical",
-        speed_class="realtime",
-    )
-    return PerImageRestorer(descriptor, grayworld_autolevels)
+    return per_image_restorer("grayworld", scale, grayworld_autolevels, runtime="numpy")

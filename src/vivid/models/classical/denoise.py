@@ -17,8 +17,7 @@ from scipy.special import gammaincinv, ndtr
 
 from vivid.errors import ConfigError, ModelError
 from vivid.io.image import to_uint
-from vivid.models.base import ModelDescriptor
-from vivid.models.classical._perimage import PerImageRestorer, check_image, check_unit_scale
+from vivid.models.classical.per_image import PerImageRestorer, check_image, per_image_restorer
 
 # --- noise level -----------------------------------------------------------------------------------
 
@@ -306,41 +305,12 @@ def bm3d_denoise(img: np.ndarray, *, sigma: float | None = None) -> np.ndarray:
 
 # --- Restorers -------------------------------------------------------------------------------------
 
-#: the bm3d package's licence, as its metadata states it (classifier "License :: Free for
-#: non-commercial use"; LICENSE: Tampere University terms, non-commercial scope only)
-BM3D_LICENSE = "bm3d package (Tampere University): free for non-commercial use only"
-
-
 def build_nlm(scale: int) -> PerImageRestorer:
     """Non-local means (OpenCV) with the noise level estimated per image."""
-    check_unit_scale("nlm", scale)
-    descriptor = ModelDescriptor(
-        name="nlm",
-        task="denoise",
-        scale=1,
-        tileable=False,
-        tile_overlap=0,
-        runtime="opencv",
-        license="Apache-2.0 (OpenCV)",
-        provenance="classical",
-        speed_class="medium",
-    )
-    return PerImageRestorer(descriptor, nlm_denoise)
+    return per_image_restorer("nlm", scale, nlm_denoise, runtime="opencv")
 
 
 def build_bm3d(scale: int) -> PerImageRestorer:
     """BM3D / CBM3D with the noise level estimated per image."""
-    check_unit_scale("bm3d", scale)
     _bm3d_package()  # fail when the model is chosen, not after the image is read
-    descriptor = ModelDescriptor(
-        name="bm3d",
-        task="denoise",
-        scale=1,
-        tileable=False,
-        tile_overlap=0,
-        runtime="numpy",
-        license=BM3D_LICENSE,
-        provenance="classical",
-        speed_class="slow",
-    )
-    return PerImageRestorer(descriptor, bm3d_denoise)
+    return per_image_restorer("bm3d", scale, bm3d_denoise, runtime="numpy")

@@ -12,8 +12,7 @@ import math
 import numpy as np
 
 from vivid.errors import ConfigError
-from vivid.models.base import ModelDescriptor
-from vivid.models.classical._perimage import PerImageRestorer, check_image, check_unit_scale, luma
+from vivid.models.classical.per_image import PerImageRestorer, check_image, luma, per_image_restorer
 
 _GAMMA_MIN = 0.05  # the strongest brightening gamma_enhance applies
 _THUMB_PIXELS = 65_536  # the gamma is solved on a strided thumbnail of at most about this many pixels
@@ -246,33 +245,16 @@ def _solve_exact(t0: np.ndarray, wx: np.ndarray, wy: np.ndarray, alpha: float) -
 # --- Restorers -------------------------------------------------------------------------------------
 
 
-def _descriptor(name: str, *, runtime: str, speed_class: str) -> ModelDescriptor:
-    return ModelDescriptor(
-        name=name,
-        task="lowlight",
-        scale=1,
-        tileable=False,
-        tile_overlap=0,
-        runtime=runtime,  # type: ignore[arg-type]
-        license="Apache-2.0",
-        provenance="classical",
-        speed_class=speed_class,  # type: ignore[arg-type]
-    )
-
-
 def build_gamma(scale: int) -> PerImageRestorer:
     """Adaptive gamma to a mean luma of 0.45."""
-    check_unit_scale("gamma", scale)
-    return PerImageRestorer(_descriptor("gamma", runtime="numpy", speed_class="realtime"), gamma_enhance)
+    return per_image_restorer("gamma", scale, gamma_enhance, runtime="numpy")
 
 
 def build_clahe(scale: int) -> PerImageRestorer:
     """Adaptive gamma, then CLAHE (clip limit 2, 8x8 tiles) on L of Lab."""
-    check_unit_scale("clahe", scale)
-    return PerImageRestorer(_descriptor("clahe", runtime="opencv", speed_class="fast"), clahe_enhance)
+    return per_image_restorer("clahe", scale, clahe_enhance, runtime="opencv")
 
 
 def build_lime(scale: int) -> PerImageRestorer:
     """LIME with the paper's defaults (alpha 0.15, gamma 0.8) and the fast split solver."""
-    check_unit_scale("lime", scale)
-    return PerImageRestorer(_descriptor("lime", runtime="numpy", speed_class="medium"), lime_enhance)
+    return per_image_restorer("lime", scale, lime_enhance, runtime="numpy")

@@ -11,7 +11,8 @@ import numpy as np
 
 from vivid.errors import ConfigError
 from vivid.models.base import ModelDescriptor, Restorer
-from vivid.models.classical._perimage import check_batch
+from vivid.models.classical.per_image import check_batch
+from vivid.models.registry import get_entry
 from vivid.ops.resize import imresize
 
 #: kernel width in input pixels (imresize's support when enlarging); tiles need this much overlap
@@ -39,18 +40,9 @@ class Resampler(Restorer):
 def _build(name: str, kernel: str, scale: int) -> Resampler:
     if isinstance(scale, bool) or not isinstance(scale, int | np.integer) or scale < 1:
         raise ConfigError(f"{name}: scale must be a positive integer, got {scale!r}")
-    descriptor = ModelDescriptor(
-        name=name,
-        task="sr",
-        scale=int(scale),
-        color_space="rgb",
-        tileable=True,
-        tile_overlap=_KERNEL_WIDTH[kernel],
-        any_scale=True,
-        runtime="numpy",
-        license="Apache-2.0",
+    descriptor = get_entry(name).descriptor(
+        int(scale), color_space="rgb", tileable=True, tile_overlap=_KERNEL_WIDTH[kernel], runtime="numpy",
         provenance="classical",
-        speed_class="realtime",
     )
     return Resampler(descriptor, kernel=kernel)
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from vivid.errors import InputError, ModelError
 from vivid.models.base import ModelDescriptor, Restorer
+from vivid.models.registry import get_entry
 
 #: BT.601 luma weights (R, G, B), applied to the gamma-encoded values
 LUMA_601 = (0.299, 0.587, 0.114)
@@ -69,3 +70,11 @@ class PerImageRestorer(Restorer):
 
     def __repr__(self) -> str:
         return f"PerImageRestorer({self.descriptor.name!r})"
+
+
+def per_image_restorer(name: str, scale: int, fn: Callable[[np.ndarray], np.ndarray], *, runtime: str) -> PerImageRestorer:
+    """Classical model ``name`` (one of the registry's: it gives the task, licence and speed class) applying
+    ``fn`` to whole images on ``runtime``; any ``scale`` but 1 is a :class:`ModelError`."""
+    check_unit_scale(name, scale)
+    descriptor = get_entry(name).descriptor(1, tileable=False, tile_overlap=0, runtime=runtime, provenance="classical")
+    return PerImageRestorer(descriptor, fn)
