@@ -39,7 +39,7 @@ def main() -> int:
     from vivid.engine.api import run_model
     from vivid.io.image import Image
     from vivid.models.torch_runtime import default_threads
-    from vivid.zoo.builtin import read_manifest
+    from vivid.zoo.builtin import shipped_weights
     from vivid.zoo.byo_onnx import SessionTuning
     from vivid.zoo.shipped_onnx import load_shipped_onnx
 
@@ -49,7 +49,7 @@ def main() -> int:
     tunings = [SessionTuning(threads=None if t == cores else t, spin=spin, level=level)
                for t, spin, level in itertools.product(threads, (False, True), ("basic", "extended", "all"))]
     default = SessionTuning()
-    shipped = sorted({(e.name, e.scale) for e in read_manifest()})
+    shipped = sorted({(w.name, w.scale) for w in shipped_weights()})
     names = list(dict.fromkeys(n for n, _ in shipped)) if args.models == "all" else args.models.split(",")
     print(f"onnxruntime {onnxruntime.__version__}, {cores} usable cores (threads 'default' = {cores}), "
           f"load average {os.getloadavg()[0]:.2f} at start; 854x480 input, median of {args.runs} rounds, ms")
