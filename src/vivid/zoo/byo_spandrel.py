@@ -1,4 +1,5 @@
-"""PyTorch weight files (``.pth .pt .ckpt .bin .safetensors``) whose architecture spandrel recognises.
+"""PyTorch weight files (``.pth .pt .ckpt .bin .safetensors``) whose architecture spandrel recognises,
+or one of the published low-light methods of :mod:`vivid.zoo.peers`.
 
 Why not ``spandrel.ModelLoader().load_from_file``: for ``.pt`` files spandrel 0.4.2 first tries
 ``torch.jit.load`` (TorchScript, i.e. code shipped in the file). So vivid reads the tensors itself —
@@ -120,6 +121,11 @@ def _from_state_dict(path: Path, sha: str, obj: Any, *, task: str | None, scale:
         raise ModelError(
             f"{path.name!r} is not a model file: it holds no weight tensors ({type(obj).__name__})"
         )
+    from vivid.zoo.peers import load_peer
+
+    peer = load_peer(path, sha, state, task=task, scale=scale)  # published low-light methods spandrel lacks
+    if peer is not None:
+        return peer
     try:
         model = spandrel.ModelLoader().load_from_state_dict(state)
     except spandrel.UnsupportedModelError as e:

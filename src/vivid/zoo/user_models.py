@@ -144,7 +144,7 @@ def add_model(
     folder: Path | None = None,
 ) -> UserModel:
     """Copy the model file ``path`` into your model folder as ``name`` (see the module docstring)."""
-    from vivid.zoo.byo import USER_LICENSE, file_sha256, load_model_file
+    from vivid.zoo.byo import file_sha256, load_model_file
 
     src = Path(path)
     if not src.is_file():
@@ -167,9 +167,10 @@ def add_model(
         shutil.copyfile(src, staging / file_name)
         if file_sha256(staging / file_name) != sha:
             raise ModelError(f"copying {src} into {root} changed its bytes (a disk problem?): nothing was added")
+        # d.license: "unknown (user file)", or the official licence of a published method's weights
         record = UserModel(
             name=name, file=file_name, sha256=sha, size=src.stat().st_size, task=d.task, scale=d.scale,
-            architecture=architecture or d.provenance.split("; ", 1)[-1], license=license or USER_LICENSE,
+            architecture=architecture or d.provenance.split("; ", 1)[-1], license=license or d.license,
             source=source or str(src.resolve()), added=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             author=author,
         )

@@ -1,0 +1,94 @@
+"""SCI, self-calibrated illumination (Ma et al., CVPR 2022): Retinex division by a learned illumination.
+
+At test time SCI runs one stage of its illumination estimator only (the self-calibrating module serves
+training; the official files carry it as ``calibrate.*``, which is not needed here): a 3x3 convolution
+with ReLU, ``layers`` residual blocks that all share one convolution + batch-norm + ReLU, and a 3x3
+convolution with a sigmoid whose output is added to the input as the illumination
+``i = clamp(x + f(x), 1e-4, 1)``; the result is ``clamp(x / i, 0, 1)``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+from torch import nn
+
+from vivid.zoo.peers import PeerArch, load_strict
+
+#: the self-calibrating module, used in training only
+_TRAINING_ONLY = "calibrate."
+_BLOCK = re.compile(r"enhance\.blocks\.(\d+)\.")
+
+
+class Illumination(nn.Module):
+    """SCI's illumination estimator. Input ``(N, 3, H, W)`` in [0, 1]; illumination of the same shape.
+
+    Args:
+        channels: width of the hidden layers (3 in the official weights).
+        layers: how many times the shared residual block runs (1 in the official weights).
+    """
+
+    def __init__(self, *, channels: int = 3, layers: int = 1) -> None:
+        super().__init__()
+        self.in_conv = nn.Sequential(nn.Conv2d(3, channels, 3, padding=1), nn.ReLU())
+        self.conv = nn.Sequential(nn.Conv2d(channels, channels, 3, padding=1), nn.BatchNorm2d(channels), nn.ReLU())
+        self.blocks = nn.ModuleList([self.conv] * layers)  # one block, applied `layers` times
+        self.out_conv = nn.Sequential(nn.Conv2d(channels, 3, 3, padding=1), nn.Sigmoid())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        f = self.in_conv(x)
+        for block in self.blocks:
+            f = f + block(f)
+        return torch.clamp(self.out_conv(f) + x, 1e-4, 1.0)
+
+
+class SCINet(nn.Module):
+    """SCI at test time: ``clamp(x / illumination(x), 0, 1)``. Args as :class:`Illumination`."""
+
+    def __init__(self, *, channels: int = 3, layers: int = 1) -> None:
+        super().__init__()
+        self.enhance = Illumination(channels=channels, layers=layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.clamp(x / self.enhance(x), 0.0, 1.0)
+
+
+def _used(state: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in state.items() if not k.startswith(_TRAINING_ONLY)}
+
+
+def _shape(state: Mapping[str, Any]) -> tuple[int, int] | None:
+    """``(channels, layers)`` read off the tensors, or None if the names are not SCI's."""
+    weight = state.get("enhance.in_conv.0.weight")
+    blocks = {int(m.group(1)) for k in state if (m := _BLOCK.match(k))}
+    if weight is None or weight.ndim != 4 or not blocks:
+        return None
+    return int(weight.shape[0]), max(blocks) + 1
+
+
+def _matches(state: Mapping[str, Any]) -> bool:
+    used = _used(state)
+    shape = _shape(used)
+    if shape is None:
+        return False
+    channels, layers = shape
+    return set(used) == set(SCINet(channels=channels, layers=layers).state_dict())
+
+
+def _build(state: Mapping[str, Any]) -> nn.Module:
+    used = _used(state)
+    channels, layers = _shape(used)  # type: ignore[misc]
+    return load_strict(SCINet(channels=channels, layers=layers), used)
+
+
+SCI = PeerArch(
+    name="SCI",
+    source="Ma et al., CVPR 2022; weights github.com/vis-opt-group/SCI",
+    license="MIT",
+    matches=_matches,
+    build=_build,
+    tile_overlap=8,  # three 3x3 convolutions
+)
