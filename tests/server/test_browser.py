@@ -95,7 +95,9 @@ def test_photo_recommend_switch_compare_download(page, tmp_path: Path) -> None: 
     expect(page.locator("#result-panel")).to_be_visible(timeout=30_000)
     page.wait_for_function("() => document.getElementById('after').naturalWidth > 0")
     expect(page.locator("#explain")).to_contain_text(alternative)
-    expect(page.locator("#side figure")).to_have_count(2)
+    page.select_option("#view", "side")
+    expect(page.locator("#side figure")).to_have_count(3)  # the original and the two results
+    page.select_option("#view", "slider")
     # the before/after slider works from the keyboard
     page.focus("#split")
     for _ in range(5):
@@ -108,8 +110,10 @@ def test_photo_recommend_switch_compare_download(page, tmp_path: Path) -> None: 
     shot(page, "2-compare")
     page.select_option("#zoom", "fit")
     # another model's result in the comparison, then download it
-    page.locator("#side figure").nth(1).get_by_role("button", name="Compare with original").click()
-    expect(page.locator("#side figure").nth(1)).to_have_class("current")
+    page.select_option("#view", "side")
+    page.locator("#side figure").nth(2).get_by_role("button", name="Compare with original").click()
+    expect(page.locator("#side figure").nth(2)).to_have_class("current")
+    expect(page.locator("#viewport")).to_be_visible()
     with page.expect_download() as dl:
         page.click("#download")
     saved = tmp_path / dl.value.suggested_filename

@@ -106,6 +106,10 @@ def test_enhance_json_response_links_to_stored_results(client) -> None:  # noqa:
     thumb = client.get(history["jobs"][0]["thumbnail_url"])
     assert thumb.status_code == 200 and thumb.headers["content-type"] == "image/jpeg"
     assert PILImage.open(io.BytesIO(thumb.content)).size == (64, 48)
+    # the input as it was sent: the "before" when the web app reopens this result from the history
+    sent = client.get(history["jobs"][0]["results"][0]["upload"]["thumbnail_url"].replace("/thumbnail", "/file"))
+    assert sent.status_code == 200 and sent.headers["content-type"] == "image/png"
+    assert sent.content == png_bytes(seed=3)
 
 
 def test_enhance_runs_an_edited_plan_and_reuses_the_upload(client) -> None:  # noqa: ANN001
@@ -183,7 +187,7 @@ def test_missing_or_unknown_inputs(client) -> None:  # noqa: ANN001
         for bad_id in ("0123456789abcdef", "../../etc"):
             assert_error(client.post(path, data={ID_FIELD[path]: bad_id}), 404, "not_found")
     for p in ("/v1/jobs/nope", "/v1/jobs/nope/result", "/v1/jobs/nope/result/0", "/v1/jobs/nope/events",
-              "/v1/uploads/nope/thumbnail", "/v1/uploads/..%2F..%2Fetc/thumbnail"):
+              "/v1/uploads/nope/thumbnail", "/v1/uploads/..%2F..%2Fetc/thumbnail", "/v1/uploads/nope/file"):
         assert_error(client.get(p), 404, "not_found")
     assert_error(client.delete("/v1/jobs/nope"), 404, "not_found")
 

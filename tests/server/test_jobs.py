@@ -45,6 +45,26 @@ def test_batch_job_runs_in_the_background(client, settings) -> None:  # noqa: AN
     assert_error(client.get(f"/v1/jobs/{job['id']}/result/7"), 404, "not_found")
 
 
+def test_batch_keeps_the_good_files_and_lists_the_bad_ones(client, settings) -> None:  # noqa: ANN001
+    good = png_bytes(seed=1)
+    files = [("files", ("a.png", png_bytes(seed=0), "image/png")), ("files", ("notes.png", b"plain text", "image/png")),
+             ("files", ("cut.png", good[: len(good) // 2], "image/png")), ("files", ("b.png", good, "image/png"))]
+    r = client.post("/v1/jobs", data={"task": "sr", "model": "bicubic", "scale": "2"}, files=files)
+    assert r.status_code == 202, r.text
+    job = r.json()
+    assert [res["upload"]["name"] for res in job["results"]] == ["a.png", "b.png"]
+    assert [x["name"] for x in job["rejected"]] == ["notes.png", "cut.png"]
+    assert "not an image" in job["rejected"][0]["reason"] and "truncated" in job["rejected"][1]["reason"]
+    assert all("\n" not in x["reason"] and str(settings.data_dir) not in x["reason"] for x in job["rejected"])
+    done = wait_for(client, job["id"])
+    assert done["status"] == "done" and [res["status"] for res in done["results"]] == ["done", "done"]
+    assert done["rejected"] == job["rejected"]  # kept with the job (history)
+    assert client.get("/v1/jobs").json()["jobs"][0]["rejected"] == job["rejected"]
+    # a batch in which no file can be used is refused as a whole, with the first file's error
+    bad = [("files", ("x.png", b"plain text", "image/png")), ("files", ("y.png", b"more text", "image/png"))]
+    assert_error(client.post("/v1/jobs", data={"task": "color"}, files=bad), 415, "unsupported_media_type")
+
+
 def test_auto_job_plans_each_image(client) -> None:  # noqa: ANN001
     files = [("files", ("dark.png", png_bytes(dark=True), "image/png")), ("files", ("ok.png", png_bytes(), "image/png"))]
     r = client.post("/v1/jobs", data={"task": "auto"}, files=files)

@@ -36,4 +36,4 @@ def test_api_never_answers_5xx_and_keeps_its_contract(tmp_path: Path) -> None:
             capture_output=True, text=True, timeout=600, cwd=tmp_path)
     summary = run.stdout[-4000:]
     assert run.returncode == 0, summary
-    assert "Tested: 15" in summary and "Unresolvable" not in summary, summary
+    assert "Tested: 16" in summary and "Unresolvable" not in summary, summary

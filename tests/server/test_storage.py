@@ -27,7 +27,7 @@ def test_migrations_create_exactly_the_records_schema(settings) -> None:  # noqa
     migrate(db.engine)  # idempotent: already at head
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
-        assert MigrationContext.configure(conn).get_current_revision() == "0002"
+        assert MigrationContext.configure(conn).get_current_revision() == "0003"
     db.close()
     assert diff == []
 

@@ -12,6 +12,7 @@ from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from vivid import __version__
+from vivid.server.docs import install_docs
 from vivid.server.errors import install_error_handlers
 from vivid.server.guard import BrowserGuardMiddleware
 from vivid.server.limits import BodyLimitMiddleware
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     settings = settings if settings is not None else Settings()
     app = FastAPI(title="vivid", version=__version__, description=_DESCRIPTION, lifespan=lifespan,
+                  docs_url=None, redoc_url=None,  # served from the package by install_docs (offline)
                   openapi_tags=[{"name": t} for t in ("enhance", "analyze", "jobs", "uploads", "models", "info",
                                                       "health")])
     app.state.settings = settings
@@ -77,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (enhance.router, analyze.router, jobs.router, uploads.router, models.router, info.router):
         app.include_router(router, dependencies=keyed, responses=documented)
     app.include_router(health.router)
+    install_docs(app)
 
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:

@@ -103,6 +103,8 @@ class Job(Base):
     #: the server process running it (``host:pid:token``) and when it last said it still does
     claimed_by: Mapped[str | None] = mapped_column(String(80), nullable=True)
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    #: files of a batch refused at submission, ``[{"name": ..., "reason": ...}]`` (the others still run)
+    rejected: Mapped[list[dict[str, str]] | None] = mapped_column(JSON, nullable=True)
 
     results: Mapped[list[Result]] = relationship(
         back_populates="job", order_by="Result.index", cascade="all, delete-orphan")

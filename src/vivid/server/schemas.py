@@ -68,6 +68,11 @@ class ResultOut(BaseModel):
     error: str | None
 
 
+class RejectedOut(BaseModel):
+    name: str = Field(description="The refused file's name (display only).")
+    reason: str = Field(description="Why it was refused, in one line.")
+
+
 class JobOut(BaseModel):
     id: str
     kind: str
@@ -82,6 +87,8 @@ class JobOut(BaseModel):
     finished_at: datetime | None
     options: dict[str, Any]
     results: list[ResultOut]
+    rejected: list[RejectedOut] = Field(default_factory=list, description=(
+        "Files of a batch refused at submission (corrupt, not an image, too large); the others run."))
     url: str
     events_url: str
     result_url: str | None = Field(description="The one result, or a ZIP of all results of a multi-input job.")
@@ -161,6 +168,7 @@ def job_out(job: Job, live: Live | None = None) -> JobOut:
         eta_seconds=round(eta, 1) if eta is not None else None, message=message, error=error,
         created_at=job.created_at, started_at=job.started_at, finished_at=job.finished_at,
         options=job.options, results=[result_out(job, r) for r in job.results],
+        rejected=[RejectedOut(**r) for r in job.rejected or ()],
         url=f"/v1/jobs/{job.id}", events_url=f"/v1/jobs/{job.id}/events", result_url=result_url,
         thumbnail_url=f"/v1/uploads/{first.upload_id}/thumbnail" if first else None,
     )

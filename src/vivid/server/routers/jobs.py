@@ -13,11 +13,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 from starlette.background import BackgroundTask
 
-from vivid.errors import ConfigError
+from vivid.errors import ConfigError, VividError
 from vivid.server.budget import check_video, plan_geometry, planned_steps, route_job_input
 from vivid.server.errors import ConflictError, NotFoundError, TooManyRequestsError, UnsupportedMediaError
 from vivid.server.intake import accept_image, accept_video, get_upload, new_id
-from vivid.server.media import OUTPUT_FORMATS, download_name, sniff
+from vivid.server.media import OUTPUT_FORMATS, display_name, download_name, sniff
 from vivid.server.records import DONE, FINAL_STATES, LOCAL_OWNER, PENDING, QUEUED, Job, Result, utcnow
 from vivid.server.schemas import ErrorOut, JobListOut, JobOut, job_out
 from vivid.server.services import Caller, CallerDep, Services, ServicesDep, SettingsDep
@@ -38,6 +38,14 @@ def load_job(s: Session, job_id: str, caller: Caller) -> Job:
     if job is None or not caller.sees(job.owner):
         raise NotFoundError(f"no job with id {job_id!r}")
     return job
+
+
+def _media_of(head: bytes) -> str | None:
+    """image or video from a file's first bytes; None when it is neither (a batch lists it as refused)."""
+    try:
+        return sniff(head)[0] if head else "image"
+    except UnsupportedMediaError:
+        return None
 
 
 def _job(services: Services, job_id: str, caller: Caller) -> JobOut:
@@ -82,7 +90,9 @@ def submit(
     recolor: Annotated[bool, Form(description="Let task colorize recolour a colour image.")] = False,
 ) -> JobOut:
     """Everything is checked and stored before the answer (202 with the job); workers do the rest.
-    Follow it with ``GET /v1/jobs/{id}`` or ``GET /v1/jobs/{id}/events``."""
+    Follow it with ``GET /v1/jobs/{id}`` or ``GET /v1/jobs/{id}/events``. In a batch, a file that cannot be
+    used (corrupt, not an image, over a limit) is listed in ``rejected`` with its reason and the others run;
+    when none can, the answer is the first file's error."""
     from vivid.server.video import video_available, video_options
 
     opts = options_from_form(task=task, model=model, plan=plan, scale=scale, size=size, strength=strength,
@@ -99,8 +109,9 @@ def submit(
     for f in files:
         heads.append(f.file.read(64))
         f.file.seek(0)
-    kinds = {sniff(h)[0] if h else "image" for h in heads} | {get_upload(services, i, caller).media for i in ids}
+    kinds = {_media_of(h) for h in heads} | {get_upload(services, i, caller).media for i in ids}
     kind = "video" if "video" in kinds else "image"
+    rejected: list[tuple[str, VividError]] = []
     if kind == "video":
         if n != 1:
             raise ConfigError("a video job takes exactly one video (and no images)")
@@ -130,11 +141,20 @@ def submit(
         def heavy():  # noqa: ANN202 - each file is decoded once to check it (unless streamed), in a gate slot
             return services.gate.enter(caller.owner)
 
-        uploads = [accept_image(services, settings, f, owner=caller.owner, route=route, heavy=heavy)[0]
-                   for f in files]
+        uploads = []
+        for f in files:  # in a batch, a bad file is listed and the good ones still run
+            try:
+                uploads.append(accept_image(services, settings, f, owner=caller.owner, route=route, heavy=heavy)[0])
+            except VividError as e:
+                if n == 1:
+                    raise
+                rejected.append((display_name(f.filename), e))
+        if rejected and not uploads and not earlier:
+            raise rejected[0][1]
         uploads += earlier
     job = Job(id=new_id(), created_at=utcnow(), kind=kind, mode="queued", status=QUEUED, progress=0.0,
-              message="queued", options=opts.model_dump(mode="json"), attempts=0, owner=caller.owner)
+              message="queued", options=opts.model_dump(mode="json"), attempts=0, owner=caller.owner,
+              rejected=[{"name": name, "reason": services.runner.scrub(str(e))} for name, e in rejected] or None)
     job.results = [Result(index=i, upload_id=u.id, status=PENDING) for i, u in enumerate(uploads)]
     with services.db.session() as s:
         s.add(job)

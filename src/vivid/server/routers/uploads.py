@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, Response
 
+from vivid.server.errors import NotFoundError
 from vivid.server.intake import get_upload
 from vivid.server.schemas import ErrorOut, UploadOut, upload_out
 from vivid.server.budget import check_input
@@ -22,6 +23,23 @@ _VIDEO_ICON = (
             summary="An upload's record")
 def get(services: ServicesDep, caller: CallerDep, upload_id: str) -> UploadOut:
     return upload_out(get_upload(services, upload_id, caller))
+
+
+_MEDIA_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp", "tiff": "image/tiff",
+                "bmp": "image/bmp", "heic": "image/heic", "avif": "image/avif", "mp4": "video/mp4",
+                "mov": "video/quicktime", "webm": "video/webm", "mkv": "video/x-matroska", "avi": "video/x-msvideo"}
+
+
+@router.get("/{upload_id}/file", responses={200: {"content": {"image/png": {}, "image/jpeg": {}, "video/mp4": {}}},
+                                            **{c: {"model": ErrorOut} for c in (401, 403, 404)}},
+            summary="The uploaded file as it was sent (the 'before' of a result reopened from the history)")
+def original(services: ServicesDep, caller: CallerDep, upload_id: str) -> FileResponse:
+    rec = get_upload(services, upload_id, caller)
+    path = services.store.path(rec.stored_path)
+    if not path.is_file():
+        raise NotFoundError(f"the file of upload {upload_id} is missing from the store")
+    return FileResponse(path, media_type=_MEDIA_TYPES.get(rec.format, "application/octet-stream"),
+                        headers={"Cache-Control": "private, max-age=86400"})
 
 
 @router.get("/{upload_id}/thumbnail", responses={200: {"content": {"image/jpeg": {}, "image/svg+xml": {}}},

@@ -69,9 +69,36 @@ async function download(path, fallbackName) {
 }
 
 // --- messages -------------------------------------------------------------------------------------
-function showError(err) {
+// The API's messages are written for API clients (endpoints, settings, exception names); people using
+// this page read them without those parts.
+function plain(message) {
+  return String(message)
+    .replace(/\s*\(or [^)]*\/v1\/[^)]*\)/g, "")                        // "(or MP4 video to POST /v1/jobs)"
+    .replace(/,? or submit a job \([A-Z]+ \/v1\/[^)]*\)/g, "")            // ", or submit a job (POST /v1/jobs)"
+    .replace(/:? ?(?:submit it as a job, |send videos to |pick one from |\()?(?:[A-Z]+ )?\/v1\/[^\s)]*(?: with \S+)?\)?/g, "")
+    .replace(/\s*\(setting VIVID_\w+\)/g, "")                             // "(setting VIVID_MAX_PIXELS)"
+    .replace(/\s*\(\s*(?:\w+\.)*\w*(?:Error|Exception|Warning)\s*\)/g, "") // "(UnidentifiedImageError)"
+    .replace(/\s*\((?:field '\w+'|upload_id=\w*)\)/g, "")
+    .replace(/\s+([,.;:])/g, "$1")
+    .replace(/[,;:]\s*$/, "")
+    .trim();
+}
+
+const UNREADABLE = "not an image or video vivid can read: use PNG, JPEG, WebP, TIFF, BMP, HEIC or AVIF images, " +
+  "or MP4, MOV, WebM, MKV or AVI video";
+const unreadable = (message) => /not an image or video vivid reads/.test(message || "");
+
+function userMessage(err, name) {
+  if (err && err.code === "unsupported_media_type" && unreadable(err.message)) {
+    return `${name ? `“${name}”` : "This file"} is ${UNREADABLE}.`;
+  }
+  const text = plain(err instanceof Error ? err.message : String(err));
+  return text ? text.charAt(0).toUpperCase() + text.slice(1) : "Something went wrong; try again.";
+}
+
+function showError(err, name) {
   const box = $("error");
-  box.textContent = err instanceof ApiError || err instanceof Error ? err.message : String(err);
+  box.textContent = userMessage(err, name);
   box.hidden = false;
   box.scrollIntoView({ block: "nearest" });
 }
@@ -129,7 +156,7 @@ async function analyzeFile(file) {
   try {
     showPlan(await apiJson("/v1/analyze", { method: "POST", body: form }));
   } catch (e) {
-    showError(e);
+    showError(e, file.name);
   } finally {
     $("drop").removeAttribute("aria-busy");
   }
@@ -282,6 +309,17 @@ function enhanceForm(variant) {
   return form;
 }
 
+function describe(prov) {
+  // what a result's provenance says: one line per step (model, time, reason), total seconds, the models
+  const steps = (prov && prov.steps) || [], reasons = (prov && prov.plan) || [];
+  return {
+    explain: steps.map((s, k) => `${TASK_NAMES[s.task] || s.task} with ${s.model}` + (s.scale > 1 ? ` ×${s.scale}` : "") +
+      ` (${s.seconds}s)` + (reasons[k] ? `: ${reasons[k]}` : "")),
+    seconds: steps.reduce((t, s) => t + (s.seconds || 0), 0),
+    models: steps.map((s) => s.model).join(" → ") || "no change",
+  };
+}
+
 async function runEnhance(event) {
   event.preventDefault();
   clearError();
@@ -301,18 +339,11 @@ async function runEnhance(event) {
       }
       const prov = JSON.parse(res.headers.get("X-Vivid-Provenance") || "{}");
       const blob = await res.blob();
-      const steps = prov.steps || [];
-      results.push({
-        label: v.label,
-        url: URL.createObjectURL(blob),
-        name: filenameFrom(res, "vivid.png"),
-        explain: steps.map((s, k) => `${s.task} with ${s.model}` + (s.scale > 1 ? ` ×${s.scale}` : "") +
-          ` (${s.seconds}s)` + (prov.plan && prov.plan[k] ? `: ${prov.plan[k]}` : "")),
-        seconds: steps.reduce((t, s) => t + (s.seconds || 0), 0),
-        models: steps.map((s) => s.model).join(" → ") || "no change",
-      });
+      results.push({ label: v.label, url: URL.createObjectURL(blob), name: filenameFrom(res, "vivid.png"),
+        ...describe(prov) });
     }
-    showResults(results);
+    const up = state.upload;
+    showResults(results.map((r) => ({ ...r, input: up.id, beforeFallback: up.thumbnail_url })), state.localUrl);
   } catch (e) {
     showError(e);
   } finally {
@@ -321,36 +352,14 @@ async function runEnhance(event) {
   }
 }
 
-function showResults(results) {
-  for (const r of state.results) URL.revokeObjectURL(r.url);
-  state.results = results;
+function showResults(results, before) {
+  // results: [{label, url, name, explain, seconds, models, before?, input?}]; before: the original's URL
+  for (const r of state.results) { URL.revokeObjectURL(r.url); if (r.ownBefore) URL.revokeObjectURL(r.before); }
+  state.results = results.map((r) => ({ ...r, before: r.before || before, input: r.input || "this image" }));
   const pick = $("pick");
-  pick.replaceChildren(...results.map((r, i) => option(i, r.label === r.models ? r.models : `${r.label}: ${r.models}`, i === 0)));
-  $("before").src = state.localUrl;
-  $("before").onerror = async () => { $("before").onerror = null; $("before").src = await blobUrl(state.upload.thumbnail_url); };
-  const side = $("side");
-  side.replaceChildren();
-  $("side-title").hidden = results.length < 2;
-  if (results.length > 1) {
-    results.forEach((r, i) => {
-      const fig = document.createElement("figure");
-      fig.dataset.index = i;
-      const img = document.createElement("img");
-      img.src = r.url; img.alt = `Result with ${r.models}`;
-      const cap = document.createElement("figcaption");
-      cap.textContent = `${r.models} · ${r.seconds.toFixed(2)} s`;
-      const row = document.createElement("div");
-      row.className = "row";
-      const show = document.createElement("button");
-      show.type = "button"; show.textContent = "Compare with original";
-      show.addEventListener("click", () => { pick.value = i; selectResult(i); $("viewport").scrollIntoView({ block: "nearest" }); });
-      const dl = document.createElement("a");
-      dl.className = "button"; dl.href = r.url; dl.download = r.name; dl.textContent = "Download";
-      row.append(show, dl);
-      fig.append(img, cap, row);
-      side.append(fig);
-    });
-  }
+  pick.replaceChildren(...state.results.map((r, i) => option(i, r.label === r.models ? r.models : `${r.label}: ${r.models}`, i === 0)));
+  $("pick").closest(".field").hidden = results.length < 2;
+  $("view").value = view.mode;
   selectResult(0);
   $("result-panel").hidden = false;
   $("result-title").scrollIntoView({ block: "start" });
@@ -358,18 +367,27 @@ function showResults(results) {
 
 function selectResult(i) {
   state.current = +i;
+  $("pick").value = state.current;
   const r = state.results[state.current];
+  const before = $("before");
+  before.onerror = r.beforeFallback ? async () => {
+    before.onerror = null;
+    before.src = await blobUrl(r.beforeFallback);
+  } : null;
+  before.src = r.before;
   $("after").src = r.url;
   $("after").alt = `Enhanced image (${r.models})`;
   const dl = $("download");
   dl.href = r.url; dl.download = r.name;
   dl.textContent = `Download ${r.name}`;
   $("explain").replaceChildren(...r.explain.map((t) => { const li = document.createElement("li"); li.textContent = t; return li; }));
-  for (const fig of $("side").children) fig.classList.toggle("current", +fig.dataset.index === state.current);
+  renderSide();
   applyZoom();
 }
 
-// --- before/after slider and zoom -------------------------------------------------------------------
+// --- the viewer: before/after slider or side by side, one zoom for both, panes pan together -------------
+const view = { mode: "slider", scale: 1, panning: null };
+
 function setSplit(v) {
   const s = Math.max(0, Math.min(100, Number(v)));
   $("after-clip").style.clipPath = `inset(0 0 0 ${s}%)`;
@@ -378,29 +396,158 @@ function setSplit(v) {
   $("split").setAttribute("aria-valuetext", `left ${s}% before, right ${100 - s}% after`);
 }
 
+function renderSide() {
+  // the current result's original and every result made from the same input, each in a pane of its own
+  const side = $("side"), cur = state.results[state.current];
+  side.replaceChildren();
+  const panes = [{ label: "Original", url: cur.before, fallback: cur.beforeFallback, index: -1 }];
+  state.results.forEach((r, i) => { if (r.input === cur.input) panes.push({ label: r.models, url: r.url, index: i, r }); });
+  for (const p of panes) {
+    const fig = document.createElement("figure");
+    fig.dataset.index = p.index;
+    fig.classList.toggle("current", p.index === state.current);
+    const pane = document.createElement("div");
+    pane.className = "pane pannable";
+    pane.tabIndex = 0;
+    pane.setAttribute("aria-label", `${p.label}; scroll or drag to pan (all panes follow)`);
+    const img = document.createElement("img");
+    img.src = p.url;
+    img.alt = p.index < 0 ? "Original image" : `Result with ${p.label}`;
+    if (p.fallback) img.onerror = async () => { img.onerror = null; img.src = await blobUrl(p.fallback); };
+    pane.append(img);
+    const cap = document.createElement("figcaption");
+    cap.textContent = p.r ? `${p.r.models}${p.r.seconds ? ` · ${p.r.seconds.toFixed(2)} s` : ""}` : "Original";
+    fig.append(cap, pane);
+    if (p.r) {
+      const row = document.createElement("div");
+      row.className = "row";
+      const show = document.createElement("button");
+      show.type = "button"; show.textContent = "Compare with original";
+      show.addEventListener("click", () => {
+        view.mode = "slider"; $("view").value = "slider";
+        selectResult(p.index);
+        $("viewport").scrollIntoView({ block: "nearest" });
+      });
+      const dl = document.createElement("a");
+      dl.className = "button"; dl.href = p.r.url; dl.download = p.r.name; dl.textContent = "Download";
+      row.append(show, dl);
+      fig.append(row);
+    }
+    side.append(fig);
+    pane.addEventListener("scroll", () => syncPan(pane));
+    setupPan(pane);
+  }
+}
+
+function syncPan(from) {
+  // the same place in every pane (they all show the image at the same size)
+  for (const p of $("side").querySelectorAll(".pane")) {
+    if (p === from) continue;
+    if (p.scrollLeft !== from.scrollLeft) p.scrollLeft = from.scrollLeft;
+    if (p.scrollTop !== from.scrollTop) p.scrollTop = from.scrollTop;
+  }
+}
+
+function boxSize(box) {
+  // the room inside a scroll box for the image: its width, and its height limit (set below)
+  const cs = getComputedStyle(box);
+  const bx = parseFloat(cs.borderLeftWidth) + parseFloat(cs.borderRightWidth);
+  const by = parseFloat(cs.borderTopWidth) + parseFloat(cs.borderBottomWidth);
+  return [box.getBoundingClientRect().width - bx, parseFloat(box.style.maxHeight) - by];
+}
+
+function maxViewHeight() {
+  // the viewer never gets taller than most of the window, so Fit shows a portrait whole
+  return Math.max(200, Math.round(window.innerHeight * (window.innerWidth <= 700 ? 0.6 : 0.72)));
+}
+
 function applyZoom() {
-  const z = $("zoom").value, stage = $("stage"), after = $("after");
-  const apply = () => {
-    if (z === "fit") { stage.style.width = "100%"; stage.classList.remove("pixelated"); return; }
-    stage.style.width = `${Math.round(after.naturalWidth * Number(z))}px`;
-    stage.classList.toggle("pixelated", Number(z) >= 2);
-  };
-  if (after.complete && after.naturalWidth) apply(); else after.addEventListener("load", apply, { once: true });
+  const after = $("after");
+  if (!(after.complete && after.naturalWidth)) {
+    after.addEventListener("load", applyZoom, { once: true });
+    return;
+  }
+  const w = after.naturalWidth, h = after.naturalHeight, zoom = $("zoom").value;
+  const side = view.mode === "side";
+  $("slider-view").hidden = side;
+  $("side").hidden = !side;
+  const boxes = side ? [...$("side").querySelectorAll(".pane")] : [$("viewport")];
+  if (!boxes.length) return;
+  const centres = boxes.map((b) => [(b.scrollLeft + b.clientWidth / 2) / (b.scrollWidth || 1),
+    (b.scrollTop + b.clientHeight / 2) / (b.scrollHeight || 1)]);
+  const maxH = side ? Math.round(maxViewHeight() * (window.innerWidth <= 700 ? 0.7 : 0.85)) : maxViewHeight();
+  for (const b of boxes) b.style.maxHeight = `${maxH}px`;
+  let scale = Number(zoom);
+  if (zoom === "fit") {  // the whole image in the box, never enlarged
+    const [bw, bh] = boxSize(boxes[0]);
+    scale = Math.min(1, bw / w, bh / h);
+  }
+  view.scale = scale;
+  const dw = Math.max(1, Math.floor(w * scale)), dh = Math.max(1, Math.floor(h * scale));
+  const sized = side ? boxes.map((b) => b.querySelector("img")) : [$("stage")];
+  for (const el of sized) {
+    el.style.width = `${dw}px`;
+    el.style.height = `${dh}px`;
+  }
+  for (const b of boxes) b.classList.toggle("pixelated", scale >= 2);
+  $("zoom-level").textContent = `${Math.round(scale * 100)}%`;
+  boxes.forEach((b, k) => {  // keep the same spot in the middle
+    b.scrollLeft = centres[k][0] * b.scrollWidth - b.clientWidth / 2;
+    b.scrollTop = centres[k][1] * b.scrollHeight - b.clientHeight / 2;
+  });
+}
+
+function setupPan(box) {
+  // drag with the mouse to pan a zoomed image (touch screens scroll natively)
+  box.addEventListener("pointerdown", (e) => {
+    if (e.pointerType !== "mouse" || e.button !== 0) return;
+    if (box.scrollWidth <= box.clientWidth && box.scrollHeight <= box.clientHeight) return;
+    if (e.target.closest(".handle")) return;
+    view.panning = { box, x: e.clientX, y: e.clientY, left: box.scrollLeft, top: box.scrollTop };
+    box.setPointerCapture(e.pointerId);
+    box.classList.add("panning");
+    e.preventDefault();
+  });
+  box.addEventListener("pointermove", (e) => {
+    const p = view.panning;
+    if (!p || p.box !== box) return;
+    box.scrollLeft = p.left - (e.clientX - p.x);
+    box.scrollTop = p.top - (e.clientY - p.y);
+  });
+  const end = () => { if (view.panning && view.panning.box === box) { view.panning = null; box.classList.remove("panning"); } };
+  box.addEventListener("pointerup", end);
+  box.addEventListener("pointercancel", end);
 }
 
 function setupCompare() {
   $("split").addEventListener("input", (e) => setSplit(e.target.value));
   $("zoom").addEventListener("change", applyZoom);
+  $("view").addEventListener("change", (e) => { view.mode = e.target.value; applyZoom(); });
   $("pick").addEventListener("change", (e) => selectResult(e.target.value));
-  const stage = $("stage");
+  const stage = $("stage"), viewport = $("viewport");
   let dragging = false;
   const move = (e) => {
     const r = stage.getBoundingClientRect();
     setSplit(Math.round(((e.clientX - r.left) / r.width) * 100));
   };
-  stage.addEventListener("pointerdown", (e) => { dragging = true; stage.setPointerCapture(e.pointerId); move(e); });
+  // the divider's handle always moves the split; elsewhere a drag pans when zoomed in, else moves the split
+  stage.addEventListener("pointerdown", (e) => {
+    const zoomed = viewport.scrollWidth > viewport.clientWidth || viewport.scrollHeight > viewport.clientHeight;
+    if (zoomed && !e.target.closest(".handle") && e.pointerType === "mouse") return;
+    if (zoomed && e.pointerType !== "mouse" && !e.target.closest(".handle")) return;  // touch: scroll
+    dragging = true;
+    stage.setPointerCapture(e.pointerId);
+    e.stopPropagation();
+    move(e);
+  }, { capture: true });
   stage.addEventListener("pointermove", (e) => { if (dragging) move(e); });
   stage.addEventListener("pointerup", () => { dragging = false; });
+  setupPan(viewport);
+  let pending = 0;
+  window.addEventListener("resize", () => {
+    cancelAnimationFrame(pending);
+    pending = requestAnimationFrame(() => { if (!$("result-panel").hidden && $("zoom").value === "fit") applyZoom(); });
+  });
   setSplit(50);
 }
 
@@ -471,26 +618,43 @@ function showJob(job) {
   state.job = job;
   $("job-progress").value = job.progress;
   const pct = Math.round(job.progress * 100);
-  const eta = job.eta_seconds != null ? ` · about ${Math.ceil(job.eta_seconds)} s left` : "";
-  let text = `${job.status} · ${pct}%${eta}` + (job.message && job.message !== job.status ? ` · ${job.message}` : "");
-  if (job.error) text = `${job.status}: ${job.error.message}`;
-  $("job-status").textContent = text;
   const running = job.status === "queued" || job.status === "running";
+  const eta = job.eta_seconds != null ? ` · about ${Math.ceil(job.eta_seconds)} s left` : "";
+  const msg = plain(job.message || "");
+  let text = `${job.status} · ${pct}%${eta}` + (msg && msg !== job.status && !job.error ? ` · ${msg}` : "");
+  if (job.error && job.status === "failed") text = `failed: ${userMessage(job.error)}`;
+  else if (job.error && job.error.code === "partial") text = `done · ${pct}% · some files failed (see below)`;
+  $("job-status").textContent = text;
   $("job-cancel").hidden = !running;
   $("job-download").hidden = !job.result_url;
   const list = $("job-results");
   list.replaceChildren();
+  // the file being worked on: the first one without an end (jobs run their inputs in order)
+  const active = running && job.status === "running" ? job.results.find((r) => r.status === "pending" || r.status === "running") : null;
   for (const r of job.results) {
     const li = document.createElement("li");
     if (r.url) {
       const b = document.createElement("button");
       b.type = "button";
       b.textContent = `Download ${r.upload.name}`;
-      b.addEventListener("click", () => download(r.url, r.upload.name).catch(showError));
+      b.addEventListener("click", () => download(r.url, r.upload.name).catch((e) => showError(e)));
       li.append(b);
+    } else if (r === active) {
+      const own = job.results.length === 1 ? pct : null;  // one input (a video): the job's progress is its own
+      li.textContent = `${r.upload.name}: in progress` + (own != null ? ` · ${own}%` : "") + (msg ? ` · ${msg}` : "");
+      li.className = "active";
+    } else if (running && (r.status === "pending" || r.status === "running")) {
+      li.textContent = `${r.upload.name}: waiting`;
     } else {
-      li.textContent = `${r.upload.name}: ${r.error || r.status}`;
+      li.textContent = `${r.upload.name}: ${r.error ? `not processed: ${plain(r.error)}` : r.status}`;
+      if (r.error) li.className = "failed";
     }
+    list.append(li);
+  }
+  for (const x of job.rejected || []) {
+    const li = document.createElement("li");
+    li.className = "failed";
+    li.textContent = `${x.name}: not used: ${unreadable(x.reason) ? UNREADABLE : plain(x.reason)}`;
     list.append(li);
   }
 }
@@ -531,6 +695,51 @@ async function cancelJob() {
 }
 
 // --- history --------------------------------------------------------------------------------------------
+function jobModels(job) {
+  // the models that made a job's results (from their provenance), else the ones asked for
+  const names = [];
+  for (const r of job.results) for (const s of (r.provenance && r.provenance.steps) || []) if (!names.includes(s.model)) names.push(s.model);
+  if (!names.length && job.options.model) names.push(job.options.model);
+  return names.join(" → ");
+}
+
+async function openJob(job) {
+  // show an earlier job's results again: before/after, side by side, plan and models; one image can be re-planned
+  clearError();
+  const done = job.results.filter((r) => r.url && r.upload.media === "image");
+  if (!done.length) return;
+  const results = [];
+  for (const r of done) {
+    const d = describe(r.provenance);
+    if (!d.explain.length && r.plan) d.explain = (r.plan.steps || []).map((s) => `${TASK_NAMES[s.task] || s.task} with ${s.model}: ${s.reason}`);
+    results.push({
+      label: r.upload.name, url: await blobUrl(r.url), name: r.upload.name, ...d,
+      before: `/v1/uploads/${r.upload.id}/file`, beforeFallback: r.upload.thumbnail_url, input: r.upload.id,
+    });
+    if (state.key) {  // with an API key the browser cannot fetch the original by itself: load it here
+      const last = results[results.length - 1];
+      last.before = await blobUrl(last.before).catch(() => blobUrl(r.upload.thumbnail_url));
+      last.ownBefore = true;
+    }
+  }
+  $("job-panel").hidden = true;
+  $("plan-panel").hidden = true;
+  $("result-title").textContent = `3. Before and after · ${new Date(job.created_at).toLocaleString()}`;
+  showResults(results);
+  if (done.length === 1) {  // the plan panel for this image, to try other models on it
+    state.mode = "single";
+    state.upload = done[0].upload;
+    if (state.localUrl) URL.revokeObjectURL(state.localUrl);
+    state.localUrl = results[0].before;
+    try {
+      const form = new FormData();
+      form.append("upload_id", done[0].upload.id);
+      showPlan(await apiJson("/v1/analyze", { method: "POST", body: form }));
+      $("result-panel").scrollIntoView({ block: "start" });
+    } catch (e) { /* the results are shown; re-planning is optional */ }
+  }
+}
+
 async function loadHistory() {
   let data;
   try { data = await apiJson("/v1/jobs?limit=24"); } catch (e) { if (e.status !== 401) showError(e); return; }
@@ -547,20 +756,35 @@ async function loadHistory() {
     const meta = document.createElement("div");
     meta.className = "meta";
     const when = new Date(job.created_at).toLocaleString();
-    const what = job.options.task === "auto" ? "auto plan" : `${job.options.task}${job.options.model ? ` · ${job.options.model}` : ""}`;
+    const task = job.options.task === "auto" ? "auto plan" : TASK_NAMES[job.options.task] || job.options.task;
     const names = job.results.length > 1 ? `${job.results.length} images` : (first ? first.upload.name : "");
     const status = document.createElement("span");
     status.className = `status-${job.status}`;
     status.textContent = job.status;
-    meta.append(status, ` · ${what}`, document.createElement("br"), names, document.createElement("br"), when);
+    const models = document.createElement("span");
+    models.className = "models";
+    models.textContent = jobModels(job) || "no model";
+    meta.append(status, ` · ${task}`, document.createElement("br"), models, document.createElement("br"), names,
+      document.createElement("br"), when);
+    if (job.rejected && job.rejected.length) meta.append(document.createElement("br"), `${job.rejected.length} file(s) not used`);
     li.append(img, meta);
+    const row = document.createElement("div");
+    row.className = "row";
+    if (job.results.some((r) => r.url && r.upload.media === "image")) {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.textContent = "Open";
+      b.setAttribute("aria-label", `Open the result of ${names}`);
+      b.addEventListener("click", () => openJob(job).catch((e) => showError(e)));
+      row.append(b);
+    }
     if (job.result_url) {
       const b = document.createElement("button");
       b.type = "button";
       b.textContent = "Download";
       b.setAttribute("aria-label", `Download result of ${names}`);
-      b.addEventListener("click", () => download(job.result_url, "vivid-result").catch(showError));
-      li.append(b);
+      b.addEventListener("click", () => download(job.result_url, "vivid-result").catch((e) => showError(e)));
+      row.append(b);
     }
     if (job.status === "queued" || job.status === "running") {
       const b = document.createElement("button");
@@ -570,8 +794,9 @@ async function loadHistory() {
         $("job-panel").hidden = false; $("job-options").hidden = true;
         $("job-title").textContent = "Job"; followJob(job);
       });
-      li.append(b);
+      row.append(b);
     }
+    li.append(row);
     list.append(li);
   }
 }
