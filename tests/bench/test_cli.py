@@ -147,6 +147,10 @@ def test_speed_times_the_runtime_enhance_runs_and_names_it(tmp_path: Path) -> No
 
     assert runtimes() == {"onnx"}  # vivid enhance runs vivid-sr-fast in ONNX Runtime by default
     assert runtimes("--runtime", "torch") == {"torch"}
+    import importlib.util
+
+    if importlib.util.find_spec("openvino") is not None:  # the [openvino] extra
+        assert runtimes("--runtime", "openvino") == {"openvino"}
 
 
 def test_speed_rejects_an_unknown_runtime() -> None:

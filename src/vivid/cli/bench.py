@@ -246,7 +246,7 @@ def speed(
         int | None, typer.Option(min=8, help="Tile side for the engine (default: from free memory).")
     ] = None,
     runtime: Annotated[
-        str, typer.Option(help="auto (what 'vivid enhance' runs: ONNX Runtime where measured faster), torch or onnx.")
+        str, typer.Option(help="auto (what 'vivid enhance' runs: ONNX Runtime where measured faster), torch, onnx or openvino (the [openvino] extra).")
     ] = "auto",
     precision: Annotated[
         str, typer.Option(help="float32 and/or int8 (vivid's networks after 'vivid models quantize'), comma-separated: each model is timed at each.")

@@ -11,20 +11,18 @@ class ModelCache:
     """Loads each (model, scale) once; thread-safe. ``allow_pickle`` applies to model files.
 
     ``runtime``: ``auto`` (default: ONNX Runtime for the built-ins, from their shipped graphs, where it
-    measured faster, see :mod:`vivid.zoo.onnx_runtime`), ``torch`` (as loaded) or ``onnx`` (built-in
-    models in ONNX Runtime; an error for those that cannot be). ``precision``: ``float32`` (default) or
+    measured faster, see :mod:`vivid.zoo.onnx_runtime`), ``torch`` (as loaded), ``onnx`` (built-in
+    models in ONNX Runtime; an error for those that cannot be) or ``openvino`` (shipped models from their
+    ONNX graphs in OpenVINO, :mod:`vivid.zoo.openvino_runtime`; other models as under ``auto``). ``precision``: ``float32`` (default) or
     ``int8`` (vivid's networks from their int8 graphs, see :mod:`vivid.zoo.quantize`).
     """
 
     def __init__(self, *, allow_pickle: bool = False, task_hint: str | None = None, runtime: str = "auto",
                  precision: str = "float32") -> None:
-        from vivid.zoo.onnx_runtime import RUNTIMES
+        from vivid.zoo.onnx_runtime import check_runtime
         from vivid.zoo.quantize import check_precision
 
-        if runtime not in RUNTIMES:
-            from vivid.errors import ConfigError
-
-            raise ConfigError(f"unknown runtime {runtime!r}: use auto, torch or onnx")
+        check_runtime(runtime)
         check_precision(precision)
         self.precision = precision
         self._models: dict[tuple[str, int | None], Restorer] = {}

@@ -16,7 +16,7 @@ import numpy as np
 Task = Literal["sr", "denoise", "dejpeg", "lowlight", "color", "colorize"]
 TASKS: tuple[str, ...] = ("sr", "denoise", "dejpeg", "lowlight", "color", "colorize")
 ColorSpace = Literal["rgb", "y", "gray"]
-Runtime = Literal["numpy", "opencv", "torch", "onnx"]
+Runtime = Literal["numpy", "opencv", "torch", "onnx", "openvino"]
 SpeedClass = Literal["realtime", "fast", "medium", "slow"]
 
 

@@ -10,7 +10,9 @@ export for them and a base install without torch runs them all in ONNX Runtime. 
 whose whole forward pass is the network on the image are exported to the cache here; ones with
 per-image inputs or parameters and no shipped graphs stay on torch. ``runtime="auto"`` takes ONNX
 Runtime for the models in :data:`ORT_FASTER`, where ``benchmarks/ort_speed.py`` measured it faster than
-torch, and for every shipped model when torch is not installed.
+torch, and for every shipped model when torch is not installed. ``runtime="openvino"`` runs the shipped
+graphs in OpenVINO instead (:mod:`vivid.zoo.openvino_runtime`, the ``[openvino]`` extra; other models run
+as under ``auto``).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from pathlib import Path
 from vivid.errors import ModelError, OutputError
 from vivid.models.base import Restorer
 
-RUNTIMES = ("auto", "torch", "onnx")
+RUNTIMES = ("auto", "torch", "onnx", "openvino")
 #: models for which ONNX Runtime measured faster than torch on this project's 2-core CPU at 480p and
 #: 720p (benchmarks/ort_speed.py; numbers in the README's "Runtimes" section); "auto" uses ORT for these
 #: (2026-11: vivid-sr-fast 0.63x / 0.66x of torch's time, vivid-sr 0.34x / 0.32x, same outputs), even
@@ -32,6 +34,13 @@ RUNTIMES = ("auto", "torch", "onnx")
 #: 0.26x-0.75x of torch's time; README "Runtimes").
 ORT_FASTER: frozenset[str] = frozenset({"vivid-sr", "vivid-sr-fast"})
 OPSET = 17
+
+
+def check_runtime(runtime: str) -> None:
+    if runtime not in RUNTIMES:
+        from vivid.errors import ConfigError
+
+        raise ConfigError(f"unknown runtime {runtime!r}: use auto, torch, onnx or openvino")
 
 
 def cache_dir() -> Path:
@@ -125,10 +134,9 @@ def _auto_onnx(restorer: Restorer) -> Restorer:
 def with_runtime(restorer: Restorer, runtime: str) -> Restorer:
     """``restorer`` on ``runtime``: ``torch`` as loaded, ``onnx`` (or an error saying why not), or ``auto``
     (ONNX Runtime for the models in :data:`ORT_FASTER`, else as loaded)."""
-    if runtime not in RUNTIMES:
-        from vivid.errors import ConfigError
-
-        raise ConfigError(f"unknown runtime {runtime!r}: use auto, torch or onnx")
+    check_runtime(runtime)
+    if runtime == "openvino":  # OpenVINO runs vivid's shipped graphs (load_on_runtime); others run as under auto
+        runtime = "auto"
     if runtime == "onnx":
         return to_onnx(restorer)
     if runtime == "torch" and getattr(restorer, "shipped", False):  # loaded in ORT: torch is not installed
@@ -155,14 +163,15 @@ def load_on_runtime(
     other models are an error."""
     from vivid.zoo.loader import is_model_file_ref, load_model
 
-    if runtime not in RUNTIMES:
-        from vivid.errors import ConfigError
-
-        raise ConfigError(f"unknown runtime {runtime!r}: use auto, torch or onnx")
+    check_runtime(runtime)
     if precision != "float32":
         return _load_int8(name, scale=scale, runtime=runtime, precision=precision, task=task, family=family,
                           allow_pickle=allow_pickle)
     shipped = None if runtime == "torch" or is_model_file_ref(name) else _shipped_ref(name, scale)
+    if runtime == "openvino" and shipped is not None:
+        from vivid.zoo.openvino_runtime import load_shipped_openvino
+
+        return load_shipped_openvino(*shipped)
     if shipped is None:
         return with_runtime(
             load_model(name, scale=scale, task=task, family=family, allow_pickle=allow_pickle), runtime
@@ -215,8 +224,8 @@ def _load_int8(name: str, *, scale: int | None, runtime: str, precision: str, ta
     from vivid.zoo.quantize import check_precision, load_int8
 
     check_precision(precision)
-    if runtime == "torch":
-        raise ConfigError("precision int8 runs in ONNX Runtime: use runtime auto or onnx with it")
+    if runtime not in ("auto", "onnx"):
+        raise ConfigError(f"precision int8 runs in ONNX Runtime, not {runtime}: use runtime auto or onnx with it")
     if is_model_file_ref(name):
         raise ModelError(f"model {name!r}: precision int8 is for vivid's own networks, not model files")
     from vivid.models.registry import get_entry

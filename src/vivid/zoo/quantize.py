@@ -225,7 +225,10 @@ def float_nodes(model: Any) -> list[str]:
 def quantize_model(name: str, *, scale: int | None, calibration: Path, patches: int = 48,
                    seed: int = 0) -> Path:
     """Make (or remake) the int8 graph of shipped model ``name`` x``scale``; returns its path."""
-    import onnx
+    try:
+        import onnx
+    except ImportError:
+        raise ConfigError("vivid models quantize needs the onnx package: pip install 'vivid-restore[quantize]'") from None
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
 

@@ -229,9 +229,12 @@ ONNX_RESTORERS: dict[str, type[ShippedOnnxRestorer]] = {
 }
 
 
-def load_shipped_onnx(name: str, scale: int, *, tuning: SessionTuning | None = None) -> Restorer:
+def load_shipped_onnx(name: str, scale: int, *, tuning: SessionTuning | None = None,
+                      session_factory: Any = None) -> Restorer:
     """Shipped model ``name`` at ``scale`` in ONNX Runtime (each graph hash-checked; no torch needed), its
-    sessions made with ``tuning`` (default: the model's measured options, :func:`vivid.zoo.ort_tuning.tuning_for`)."""
+    sessions made with ``tuning`` (default: the model's measured options, :func:`vivid.zoo.ort_tuning.tuning_for`)
+    by ``session_factory(path, tuning)`` (default :func:`~vivid.zoo.byo_onnx.make_session`; OpenVINO's is in
+    :mod:`vivid.zoo.openvino_runtime`)."""
     index = read_index()
     weights = find_weights(name, scale, index)
     item = index.get(weights.file)
@@ -248,7 +251,7 @@ def load_shipped_onnx(name: str, scale: int, *, tuning: SessionTuning | None = N
             raise ModelError(f"ONNX file {path} of {name} is missing: reinstall vivid")
         if file_sha256(path) != spec["sha256"]:
             raise ModelError(f"ONNX file {path} of {name} is corrupt (sha256 mismatch): reinstall vivid")
-        sessions[part] = make_session(path, tuning or tuning_for(name))
+        sessions[part] = (session_factory or make_session)(path, tuning or tuning_for(name))
     descriptor = builtin_descriptor(weights, runtime="onnx")
     return ONNX_RESTORERS[weights.network.restorer](sessions, descriptor, {**weights.network.params,
                                                                           "arch": weights.network.arch})
