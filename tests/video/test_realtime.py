@@ -75,3 +75,24 @@ def test_when_nothing_keeps_up_vivids_realtime_model_beats_a_faster_plain_resize
     cands = [("resize", "realtime"), ("learned", "realtime")]
     assert choose_realtime(cands, frames, times, fallback=("learned",), **args).model == "learned"
     assert choose_realtime(cands, frames, times, **args).model == "resize"  # no fallback: the fastest
+
+
+def test_a_model_measured_on_two_runtimes_runs_on_the_faster_that_keeps_up() -> None:
+    import time
+
+    import numpy as np
+
+    from vivid.video.realtime import choose_realtime
+
+    def make(name: str, runtime: str | None = None):  # noqa: ANN202 - 0.05 s a frame on "fast", 0.2 s else
+        return lambda frames, times: time.sleep((0.05 if runtime == "fast" else 0.2) * len(frames))
+
+    frames, times = np.zeros((3, 3, 8, 8), np.float32), [0.0, 0.1, 0.2]
+    cands = [("m", "realtime", None), ("m", "realtime", "fast")]
+    keeps = choose_realtime(cands, frames, times, source_fps=2.0, make_processor=make, encode_seconds=0.0,
+                            preference=("m",), timed_frames=1)
+    assert keeps.model == "m" and keeps.runtime == "fast" and keeps.keeps_up
+    assert [s.label() for s in keeps.samples] == ["m", "m on fast"] and "chosen: m on fast" in keeps.lines()[-1]
+    slow = choose_realtime(cands, frames, times, source_fps=100.0, make_processor=make, encode_seconds=0.0,
+                           fallback=("m",), timed_frames=1)
+    assert slow.runtime == "fast" and not slow.keeps_up  # none keeps up: the fallback model's fastest runtime

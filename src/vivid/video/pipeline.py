@@ -170,7 +170,9 @@ def _start_checkpoint(work: WorkDir, key: dict[str, Any], options: VideoOptions)
 
 
 def _realtime(info: VideoInfo, options: VideoOptions, samples: list[tuple[np.ndarray, float]], models: Any,
-              settings: EncoderSettings, fmt_for: Any) -> RealtimeChoice:
+              settings: EncoderSettings, fmt_for: Any, other_runtimes: dict[str, Any]) -> RealtimeChoice:
+    """Measure the candidates (vivid's realtime models also on each of ``other_runtimes``, name -> model cache)
+    and choose (:func:`vivid.video.realtime.choose_realtime`)."""
     from vivid.engine.api import plan_for
     from vivid.io.image import Image
     from vivid.models.registry import get_entry
@@ -195,15 +197,19 @@ def _realtime(info: VideoInfo, options: VideoOptions, samples: list[tuple[np.nda
         candidates = [(options.model, speed)]
     else:
         candidates = candidates_for(options.task, step_scale=step_scale)
+    fast = realtime_models(options.task)
+    candidates = [c for name, speed in candidates
+                  for c in [(name, speed, None)] + [(name, speed, r) for r in other_runtimes if name in fast]]
 
-    def make_processor(name: str) -> Any:
+    def make_processor(name: str, runtime: str | None = None) -> Any:
+        cache = models if runtime is None else other_runtimes[runtime]
         plan = plan_for(Image(frames[0]), task=options.task, model=name, scale=options.scale, size=None,
-                        models=models)
+                        models=cache)
         size = output_size(plan, info.height, info.width, scale=options.scale)
-        planar = planar_sr(plan, models, info, out_size=size, out_pix_fmt=fmt_for(size).pix_fmt)
+        planar = planar_sr(plan, cache, info, out_size=size, out_pix_fmt=fmt_for(size).pix_fmt)
         if planar is not None:  # the job will run the planar path: time that
             return _PlanarTimer(planar, info)
-        return FrameProcessor(plan, models, out_size=size, temporal_seconds=options.temporal_seconds)
+        return FrameProcessor(plan, cache, out_size=size, temporal_seconds=options.temporal_seconds)
 
     factor = (options.scale or 2) if options.task == "sr" else 1
     h, w = round(info.height * factor), round(info.width * factor)
@@ -278,9 +284,18 @@ def enhance_video(
     work = WorkDir(dst)
     key = options.job_key(src)
     ckpt = _start_checkpoint(work, key, options)
+    # --realtime also measures vivid's realtime models on OpenVINO when it is installed (ours to choose only
+    # when the caller gave no model cache and float32 is asked for)
+    other_runtimes: dict[str, Any] = {}
     if models is None:
         models = ModelCache(allow_pickle=options.allow_pickle,
                             task_hint=None if options.task == "auto" else options.task)
+        if options.realtime and options.dtype == "float32":
+            from vivid.zoo.openvino_runtime import openvino_installed
+
+            if openvino_installed():
+                other_runtimes["openvino"] = ModelCache(allow_pickle=options.allow_pickle, task_hint=options.task,
+                                                        runtime="openvino")
     if options.dtype != "float32":
         models = _InDtype(models, options.dtype)
     notes: list[str] = []
@@ -296,7 +311,7 @@ def enhance_video(
         samples = sample_frames(info, count=6 if options.realtime else 5, end=end)
         chosen_model = options.model
         if options.realtime:
-            choice = _realtime(info, options, samples, models, settings, stream_format)
+            choice = _realtime(info, options, samples, models, settings, stream_format, other_runtimes)
             chosen_model = choice.model
         plan = plan_video(samples, task=options.task, model=chosen_model, scale=options.scale, models=models,
                           recolor=options.recolor)
@@ -305,6 +320,9 @@ def enhance_video(
             why = f"--realtime: {choice.fps:.1f} fps measured here, {pace} the source's {choice.source_fps:.2f} fps"
             plan = replace(plan, steps=tuple(replace(s, reason=why) if s.task == options.task else s
                                              for s in plan.steps))
+    if choice is not None and choice.runtime is not None:  # measured faster on another runtime: run it there
+        models = other_runtimes.get(choice.runtime) or ModelCache(
+            allow_pickle=options.allow_pickle, task_hint=options.task, runtime=choice.runtime)
     out_h, out_w = output_size(plan, info.height, info.width, scale=options.scale)
     sfmt = stream_format((out_h, out_w))
     processor = FrameProcessor(plan, models, out_size=(out_h, out_w),
@@ -437,4 +455,4 @@ def _choice_from_dict(d: dict[str, Any]) -> RealtimeChoice:
     from vivid.video.realtime import SpeedSample
 
     return RealtimeChoice(model=d["model"], fps=d["fps"], source_fps=d["source_fps"], keeps_up=d["keeps_up"],
-                          samples=tuple(SpeedSample(**s) for s in d["samples"]))
+                          samples=tuple(SpeedSample(**s) for s in d["samples"]), runtime=d.get("runtime"))

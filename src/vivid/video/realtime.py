@@ -42,6 +42,11 @@ class SpeedSample:
     model_fps: float | None
     keeps_up: bool
     error: str | None = None
+    #: the runtime it was measured on (None: the job's own, ``auto`` unless given)
+    runtime: str | None = None
+
+    def label(self) -> str:
+        return f"{self.model} on {self.runtime}" if self.runtime else self.model
 
 
 @dataclass(frozen=True)
@@ -51,17 +56,20 @@ class RealtimeChoice:
     source_fps: float
     keeps_up: bool
     samples: tuple[SpeedSample, ...]
+    #: the runtime the job runs the model on (None: the job's own)
+    runtime: str | None = None
 
     def lines(self) -> list[str]:
         out = []
         for s in self.samples:
             if s.error:
-                out.append(f"{s.model} ({s.speed_class}): not measured: {s.error}")
+                out.append(f"{s.label()} ({s.speed_class}): not measured: {s.error}")
             else:
-                out.append(f"{s.model} ({s.speed_class}): {s.fps:.1f} fps with encoding "
+                out.append(f"{s.label()} ({s.speed_class}): {s.fps:.1f} fps with encoding "
                            f"({s.model_fps:.1f} fps model only) → {'keeps up' if s.keeps_up else 'too slow'}")
         verdict = "keeps up with" if self.keeps_up else "does NOT keep up with"
-        out.append(f"chosen: {self.model} at {self.fps:.1f} fps, which {verdict} "
+        on = f" on {self.runtime}" if self.runtime else ""
+        out.append(f"chosen: {self.model}{on} at {self.fps:.1f} fps, which {verdict} "
                    f"the source's {self.source_fps:.2f} fps")
         return out
 
@@ -125,7 +133,7 @@ def preference_for(task: str) -> tuple[str, ...]:
 
 
 def choose_realtime(
-    candidates: list[tuple[str, str]],
+    candidates: list[tuple[str, str]] | list[tuple[str, str, str | None]],
     frames: np.ndarray,
     times: list[float],
     *,
@@ -137,18 +145,20 @@ def choose_realtime(
     fallback: tuple[str, ...] = (),
     timed_frames: int = 4,
 ) -> RealtimeChoice:
-    """Measure each candidate (``make_processor(name)`` builds its frame processor) and pick one: the first
-    in ``preference`` that keeps up; when none does, the first of ``fallback`` that was measured, else the
-    fastest.
+    """Measure each candidate ``(name, speed_class[, runtime])`` (``make_processor(name)``, or
+    ``make_processor(name, runtime)`` for a runtime other than the job's, builds its frame processor) and
+    pick one: the first in ``preference`` that keeps up (of one model on several runtimes, the fastest);
+    when none does, the first of ``fallback`` that was measured (its fastest runtime), else the fastest.
 
     A processor with ``planar = True`` (the planar path) adds ``planar_encode_seconds`` (encoding without
     the RGB->YUV conversion) instead of ``encode_seconds``.
     """
     samples: list[SpeedSample] = []
     interval = 1.0 / source_fps if source_fps > 0 else 0.04
-    for name, speed_class in candidates:
+    for name, speed_class, *rest in candidates:
+        runtime = rest[0] if rest else None
         try:
-            proc = make_processor(name)
+            proc = make_processor(name) if runtime is None else make_processor(name, runtime)
             t0 = time.perf_counter()
             proc(frames[:1], times[:1])  # warm-up: loading, planning kernels for this shape
             warm = time.perf_counter() - t0
@@ -160,24 +170,26 @@ def choose_realtime(
                 proc(timed, times[1: 1 + len(timed)] if len(frames) > 1 else times)
                 per_frame = (time.perf_counter() - t0) / len(timed)
         except (VividError, ImportError) as e:
-            samples.append(SpeedSample(name, speed_class, None, None, False, str(e)))
+            samples.append(SpeedSample(name, speed_class, None, None, False, str(e), runtime))
             continue
         enc = planar_encode_seconds if getattr(proc, "planar", False) and planar_encode_seconds is not None \
             else encode_seconds
         fps = 1.0 / (per_frame + enc)
-        samples.append(SpeedSample(name, speed_class, fps, 1.0 / per_frame, fps >= source_fps))
+        samples.append(SpeedSample(name, speed_class, fps, 1.0 / per_frame, fps >= source_fps, None, runtime))
     measured = [s for s in samples if s.fps is not None]
     if not measured:
         raise VividError("--realtime: no model for this task could be measured: "
                          + "; ".join(f"{s.model}: {s.error}" for s in samples))
     keeping = [s for s in measured if s.keeps_up]
     if keeping:
-        def rank(s: SpeedSample) -> tuple[int, int]:
+        def rank(s: SpeedSample) -> tuple[int, int, float]:
             pref = preference.index(s.model) if s.model in preference else len(preference)
-            return pref, -SPEED_ORDER.get(s.speed_class, 0)
+            return pref, -SPEED_ORDER.get(s.speed_class, 0), -(s.fps or 0.0)
 
         best = min(keeping, key=rank)
     else:
-        chosen = [s for name in fallback for s in measured if s.model == name]
-        best = chosen[0] if chosen else max(measured, key=lambda s: s.fps or 0.0)
-    return RealtimeChoice(best.model, float(best.fps or 0.0), float(source_fps), best.keeps_up, tuple(samples))
+        first = next((name for name in fallback if any(s.model == name for s in measured)), None)
+        pool = [s for s in measured if s.model == first] if first else measured
+        best = max(pool, key=lambda s: s.fps or 0.0)
+    return RealtimeChoice(best.model, float(best.fps or 0.0), float(source_fps), best.keeps_up, tuple(samples),
+                          best.runtime)
