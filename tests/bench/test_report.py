@@ -73,3 +73,29 @@ def test_quality_plot_names_models_in_a_legend_not_beside_the_points(make_folder
     assert len(ax.texts) == 0  # no annotations to collide
     assert ax.get_title() == "sr x2 on mine"
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["bicubic (baseline)", "lanczos"]
+
+
+def test_speed_plot_labels_never_overlap() -> None:
+    """Model names under vertical bars overlapped once a name was longer than its bar group; now each model has
+    a row of its own and the legend sits beside the bars."""
+    from types import SimpleNamespace
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from vivid.bench.report_html import speed_figure
+    from vivid.bench.speed import SpeedRow
+
+    models = ["file:RealESRGAN_x4plus_anime_6B.pth", "vivid-sr", "vivid-sr-fast", "bicubic", "lanczos", "vivid-tone"]
+    rows = tuple(SpeedRow(m, size, 64, 64, 128, 128, (1.0,), 1.0, mp, 1.0, 100.0, "torch", 2)
+                 for i, m in enumerate(models) for size, mp in (("720p", 1.0 + i), ("4k", 30.0 + i)))
+    fig = speed_figure(SimpleNamespace(rows=rows))
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    (ax,) = fig.axes
+    labels = [t for t in ax.get_yticklabels() if t.get_text()]
+    assert [t.get_text() for t in labels] == models  # in order, first on top
+    boxes = [t.get_window_extent(renderer) for t in labels]
+    assert not any(a.overlaps(b) for k, a in enumerate(boxes) for b in boxes[k + 1:])
+    assert not ax.get_legend().get_window_extent(renderer).overlaps(ax.get_window_extent(renderer))
+    ticks = [t for t in ax.get_xticklabels() if t.get_text()]
+    assert len(ticks) >= 3 and all(t.get_text().replace(".", "").isdigit() for t in ticks)  # plain numbers

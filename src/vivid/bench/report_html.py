@@ -92,30 +92,42 @@ def quality_scatter(result: QualityResult) -> bytes | None:
     return _png_of_figure(fig)
 
 
-def speed_plot(result: SpeedResult) -> bytes | None:
-    """Output megapixels per second per model and size (grouped bars)."""
+def speed_figure(result: SpeedResult) -> Any | None:
+    """Output megapixels per second per model and size: horizontal bars, one row of names per model (names
+    under vertical bars overlapped once they were longer than a bar group), the first model on top."""
     from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     if not result.rows:
         return None
     models = list(dict.fromkeys(r.model for r in result.rows))
     sizes = list(dict.fromkeys(r.size for r in result.rows))
-    fig = Figure(figsize=(max(5.0, 1.2 * len(models) * len(sizes)), 4.0))
+    fig = Figure(figsize=(8.0, 1.2 + 0.3 * len(models) * max(1, len(sizes))))
     ax = fig.add_subplot(1, 1, 1)
-    width = 0.8 / max(1, len(sizes))
+    height = 0.8 / len(sizes)
     for j, s in enumerate(sizes):
         vals = [
             next((r.mpix_per_s for r in result.rows if r.model == m and r.size == s), 0.0) for m in models
         ]
-        ax.bar([i + j * width for i in range(len(models))], vals, width=width, label=s, color=f"C{j % 10}")
-    ax.set_xticks([i + width * (len(sizes) - 1) / 2 for i in range(len(models))])
-    ax.set_xticklabels(models, rotation=15, fontsize=8)
-    ax.set_ylabel("output megapixels / s")
-    ax.set_yscale("log")
-    ax.legend(title="output size")
-    ax.grid(True, axis="y", alpha=0.3)
+        ax.barh([i + j * height for i in range(len(models))], vals, height=height, label=s, color=f"C{j % 10}")
+    ax.set_yticks([i + height * (len(sizes) - 1) / 2 for i in range(len(models))])
+    ax.set_yticklabels(models, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel("output megapixels / s (log scale)")
+    ax.legend(title="output size", fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside the bars
+    ax.grid(True, axis="x", alpha=0.3)
     fig.tight_layout()
-    return _png_of_figure(fig)
+    return fig
+
+
+def speed_plot(result: SpeedResult) -> bytes | None:
+    """:func:`speed_figure` as PNG bytes."""
+    fig = speed_figure(result)
+    return None if fig is None else _png_of_figure(fig)
 
 
 # ------------------------------------------------------------------------------------------ HTML

@@ -73,12 +73,11 @@ async function download(path, fallbackName) {
 // this page read them without those parts.
 function plain(message) {
   return String(message)
-    .replace(/\s*\(or [^)]*\/v1\/[^)]*\)/g, "")                        // "(or MP4 video to POST /v1/jobs)"
-    .replace(/,? or submit a job \([A-Z]+ \/v1\/[^)]*\)/g, "")            // ", or submit a job (POST /v1/jobs)"
-    .replace(/:? ?(?:submit it as a job, |send videos to |pick one from |\()?(?:[A-Z]+ )?\/v1\/[^\s)]*(?: with \S+)?\)?/g, "")
+    .replace(/,? or submit a job \([^()]*\/v1\/[^()]*\)/g, "")          // ", or submit a job (POST /v1/jobs)"
+    .replace(/\s*\([^()]*\/v1\/[^()]*\)/g, "")                          // "(or MP4 video to POST /v1/jobs)"
+    .replace(/[,:;]?\s*(?:or |and )?(?:submit it as a job|send videos to|pick one from|submit a job)?,?\s*(?:[A-Z]+ )?\/v1\/\S*(?: with \S+)?/g, "")
     .replace(/\s*\(setting VIVID_\w+\)/g, "")                             // "(setting VIVID_MAX_PIXELS)"
     .replace(/\s*\(\s*(?:\w+\.)*\w*(?:Error|Exception|Warning)\s*\)/g, "") // "(UnidentifiedImageError)"
-    .replace(/\s*\((?:field '\w+'|upload_id=\w*)\)/g, "")
     .replace(/\s+([,.;:])/g, "$1")
     .replace(/[,;:]\s*$/, "")
     .trim();
@@ -172,7 +171,12 @@ async function reanalyze() {
   } catch (e) { showError(e); }
 }
 
-function modelsFor(task) { return state.models.filter((m) => m.task === task); }
+function modelsFor(task, scale) {
+  // a task's models; with ``scale``, only those that can enlarge by it (an added model has one fixed scale)
+  return state.models.filter((m) => m.task === task && (!scale || m.any_scale || !m.scales.length || m.scales.includes(scale)));
+}
+// models added on the server with "vivid models add" come with ``yours`` (GET /v1/models)
+const modelText = (m, rec) => `${m.name} (${m.name === rec ? "recommended" : m.yours ? "your model" : "another model"})`;
 function recommendedFor(task) { return (modelsFor(task).find((m) => m.recommended) || modelsFor(task)[0] || {}).name; }
 
 function option(value, text, selected = false) {
@@ -222,6 +226,9 @@ function renderSteps() {
       sel.addEventListener("change", renderCompareOptions);
       sel.append(option(s.model, `${s.model} (recommended)`, true));
       for (const alt of s.alternatives) sel.append(option(alt, `${alt} (another model)`));
+      for (const m of modelsFor(s.task, s.scale > 1 ? s.scale : 0)) {
+        if (m.yours && m.name !== s.model && !s.alternatives.includes(m.name)) sel.append(option(m.name, modelText(m)));
+      }
       const field = document.createElement("div");
       field.className = "field";
       field.append(lab, sel);
@@ -234,8 +241,7 @@ function renderSteps() {
     sel.replaceChildren();
     const rec = recommendedFor(task);
     for (const mdl of modelsFor(task)) {
-      sel.append(option(mdl.name, mdl.name === rec ? `${mdl.name} (recommended)` : `${mdl.name} (another model)`,
-        mdl.name === rec));
+      sel.append(option(mdl.name, modelText(mdl, rec), mdl.name === rec));
     }
   }
   renderCompareOptions();
@@ -281,11 +287,13 @@ function renderCompareOptions() {
   if (auto) {
     state.analysis.steps.forEach((s, i) => {
       const chosen = $(`model-${i}`).value;
-      for (const m of modelsFor(s.task)) if (m.name !== chosen) add(m.name, `step ${i + 1} (${TASK_NAMES[s.task] || s.task}) with ${m.name}`, i);
+      for (const m of modelsFor(s.task, s.scale > 1 ? s.scale : 0)) {
+        if (m.name !== chosen) add(m.name, `step ${i + 1} (${TASK_NAMES[s.task] || s.task}) with ${m.name}${m.yours ? " (yours)" : ""}`, i);
+      }
     });
   } else {
     const chosen = $("model").value;
-    for (const mdl of modelsFor($("task").value)) if (mdl.name !== chosen) add(mdl.name, mdl.name);
+    for (const mdl of modelsFor($("task").value)) if (mdl.name !== chosen) add(mdl.name, mdl.name + (mdl.yours ? " (yours)" : ""));
   }
   $("compare-set").hidden = wrap.children.length === 0;
 }
@@ -568,7 +576,7 @@ function fillJobModels() {
   const task = $("job-task").value, sel = $("job-model");
   sel.replaceChildren(option("", "recommended", true));
   sel.disabled = task === "auto";
-  if (task !== "auto") for (const m of modelsFor(task)) sel.append(option(m.name, m.name));
+  if (task !== "auto") for (const m of modelsFor(task)) sel.append(option(m.name, m.yours ? `${m.name} (your model)` : m.name));
 }
 
 function resetJobView(text) {
