@@ -14,13 +14,13 @@ the licence ``"unknown (user file)"`` and the file's sha256 in its descriptor.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from vivid.errors import ConfigError, InputError, ModelError
-from vivid.models.base import TASKS
+from vivid.models.base import TASKS, ModelDescriptor
+from vivid.zoo import builtin
 
 if TYPE_CHECKING:
     import numpy as np
@@ -72,10 +72,9 @@ def load_model_file(
     if family is not None and suffix not in OPENCV_SUFFIXES:
         raise ConfigError(f"family={family!r} applies to OpenCV .pb files only, not to {p.name!r}: drop it")
     if suffix in TORCH_SUFFIXES:
-        from vivid.zoo.builtin import torch_installed
         from vivid.zoo.byo_spandrel import load_torch_file
 
-        if not torch_installed():
+        if not builtin.torch_installed():
             raise ModelError(
                 f"model file {p.name!r} is a PyTorch file, which needs PyTorch and spandrel: "
                 f"pip install 'vivid-restore[torch]' (or export it to ONNX and load the .onnx file)"
@@ -94,18 +93,25 @@ def load_model_file(
     raise ModelError(f"model file {p.name!r} has an unsupported suffix {p.suffix!r}: supported are {formats}")
 
 
-def file_sha256(path: Path) -> str:
-    """Hex sha256 of the file's bytes."""
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def user_provenance(path: Path, sha256: str, detail: str) -> str:
     """``"user file <name> sha256:<first 12>; <detail>"``."""
     return f"user file {path.name} sha256:{sha256[:12]}; {detail}"
+
+
+def user_descriptor(
+    path: Path, sha: str, detail: str, *, task: str | None, default_task: str | None, scale: int, channels: int,
+    out_channels: int, speed_class: str, **fields: Any,
+) -> ModelDescriptor:
+    """The descriptor of a user's model file: named ``file:<filename>``, the licence ``"unknown (user
+    file)"``, the file's sha256 and where it came from (``detail``); the task checked against the scale
+    (:func:`resolve_task`) and the colour space from the input ``channels``; other ``fields`` as given."""
+    return ModelDescriptor(
+        name=f"file:{path.name}", task=resolve_task(path, scale, task, default_task),  # type: ignore[arg-type]
+        scale=scale, color_space=color_space_for(path, channels),  # type: ignore[arg-type]
+        out_channels=out_channels if out_channels != channels else None, license=USER_LICENSE,
+        provenance=user_provenance(path, sha, detail), sha256=sha, speed_class=speed_class,  # type: ignore[arg-type]
+        **fields,
+    )
 
 
 def brief(err: BaseException) -> str:

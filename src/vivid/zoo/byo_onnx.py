@@ -18,18 +18,16 @@ import numpy as np
 
 from vivid.errors import ModelError, OutputError
 from vivid.models.base import ModelDescriptor, Restorer
+from vivid.zoo.builtin import file_sha256
 from vivid.zoo.byo import (
-    USER_LICENSE,
     brief,
     check_scale,
     color_space_for,
-    file_sha256,
     not_a_model,
     probe_scale,
-    resolve_task,
     size_rule,
     speed_class_for,
-    user_provenance,
+    user_descriptor,
 )
 
 _FLOAT_TYPES = {"tensor(float)": np.float32, "tensor(float16)": np.float16}
@@ -160,7 +158,7 @@ def load_onnx_file(path: Path, *, task: str | None, scale: int | None) -> Restor
             f"one float (N, C, H, W) input with a fixed channel count"
         )
     channels = shape[1]
-    color_space = color_space_for(path, channels)
+    color_space_for(path, channels)  # 3 or 1 channels, before probing
     if isinstance(shape[0], int) and shape[0] != 1:
         raise ModelError(
             f"model file {path.name!r} takes batches of exactly {shape[0]}: "
@@ -181,20 +179,12 @@ def load_onnx_file(path: Path, *, task: str | None, scale: int | None) -> Restor
     check_scale(path, model_scale, scale)
     sha = file_sha256(path)
     meta = session.get_modelmeta()
-    descriptor = ModelDescriptor(
-        name=f"file:{path.name}",
-        task=resolve_task(path, model_scale, task, None),  # type: ignore[arg-type]
-        scale=model_scale,
-        color_space=color_space,  # type: ignore[arg-type]
-        out_channels=out_channels if out_channels != channels else None,
-        size_multiple=multiple,
-        min_size=min_size,
+    descriptor = user_descriptor(
+        path, sha, f"ONNX from {meta.producer_name or 'an unknown producer'}", task=task, default_task=None,
+        scale=model_scale, channels=channels, out_channels=out_channels, size_multiple=multiple, min_size=min_size,
         runtime="onnx",
-        license=USER_LICENSE,
-        provenance=user_provenance(path, sha, f"ONNX from {meta.producer_name or 'an unknown producer'}"),
-        sha256=sha,
         # float32 weights take 4 bytes per parameter: the file size is a fair parameter count
-        speed_class=speed_class_for(path.stat().st_size // 4),  # type: ignore[arg-type]
+        speed_class=speed_class_for(path.stat().st_size // 4),
     )
     return OnnxRestorer(session, descriptor)
 

@@ -15,14 +15,12 @@ import numpy as np
 
 from vivid.errors import ModelError
 from vivid.models.base import ModelDescriptor, Restorer
+from vivid.zoo.builtin import file_sha256
 from vivid.zoo.byo import (
-    USER_LICENSE,
     brief,
     check_scale,
-    file_sha256,
     not_a_model,
-    resolve_task,
-    user_provenance,
+    user_descriptor,
 )
 
 #: family -> scales OpenCV publishes for it
@@ -96,18 +94,10 @@ def load_opencv_file(path: Path, *, task: str | None, scale: int | None, family:
             f"{probe.shape[1]}x{probe.shape[0]}: pass the right family= and scale="
         )
     sha = file_sha256(path)
-    descriptor = ModelDescriptor(
-        name=f"file:{path.name}",
-        task=resolve_task(path, model_scale, task, None),  # type: ignore[arg-type]
-        scale=model_scale,
-        color_space="rgb",
-        tileable=True,
-        tile_overlap=_OVERLAP[fam],
-        runtime="opencv",
-        license=USER_LICENSE,
-        provenance=user_provenance(path, sha, f"OpenCV dnn_superres {fam} x{model_scale}"),
-        sha256=sha,
-        speed_class=_SPEED[fam],  # type: ignore[arg-type]
+    descriptor = user_descriptor(
+        path, sha, f"OpenCV dnn_superres {fam} x{model_scale}", task=task, default_task=None, scale=model_scale,
+        channels=3, out_channels=3, tileable=True, tile_overlap=_OVERLAP[fam], runtime="opencv",
+        speed_class=_SPEED[fam],
     )
     return OpenCVSuperRes(sr, descriptor)
 

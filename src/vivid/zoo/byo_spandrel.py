@@ -17,19 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from vivid.errors import ModelError
-from vivid.models.base import ModelDescriptor, Restorer
+from vivid.models.base import Restorer
+from vivid.zoo.builtin import file_sha256
 from vivid.zoo.byo import (
-    USER_LICENSE,
     brief,
     check_scale,
-    color_space_for,
-    file_sha256,
     not_a_model,
     probe_scale,
-    resolve_task,
     size_rule,
     speed_class_for,
-    user_provenance,
+    user_descriptor,
 )
 
 # what torch.load(weights_only=True) says when a file pickles Python objects, or is no pickle at all
@@ -161,22 +158,12 @@ def _spandrel_restorer(path: Path, sha: str, model: Any, *, task: str | None, sc
             f"model file {path.name!r} ({arch.name}) needs square inputs, which vivid does not provide"
         )
     n_params = sum(p.numel() for p in model.model.parameters())
-    descriptor = ModelDescriptor(
-        name=f"file:{path.name}",
-        task=resolve_task(path, model.scale, task, default_task),  # type: ignore[arg-type]
-        scale=model.scale,
-        color_space=color_space_for(path, model.input_channels),  # type: ignore[arg-type]
-        out_channels=model.output_channels if model.output_channels != model.input_channels else None,
-        size_multiple=req.multiple_of,
-        min_size=max(1, req.minimum),
-        tileable=model.tiling == ModelTiling.SUPPORTED,
-        tile_overlap=_TILE_OVERLAP,
-        runtime="torch",
-        dtypes=("float32", "bfloat16") if model.supports_bfloat16 else ("float32",),
-        license=USER_LICENSE,
-        provenance=user_provenance(path, sha, f"{arch.name} ({', '.join(model.tags)}) via spandrel"),
-        sha256=sha,
-        speed_class=speed_class_for(n_params),  # type: ignore[arg-type]
+    descriptor = user_descriptor(
+        path, sha, f"{arch.name} ({', '.join(model.tags)}) via spandrel", task=task, default_task=default_task,
+        scale=model.scale, channels=model.input_channels, out_channels=model.output_channels,
+        size_multiple=req.multiple_of, min_size=max(1, req.minimum), tileable=model.tiling == ModelTiling.SUPPORTED,
+        tile_overlap=_TILE_OVERLAP, runtime="torch",
+        dtypes=("float32", "bfloat16") if model.supports_bfloat16 else ("float32",), speed_class=speed_class_for(n_params),
     )
     return TorchRestorer(_SpandrelCall(model), descriptor)
 
@@ -221,23 +208,12 @@ def _from_module(path: Path, sha: str, module: Any, *, task: str | None, scale: 
             failures.append(str(e))
     else:
         raise ModelError("; ".join(failures))
-    color_space = color_space_for(path, channels)
     multiple, min_size = size_rule(probed)
     name = getattr(module, "original_name", type(module).__name__)  # TorchScript keeps the class name there
     check_scale(path, model_scale, scale)
-    descriptor = ModelDescriptor(
-        name=f"file:{path.name}",
-        task=resolve_task(path, model_scale, task, None),  # type: ignore[arg-type]
-        scale=model_scale,
-        color_space=color_space,  # type: ignore[arg-type]
-        out_channels=out_channels if out_channels != channels else None,
-        size_multiple=multiple,
-        min_size=min_size,
-        tile_overlap=_TILE_OVERLAP,
-        runtime="torch",
-        license=USER_LICENSE,
-        provenance=user_provenance(path, sha, f"whole module {name} (allow_pickle), run as is"),
-        sha256=sha,
-        speed_class=speed_class_for(sum(p.numel() for p in module.parameters())),  # type: ignore[arg-type]
+    descriptor = user_descriptor(
+        path, sha, f"whole module {name} (allow_pickle), run as is", task=task, default_task=None, scale=model_scale,
+        channels=channels, out_channels=out_channels, size_multiple=multiple, min_size=min_size,
+        tile_overlap=_TILE_OVERLAP, runtime="torch", speed_class=speed_class_for(sum(p.numel() for p in module.parameters())),
     )
     return TorchRestorer(module, descriptor)

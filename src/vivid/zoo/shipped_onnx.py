@@ -163,38 +163,52 @@ class CurvesOnnx(ShippedOnnxRestorer):
         return self._run("enhance", batch, curves)
 
 
-class CurveMapsOnnx(ShippedOnnxRestorer):
-    """``zero_dce``: curve maps from an area-reduced copy of the whole image, applied at full size."""
+class WholeImageOnnx(ShippedOnnxRestorer):
+    """A model whose image-wide part (:meth:`predict`) runs on the whole image: ``bind`` computes it once;
+    the call then takes that image only (``descriptor.tileable`` is False). Unbound, each call predicts."""
 
-    maps: np.ndarray | None = None
+    bound: np.ndarray | None = None
     bound_size: tuple[int, int] | None = None
 
-    def _maps(self, x: np.ndarray) -> np.ndarray:
+    def model_input(self, image: np.ndarray) -> np.ndarray:
+        """``(1, C, H, W)`` from a ``(C, H, W)`` image, as :meth:`predict` takes it."""
+        return rgb_batch(image, self.descriptor.name)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def bind(self, image: np.ndarray) -> Restorer:
+        bound = copy.copy(self)
+        bound.bound, bound.bound_size = self.predict(self.model_input(image)), tuple(image.shape[1:])
+        return bound
+
+    def image_wide(self, batch: np.ndarray) -> np.ndarray:
+        """The image-wide part for ``batch``: the bound one (for each image of the batch), else predicted."""
+        if self.bound is None:
+            return self.predict(batch)
+        check_whole_image(self.descriptor.name, self.bound_size, batch)
+        return np.broadcast_to(self.bound, (batch.shape[0], *self.bound.shape[1:]))
+
+
+class CurveMapsOnnx(WholeImageOnnx):
+    """``zero_dce``: curve maps from an area-reduced copy of the whole image, applied at full size."""
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
         h, w = x.shape[-2:]
         f = max(1, math.ceil(max(h, w) / self.params.get("low_side", 128)))
         return self._run("maps", area_resize(x, (max(1, math.ceil(h / f)), max(1, math.ceil(w / f)))))
 
-    def bind(self, image: np.ndarray) -> Restorer:
-        bound = copy.copy(self)
-        bound.maps, bound.bound_size = self._maps(rgb_batch(image, self.descriptor.name)), tuple(image.shape[1:])
-        return bound
-
     def __call__(self, batch: np.ndarray, *, size: tuple[int, int] | None = None) -> np.ndarray:
-        if self.maps is not None:
-            check_whole_image(self.descriptor.name, self.bound_size, batch)
-            maps = np.broadcast_to(self.maps, (batch.shape[0], *self.maps.shape[1:]))
-        else:
-            maps = self._maps(batch)
-        return self._run("apply", batch, maps)
+        return self._run("apply", batch, self.image_wide(batch))
 
 
-class ColorizeOnnx(ShippedOnnxRestorer):
+class ColorizeOnnx(WholeImageOnnx):
     """Colorizers: chroma predicted on a copy of at most 512 pixels (``bind``), composed at full size."""
 
-    chroma: np.ndarray | None = None
-    bound_size: tuple[int, int] | None = None
+    def model_input(self, image: np.ndarray) -> np.ndarray:
+        return gray_batch(image)
 
-    def _predict(self, gray: np.ndarray) -> np.ndarray:
+    def predict(self, gray: np.ndarray) -> np.ndarray:
         h, w = gray.shape[-2:]
         k = ColorizeRestorer.work_side / max(h, w)  # the torch restorer's working size
         if k < 1.0:
@@ -205,21 +219,10 @@ class ColorizeOnnx(ShippedOnnxRestorer):
         chroma = self._run("chroma", padded)
         return chroma[:, :, : -(-h // down), : -(-w // down)]
 
-    def bind(self, image: np.ndarray) -> Restorer:
-        bound = copy.copy(self)
-        bound.chroma = self._predict(gray_batch(image))
-        bound.bound_size = tuple(image.shape[1:])
-        return bound
-
     def __call__(self, batch: np.ndarray, *, size: tuple[int, int] | None = None) -> np.ndarray:
         if batch.shape[1] != 1:
             raise ModelError(f"{self.descriptor.name}: a colorizer takes gray (N, 1, H, W) input, got {batch.shape}")
-        if self.chroma is not None:
-            check_whole_image(self.descriptor.name, self.bound_size, batch)
-            chroma = np.broadcast_to(self.chroma, (batch.shape[0], *self.chroma.shape[1:]))
-        else:
-            chroma = self._predict(batch)
-        return self._run("compose", batch, chroma)
+        return self._run("compose", batch, self.image_wide(batch))
 
 
 #: the ONNX Runtime wrapper of each restorer kind (as :data:`vivid.zoo.builtin.TORCH_RESTORERS` in torch)

@@ -144,7 +144,8 @@ def add_model(
     folder: Path | None = None,
 ) -> UserModel:
     """Copy the model file ``path`` into your model folder as ``name`` (see the module docstring)."""
-    from vivid.zoo.byo import file_sha256, load_model_file
+    from vivid.zoo.builtin import file_sha256
+    from vivid.zoo.byo import load_model_file
 
     src = Path(path)
     if not src.is_file():
