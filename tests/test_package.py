@@ -4,7 +4,7 @@ outside it, every shipped model runs through the installed ``vivid`` command (is
 The fresh environment gets only the wheel (``pip install --no-deps``); its dependencies are borrowed
 from the environment running the tests, but only the distributions that the wheel's *base* requirements
 need (links to them in a folder that a ``.pth`` line puts after the fresh site-packages), so CI needs no
-second install, and torch, spandrel, safetensors, onnx, tensorboard and bm3d (the extras) are absent there, as
+second install, and torch, spandrel, safetensors, onnx, tensorboard, bm3d and ray (the extras) are absent there, as
 in a base install: every shipped model runs in ONNX Runtime from the shipped graphs. The editable
 ``vivid`` of the test environment is not reachable, and each run checks that ``vivid`` imports from the
 wheel's copy.
@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
 #: optional packages (extras) that the base install must run its shipped models without
-OPTIONAL = ("torch", "torchvision", "spandrel", "safetensors", "onnx", "tensorboard", "bm3d")
+OPTIONAL = ("torch", "torchvision", "spandrel", "safetensors", "onnx", "tensorboard", "bm3d", "ray", "fsspec")
 
 
 def _copy_sources(dst: Path) -> Path:
@@ -135,7 +135,7 @@ def test_wheel_metadata_name_and_optional_extras(wheel: Path) -> None:
     bm3d = [r for r in requires if r.startswith("bm3d")]
     assert bm3d and all('extra == "bm3d"' in r for r in bm3d)  # non-commercial: opt-in only
     assert [r for r in requires if r.startswith("torch==") and 'extra == "torch"' in r]
-    for extra in ("torch", "train", "bm3d", "test"):
+    for extra in ("torch", "train", "bm3d", "test", "ray"):
         assert f"Provides-Extra: {extra}" in lines
 
 
@@ -223,6 +223,7 @@ def test_the_base_install_names_the_extra_a_feature_needs(fresh_env: Path, tmp_p
         "torch": (["--task", "sr", "--model-file", str(tmp_path / "own.pth")], "is a PyTorch file"),
         "torch ": (["--task", "sr", "--runtime", "torch"], "runtime torch for 'vivid-sr' needs PyTorch"),
         " torch": (["--task", "sr", "--dtype", "bfloat16"], "runs in ONNX Runtime in float32 only"),
+        "ray": (["--task", "sr", "--engine", "ray"], "--engine ray needs Ray, an optional extra"),
     }
     train = _run(fresh_env, vivid, "train", str(ROOT / "configs/sr/rep_sr_x2.toml"), cwd=tmp_path)
     assert train.returncode not in (0, 70)

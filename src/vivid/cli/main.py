@@ -246,8 +246,12 @@ def enhance(
     runtime: Annotated[str, typer.Option(help="auto (ONNX Runtime where measured faster), torch or onnx.")] = "auto",
     max_pixels: Annotated[int | None, typer.Option(help="Refuse inputs with more pixels (default 160 million; a guard against decompression bombs).")] = None,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar, plan or table; only the summary line and failures.")] = False,
+    engine: Annotated[str, typer.Option(help="local (this process) or ray (workers on a Ray cluster; pip install 'vivid-restore[ray]').")] = "local",
+    ray_address: Annotated[str | None, typer.Option(help="With --engine ray: the cluster to join, HOST:PORT or auto (the one 'ray start' runs on this machine); default: a local one for this run.")] = None,
+    ray_workers: Annotated[int | None, typer.Option(min=1, help="With --engine ray: workers to run (default: one per CPU of the cluster).")] = None,
 ) -> None:
-    """Enhance images: files, or folders mirrored into the output folder (with a report of each file)."""
+    """Enhance images: files, or folders mirrored into the output folder (with a report of each file).
+    Inputs and -o may also be URLs (s3://, gs://, file://, ...) with the filesystem package installed."""
     from vivid.cli.batch import plan_jobs
     from vivid.engine.api import FITS, check_dtype
     from vivid.engine.cache import ModelCache
@@ -264,20 +268,31 @@ def enhance(
     if skip_existing and overwrite:
         raise ConfigError("--skip-existing and --overwrite contradict each other: pick one")
     read_kw = pixel_limit(max_pixels)
+    options = {"task": task, "model": model_name, "scale": scale, "size": target, "fit": fit, "strength": strength,
+               "tile": tile, "alpha": alpha, "color_guard": color_guard, "recolor": recolor, "allow_pickle": allow_pickle,
+               "dtype": dtype, "quality": quality, "strip_metadata": strip_metadata, **read_kw}
+    cache_options = {"allow_pickle": allow_pickle, "task_hint": None if task == "auto" else task, "runtime": runtime}
+    preload = (model_name, int(scale) if task == "sr" and scale and float(scale).is_integer() else None,
+               model_family) if model_name else None
+    from vivid.cli.cluster import wants_cluster
+
+    if wants_cluster(engine, ray_address, ray_workers, inputs, output):
+        from vivid.cli.cluster import enhance_on_cluster
+
+        enhance_on_cluster(inputs, output, engine=engine, address=ray_address, workers=ray_workers, fmt=format,
+                           recursive=recursive, overwrite=overwrite, skip_existing=skip_existing, quiet=quiet,
+                           options=options, cache=cache_options, preload=preload)
+        return
     jobs = plan_jobs(list(inputs), output, fmt=format, recursive=recursive)
     existing = [j.dst for j in jobs if j.dst.exists()]
     if existing and not (overwrite or skip_existing):
         which = f"output {existing[0]} exists" if len(jobs) == 1 else (
             f"{len(existing)} of {len(jobs)} outputs exist (the first: {existing[0]})")
         raise OutputError(f"{which}: add --overwrite to replace, or --skip-existing to keep")
-    cache = ModelCache(allow_pickle=allow_pickle, task_hint=None if task == "auto" else task, runtime=runtime)
-    if model_name:  # load (and validate) the model before any work starts
-        step_scale = int(scale) if task == "sr" and scale and float(scale).is_integer() else None
-        cache.get(model_name, step_scale, family=model_family)
-    options = {"task": task, "model": model_name, "scale": scale, "size": target, "fit": fit, "strength": strength,
-               "tile": tile, "alpha": alpha, "color_guard": color_guard, "recolor": recolor, "allow_pickle": allow_pickle,
-               "models": cache, "dtype": dtype, "quality": quality, "strip_metadata": strip_metadata,
-               "overwrite": overwrite, **read_kw}
+    cache = ModelCache(**cache_options)
+    if preload:  # load (and validate) the model before any work starts
+        cache.get(preload[0], preload[1], family=preload[2])
+    options = {**options, "models": cache, "overwrite": overwrite}
     if len(jobs) == 1 and not inputs[0].is_dir():
         _enhance_one(jobs[0], options, quiet=quiet)
     else:

@@ -15,6 +15,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from vivid.engine.plan import step_names  # noqa: F401 - where the batch takes it from
+
 REPORT_NAME = "vivid-report.jsonl"
 
 
@@ -29,10 +31,9 @@ class FileRecord:
     error: str | None = None
 
 
-def step_names(plan) -> tuple[list[str], list[str]]:  # noqa: ANN001 - a vivid Plan
-    """``(["denoise", "sr x2"], ["vivid-denoise", "vivid-sr"])`` for a plan."""
-    steps = [s.task + (f" x{s.scale}" if s.scale != 1 else "") for s in plan.steps]
-    return steps, [s.model for s in plan.steps]
+def report_text(records: list[FileRecord]) -> str:
+    """The report's JSON lines."""
+    return "".join(json.dumps(asdict(r), ensure_ascii=False) + "\n" for r in records)
 
 
 def write_report(records: list[FileRecord], folder: Path) -> Path:
@@ -41,8 +42,7 @@ def write_report(records: list[FileRecord], folder: Path) -> Path:
 
     path = folder / REPORT_NAME
     folder.mkdir(parents=True, exist_ok=True)
-    text = "".join(json.dumps(asdict(r), ensure_ascii=False) + "\n" for r in records)
-    write_bytes_atomic(path, text.encode("utf-8"))
+    write_bytes_atomic(path, report_text(records).encode("utf-8"))
     return path
 
 

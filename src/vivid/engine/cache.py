@@ -30,6 +30,8 @@ class ModelCache:
         self.allow_pickle = allow_pickle
         self.task_hint = task_hint
         self.runtime = runtime
+        #: how many models this cache has loaded (cluster workers report it: once per worker, not per image)
+        self.loads = 0
 
     def get(self, name: str, scale: int | None, *, family: str | None = None) -> Restorer:
         """The model ``name`` at ``scale`` (None: the model's own scale), loaded once."""
@@ -42,6 +44,7 @@ class ModelCache:
                     name, scale=scale if scale and scale > 1 else None, runtime=self.runtime,
                     task=self.task_hint, family=family, allow_pickle=self.allow_pickle, precision=self.precision,
                 )
+                self.loads += 1
                 # also reachable under its actual scale
                 self._models.setdefault((name, self._models[key].descriptor.scale), self._models[key])
             return self._models[key]

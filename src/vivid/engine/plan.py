@@ -45,3 +45,9 @@ class Plan:
             f"{i + 1}. {s.task} with {s.model}" + (f" x{s.scale}" if s.scale != 1 else "") + f": {s.reason}"
             for i, s in enumerate(self.steps)
         ]
+
+
+def step_names(plan: Plan) -> tuple[list[str], list[str]]:
+    """``(["denoise", "sr x2"], ["vivid-denoise", "vivid-sr"])`` for a plan (batch reports, manifests)."""
+    steps = [s.task + (f" x{s.scale}" if s.scale != 1 else "") for s in plan.steps]
+    return steps, [s.model for s in plan.steps]
