@@ -1,5 +1,5 @@
 """Fixtures for the cluster tests: image files on a local disk or in fsspec's memory filesystem, and a
-local Ray instance shared by the tests that need one (started once, by vivid's own ``connect``)."""
+local Ray instance shared by a module's tests (started once, by vivid's own ``connect``)."""
 
 from __future__ import annotations
 
@@ -44,9 +44,10 @@ def memfs() -> Iterator[object]:
     fs.pseudo_dirs[:] = [""]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def ray_local() -> Iterator[object]:
-    """A local Ray instance (2 CPUs here), started the way ``vivid enhance --engine ray`` starts one."""
+    """A local Ray instance (2 CPUs here), started the way ``vivid enhance --engine ray`` starts one; stopped
+    after the module's tests (its processes would otherwise hold memory through the rest of the suite)."""
     pytest.importorskip("ray")
     from vivid.cluster.pool import connect
 

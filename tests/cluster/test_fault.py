@@ -1,0 +1,68 @@
+"""Fault tolerance on a real two-node Ray cluster (loopback, one CPU per node): a worker killed with
+SIGKILL in the middle of a batch costs a retry, not an image; nothing is lost, nothing written twice."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.cluster.conftest import write_pngs
+from tests.cluster.two_nodes import TwoNodes, ray_env, two_nodes
+
+pytestmark = [pytest.mark.ray, pytest.mark.slow]
+pytest.importorskip("ray")
+N = 16
+
+
+@pytest.fixture
+def cluster() -> Iterator[TwoNodes]:
+    c = two_nodes()
+    try:
+        yield c.start()
+    finally:
+        c.stop()
+        assert not c.leftovers()
+
+
+def test_a_worker_killed_mid_batch_costs_a_retry_not_an_image(tmp_path: Path, cluster: TwoNodes) -> None:
+    write_pngs(tmp_path / "in", N, h=160, w=192)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "vivid.cli.main", "enhance", str(tmp_path / "in"), "-o", str(out), "--task", "sr",
+           "--model", "vivid-sr", "--engine", "ray", "--ray-address", cluster.address, "--ray-workers", "2", "-q"]
+    batch = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=ray_env())
+    killed = None
+    deadline = time.monotonic() + 120
+    try:
+        while killed is None and batch.poll() is None and time.monotonic() < deadline:
+            started = len(list(out.glob("*.png"))) >= 2  # the batch is under way on both nodes
+            busy = cluster.workers(busy=True) if started else []
+            if busy:
+                killed = busy[-1]
+                subprocess.run(["kill", "-9", str(killed)], check=True)
+            time.sleep(0.05)
+        output, _ = batch.communicate(timeout=180)
+    finally:
+        if batch.poll() is None:
+            batch.send_signal(signal.SIGKILL)
+    text = " ".join(output.decode(errors="replace").split())
+    assert killed is not None, f"no busy worker to kill; the batch said: {text}"
+    assert batch.returncode == 0, text
+    assert f"{N} written, 0 skipped, 0 failed" in text
+    assert re.search(r"ray: 2 workers, [1-9]\d* lost and replaced", text), text
+    names = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    expected = sorted([f"p{i}.png" for i in range(N - 1)] + [f"sub/p{N - 1}.png"])
+    assert names == sorted([*expected, "vivid-manifest.jsonl", "vivid-report.jsonl"])  # no parts, no copies
+    manifest = [json.loads(x) for x in (out / "vivid-manifest.jsonl").read_text().splitlines()]
+    assert len(manifest) == N and {m["status"] for m in manifest} == {"done"}
+    assert sorted(Path(m["output"]).relative_to(out).as_posix() for m in manifest) == expected
+    assert max(m["attempts"] for m in manifest) == 2  # the killed worker's item, run again elsewhere
+    report = [json.loads(x) for x in (out / "vivid-report.jsonl").read_text().splitlines()]
+    assert [r["status"] for r in report] == ["written"] * N
