@@ -140,7 +140,7 @@ class JobRunner:
     """
 
     def __init__(self, *, db: Database, store: Store, models: Any, settings: Any,
-                 poll_seconds: float = 2.0) -> None:
+                 poll_seconds: float = 2.0, engine: Any = None) -> None:
         import os
         import socket
         import uuid
@@ -156,6 +156,8 @@ class JobRunner:
         self.poll_seconds = poll_seconds
         self._wake = threading.Event()  # set at stop: the heartbeat thread ends at once
         self.lease = float(getattr(settings, "job_lease_seconds", 60.0))
+        #: where image items run: None in this process, or a :class:`vivid.server.cluster.RayEngine`
+        self.engine = engine
 
     # --- lifecycle -----------------------------------------------------------------------------------
     def start(self) -> None:
@@ -436,9 +438,8 @@ class JobRunner:
 
     def _run_images(self, job_id: str, options: dict[str, Any], items: list[tuple[int, str, str, str]],
                     progress: StepProgress, *, created_at: Any) -> None:
-        from vivid.io.read import read_image
-        from vivid.server.budget import check_input, check_plan, header_size, route_job_input
-        from vivid.server.work import EnhanceOptions, encode_result, make_plan, run_enhance
+        from vivid.server.budget import header_size, route_job_input
+        from vivid.server.work import EnhanceOptions, enhance_upload
 
         opts = EnhanceOptions.model_validate(options)
         failures: list[str] = []
@@ -454,20 +455,21 @@ class JobRunner:
                                                         name=name) == "stream":
                     self._run_streamed(job_id, index, upload_path, opts, progress, created_at=created_at)
                     continue
-                image = read_image(self.store.path(upload_path), max_pixels=self.settings.max_pixels)
-                if dims is None:  # a header only the full decoder reads
-                    check_input(image.width, image.height, self.settings, name=name)
-                plan = make_plan(image, opts, models=self.models)
-                check_plan(image.width, image.height, [(st.task, st.model, st.scale) for st in plan.steps],
-                           self.settings, scale=opts.scale, size=opts.size, name=name)
-                progress.start_item(index, len(plan.steps), f"{len(plan.steps)} step(s) planned")
-                result = run_enhance(image, opts, models=self.models, plan=plan, progress=progress)
+                data = self.store.path(upload_path).read_bytes()
+                if self.engine is not None:  # a Ray worker does it (vivid serve --engine ray)
+                    out = self.engine.enhance(data, opts, settings=self.settings, name=name,
+                                              checked=dims is not None, progress=progress)
+                else:
+                    out = enhance_upload(data, opts, settings=self.settings, models=self.models, name=name,
+                                         checked=dims is not None, progress=progress,
+                                         on_plan=lambda plan, i=index: progress.start_item(
+                                             i, len(plan.steps), f"{len(plan.steps)} step(s) planned"))
                 progress.check()
-                data, prov = encode_result(result, opts)
-                rel = self.store.save_result(data, job_id=job_id, index=index, ext=opts.extension, when=created_at)
-                self._save_item(job_id, index, DONE, stored_path=rel, format=opts.format,
-                                width=result.image.width, height=result.image.height, size_bytes=len(data),
-                                plan=result.plan.to_dict(), provenance=prov)
+                rel = self.store.save_result(out.data, job_id=job_id, index=index, ext=opts.extension,
+                                             when=created_at)
+                self._save_item(job_id, index, DONE, stored_path=rel, format=opts.format, width=out.width,
+                                height=out.height, size_bytes=len(out.data), plan=out.plan,
+                                provenance=out.provenance)
             except (JobCancelled, ServerStopping):
                 raise
             except VividError as e:  # one bad input does not stop the others

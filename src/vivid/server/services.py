@@ -39,7 +39,12 @@ class Services:
         db = Database(settings.resolved_database_url())
         migrate(db.engine)
         models = ModelCache()
-        runner = JobRunner(db=db, store=store, models=models, settings=settings)
+        engine = None
+        if settings.engine == "ray":
+            from vivid.server.cluster import RayEngine
+
+            engine = RayEngine(address=settings.ray_address, workers=settings.workers).start()
+        runner = JobRunner(db=db, store=store, models=models, settings=settings, engine=engine)
         runner.start()
         gate = SyncGate(slots=settings.workers, per_key=settings.sync_per_key, wait=settings.sync_wait_seconds,
                         waiting=settings.sync_queue)
@@ -47,6 +52,8 @@ class Services:
 
     def close(self) -> None:
         self.runner.stop()
+        if self.runner.engine is not None:
+            self.runner.engine.close()
         self.models.clear()
         self.db.close()
 

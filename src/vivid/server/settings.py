@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Request
 from pydantic import Field, field_validator
@@ -22,6 +22,11 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535)
     workers: int = Field(1, ge=1, le=64, description="Background job threads (also the number of "
                                                        "synchronous enhancements run at once).")
+    engine: Literal["local", "ray"] = Field("local", description="Where job items run: local (this process's "
+                                                                  "threads) or ray (one Ray worker per job thread, "
+                                                                  "on the cluster at ray_address).")
+    ray_address: str | None = Field(None, description="With engine ray: the cluster to join (HOST:PORT or auto); "
+                                                      "default: a local one started with the server.")
     max_upload_mb: float = Field(100.0, gt=0, description="Largest request body (all files together), in MB.")
     max_pixels: int = Field(100_000_000, ge=1, description="Largest image accepted at all (pixels).")
     sync_max_pixels: int = Field(4_000_000, ge=1, description="Largest image POST /v1/enhance runs at once; "

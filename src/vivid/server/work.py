@@ -7,6 +7,8 @@ same thing as the CLI: the library's ``plan_for``/``analyze`` and ``enhance``).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -174,3 +176,35 @@ def encode_result(result: EnhanceResult, opts: EnhanceOptions) -> tuple[bytes, d
     data = encode(result.image, format=opts.format, quality=opts.quality,
                   text={"vivid": json.dumps(prov, separators=(",", ":"))})
     return data, prov
+
+
+@dataclass(frozen=True)
+class ItemOutput:
+    """One job input, enhanced and encoded (what the job stores and records)."""
+
+    data: bytes
+    provenance: dict[str, Any]
+    plan: dict[str, Any]
+    width: int
+    height: int
+
+
+def enhance_upload(data: bytes, opts: EnhanceOptions, *, settings: Any, models: Any, name: str, checked: bool,
+                   on_plan: Callable[[Plan], None] = lambda plan: None,
+                   progress: Progress = null_progress) -> ItemOutput:
+    """Decode one stored input, plan (checked against the budget), enhance and encode it: the job workers'
+    in-memory path, run where the job runs it (this process, or a Ray worker with ``vivid serve --engine
+    ray``). ``checked``: the input's size was checked from its header already."""
+    from vivid.io.read import read_image_bytes
+    from vivid.server.budget import check_input, check_plan
+
+    image = read_image_bytes(data, name=name, max_pixels=settings.max_pixels)
+    if not checked:  # a header only the full decoder reads
+        check_input(image.width, image.height, settings, name=name)
+    plan = make_plan(image, opts, models=models)
+    check_plan(image.width, image.height, [(st.task, st.model, st.scale) for st in plan.steps],
+               settings, scale=opts.scale, size=opts.size, name=name)
+    on_plan(plan)
+    result = run_enhance(image, opts, models=models, plan=plan, progress=progress)
+    encoded, prov = encode_result(result, opts)
+    return ItemOutput(encoded, prov, result.plan.to_dict(), result.image.width, result.image.height)

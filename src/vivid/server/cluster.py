@@ -1,0 +1,139 @@
+"""``vivid serve --engine ray`` (``VIVID_ENGINE=ray``): job items run on Ray workers instead of this process.
+
+The job queue stays in the database: each API replica claims jobs with the row-locked claim of
+:class:`vivid.server.jobs.JobRunner` (so several replicas on one PostgreSQL never run a job twice), and its
+worker threads hand each image item to a Ray actor. An actor holds its models for its whole life; the item's
+encoded bytes go to it and the encoded result comes back through Ray's object store, so the replicas and
+the Ray nodes share no disk. Progress is reported per item; a cancel is seen within half a second. An actor
+that dies is replaced and the item given to another one, at most :data:`ATTEMPTS` times.
+Large inputs that only the streaming path fits (PNG output, :mod:`vivid.engine.stream`) and video jobs
+still run in the replica's own process.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from typing import Any
+
+from vivid.errors import VividError
+
+ATTEMPTS = 3
+#: seconds the service waits at startup for its Ray workers to run
+START_TIMEOUT = 60.0
+
+
+class WorkerLostError(VividError):
+    """The Ray workers running an item kept dying."""
+
+    exit_code = 1
+    http_status = 503
+
+
+class ServiceWorker:
+    """One Ray actor: the service's in-memory item path with its own model cache."""
+
+    def __init__(self) -> None:
+        from vivid.engine.cache import ModelCache
+
+        self.models = ModelCache()
+
+    def ready(self) -> bool:
+        return True
+
+    def enhance(self, data: bytes, options: dict[str, Any], settings: Any, name: str, checked: bool) -> Any:
+        from vivid.server.work import EnhanceOptions, enhance_upload
+
+        return enhance_upload(data, EnhanceOptions.model_validate(options), settings=settings, models=self.models,
+                              name=name, checked=checked)
+
+    def loads(self) -> int:
+        return self.models.loads
+
+
+class RayEngine:
+    """``workers`` actors (one CPU each) that the job threads borrow one item at a time."""
+
+    def __init__(self, *, address: str | None, workers: int) -> None:
+        self.address, self.workers = address, workers
+        self.idle: queue.Queue[Any] = queue.Queue()
+        self._lock = threading.Lock()
+        self.lost = 0
+
+    def start(self, timeout: float = START_TIMEOUT) -> RayEngine:
+        """Start the actors and wait until each runs (a full cluster is an error now, not a job that waits)."""
+        from vivid.cluster.pool import connect
+        from vivid.errors import ConfigError
+
+        self.ray = connect(self.address)
+        self.actor_class = self.ray.remote(ServiceWorker).options(num_cpus=1, max_restarts=0)
+        actors = [self.actor_class.remote() for _ in range(self.workers)]
+        try:
+            self.ray.get([a.ready.remote() for a in actors], timeout=timeout)
+        except self.ray.exceptions.GetTimeoutError:
+            for a in actors:
+                self.ray.kill(a)
+            free = self.ray.available_resources().get("CPU", 0)
+            raise ConfigError(f"the Ray cluster did not start {self.workers} vivid workers (one CPU each) within "
+                              f"{timeout:.0f} s ({free:g} CPUs free): add nodes, or lower VIVID_WORKERS") from None
+        for a in actors:
+            self.idle.put(a)
+        return self
+
+    def enhance(self, data: bytes, opts: Any, *, settings: Any, name: str, checked: bool, progress: Any) -> Any:
+        """:func:`vivid.server.work.enhance_upload` on a Ray worker; ``progress.check()`` is called while it runs
+        (a cancelled job or a stopping server ends the wait)."""
+        ray = self.ray
+        last = ""
+        for _ in range(ATTEMPTS):
+            actor = self._borrow(progress)
+            ref = actor.enhance.remote(data, opts.model_dump(), settings, name, checked)
+            try:
+                while not ray.wait([ref], timeout=0.5)[0]:
+                    progress.check()
+                out = ray.get(ref)
+            except ray.exceptions.RayTaskError as e:  # the item itself failed: the vivid error, as raised there
+                self.idle.put(actor)
+                cause = getattr(e, "cause", None)
+                if isinstance(cause, VividError):
+                    raise cause from None
+                raise
+            except ray.exceptions.RayError as e:  # the actor died (its process or node): another one tries
+                last = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+                self._replace(actor)
+                continue
+            except BaseException:  # cancelled or stopping: let the actor finish, then lend it again
+                ray.cancel(ref)
+                self.idle.put(actor)
+                raise
+            self.idle.put(actor)
+            return out
+        raise WorkerLostError(f"the Ray workers running {name} died {ATTEMPTS} times (last: {last[:200]}); check the "
+                              "cluster's nodes ('ray status') and submit the job again")
+
+    def _borrow(self, progress: Any) -> Any:
+        while True:
+            try:
+                return self.idle.get(timeout=0.5)
+            except queue.Empty:
+                progress.check()
+
+    def _replace(self, actor: Any) -> None:
+        with self._lock:
+            self.lost += 1
+        try:
+            self.ray.kill(actor, no_restart=True)
+        except Exception:  # noqa: BLE001, S110 - already gone
+            pass
+        self.idle.put(self.actor_class.remote())
+
+    def close(self) -> None:
+        while True:
+            try:
+                actor = self.idle.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                self.ray.kill(actor)
+            except Exception:  # noqa: BLE001, S110
+                pass
