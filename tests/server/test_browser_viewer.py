@@ -242,6 +242,7 @@ def test_history_reopens_a_result_with_its_plan_and_models(open_page, tmp_path: 
     page.wait_for_function("() => ['after', 'before'].every(i => document.getElementById(i).naturalWidth > 0)")
     assert natural(page, "after") == result_size
     assert natural(page, "before") == [160, 120]  # the original, not a thumbnail
+    expect(page.locator("#download")).to_have_text("Download dark_vivid.png")
     assert page.locator("#explain li").all_inner_texts() == explain  # the plan's steps, models, reasons
     expect(page.locator("#plan-panel")).to_be_visible()  # and the plan, to try other models on it
     expect(page.locator("#steps")).to_contain_text("low-light")

@@ -721,7 +721,8 @@ async function openJob(job) {
     const d = describe(r.provenance);
     if (!d.explain.length && r.plan) d.explain = (r.plan.steps || []).map((s) => `${TASK_NAMES[s.task] || s.task} with ${s.model}: ${s.reason}`);
     results.push({
-      label: r.upload.name, url: await blobUrl(r.url), name: r.upload.name, ...d,
+      label: r.upload.name, url: await blobUrl(r.url), ...d,
+      name: `${r.upload.name.replace(/\.[^.]*$/, "")}_vivid.${{ jpeg: "jpg", tiff: "tif" }[r.format] || r.format || "png"}`,
       before: `/v1/uploads/${r.upload.id}/file`, beforeFallback: r.upload.thumbnail_url, input: r.upload.id,
     });
     if (state.key) {  // with an API key the browser cannot fetch the original by itself: load it here
