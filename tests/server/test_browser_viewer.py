@@ -249,6 +249,27 @@ def test_history_reopens_a_result_with_its_plan_and_models(open_page, tmp_path: 
     shot(page, tmp_path, "desktop-history-reopened")
 
 
+def test_history_reopens_with_an_api_key(browser, tmp_path: Path) -> None:  # noqa: ANN001, F811
+    """With keys, the browser cannot load the original by its address (no header): the app fetches it."""
+    from playwright.sync_api import expect
+
+    settings = Settings(data_dir=tmp_path / "data", workers=1, max_upload_mb=8, sync_max_pixels=1_500_000,
+                        api_keys=["web-key"])
+    with LiveServer(settings) as server:
+        context = browser.new_context(viewport=DESKTOP)
+        page = context.new_page()
+        page.goto(server.url + "/")
+        expect(page.locator("#key-panel")).to_be_visible()
+        page.fill("#api-key", "web-key")
+        page.click("#key-form button")
+        enhance(page, photo(tmp_path, "keyed.png", 120, 90))
+        page.reload()
+        page.locator("#history-list li").first.get_by_role("button", name="Open").click()
+        page.wait_for_function("() => ['after', 'before'].every(i => document.getElementById(i).naturalWidth > 0)")
+        assert natural(page, "before") == [120, 90]
+        context.close()
+
+
 def test_a_corrupt_file_does_not_stop_a_batch(open_page, tmp_path: Path) -> None:  # noqa: ANN001
     from playwright.sync_api import expect
 

@@ -145,7 +145,7 @@ def test_keys_own_their_jobs_and_uploads(keyed) -> None:  # noqa: ANN001
     jid = job["id"]
     # bob sees none of it: 404 everywhere, an empty history
     for url in (f"/v1/jobs/{jid}", f"/v1/jobs/{jid}/result", f"/v1/jobs/{jid}/result/0", f"/v1/jobs/{jid}/events",
-                f"/v1/uploads/{upload}", f"/v1/uploads/{upload}/thumbnail"):
+                f"/v1/uploads/{upload}", f"/v1/uploads/{upload}/thumbnail", f"/v1/uploads/{upload}/file"):
         assert_error(c.get(url, headers=B), 404, "not_found")
     assert c.get("/v1/jobs", headers=B).json() == {"jobs": [], "total": 0}
     assert_error(c.delete(f"/v1/jobs/{jid}", headers=B), 404, "not_found")
@@ -155,6 +155,7 @@ def test_keys_own_their_jobs_and_uploads(keyed) -> None:  # noqa: ANN001
     # alice sees hers; the admin key sees everyone's
     assert c.get(f"/v1/jobs/{jid}/result/0", headers=A).status_code == 200
     assert c.get(f"/v1/uploads/{upload}/thumbnail", headers=A).status_code == 200
+    assert c.get(f"/v1/uploads/{upload}/file", headers=A).content == png_bytes()
     assert [j["id"] for j in c.get("/v1/jobs", headers=A).json()["jobs"]] == [jid]
     assert [j["id"] for j in c.get("/v1/jobs", headers=ADMIN).json()["jobs"]] == [jid]
     assert c.get(f"/v1/uploads/{upload}", headers=ADMIN).status_code == 200
