@@ -15,6 +15,7 @@ from vivid.engine.progress import Progress, null_progress
 from vivid.errors import ConfigError, InputError, ModelError
 from vivid.io.image import Image
 from vivid.models.base import TASKS, Restorer
+from vivid.ops.resize import resize_planes
 
 #: default model per task (the first of each list that can be built wins)
 DEFAULT_MODELS: dict[str, tuple[str, ...]] = {
@@ -100,12 +101,7 @@ def provenance_record(plan: Plan, records: tuple[StepRecord, ...]) -> dict[str, 
 
 
 def _bicubic(x: np.ndarray, out_hw: tuple[int, int]) -> np.ndarray:
-    import cv2
-
-    if x.shape[1:] == out_hw:
-        return x
-    interp = cv2.INTER_CUBIC if out_hw[0] >= x.shape[1] else cv2.INTER_AREA
-    return np.stack([cv2.resize(c, (out_hw[1], out_hw[0]), interpolation=interp) for c in x])
+    return resize_planes(x, out_hw)
 
 
 #: the largest SR factor and the largest side of a target size a request may ask for (CLI and REST alike)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import numpy as np
 
 from vivid.models.base import Restorer
+from vivid.ops.resize import resize_planes
 
 TileFn = Callable[[np.ndarray], np.ndarray]
 
@@ -27,9 +28,7 @@ def _pad_to(x: np.ndarray, multiple: int, minimum: int) -> tuple[np.ndarray, int
 
 
 def _resize_plane(c: np.ndarray, out_hw: tuple[int, int]) -> np.ndarray:
-    import cv2
-
-    return np.stack([cv2.resize(p, (out_hw[1], out_hw[0]), interpolation=cv2.INTER_CUBIC) for p in c])
+    return resize_planes(c, out_hw, method="cubic")
 
 
 def make_tile_fn(restorer: Restorer, *, channels: int) -> TileFn:

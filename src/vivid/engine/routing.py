@@ -15,6 +15,7 @@ import numpy as np
 
 from vivid.engine.plan import Plan, Step
 from vivid.io.image import Image
+from vivid.ops.resize import resize_planes
 
 #: thresholds (documented in the README's routing section)
 DARK_MEAN = 0.25  # mean luma below this (0..1) and ...
@@ -74,14 +75,11 @@ def thumbnail(x: np.ndarray, side: int = 512) -> np.ndarray:
 
 
 def _thumb(x: np.ndarray, side: int = 512) -> np.ndarray:
-    import cv2
-
     _, h, w = x.shape
     f = side / max(h, w)
     if f >= 1:
         return x
-    size = (max(1, round(w * f)), max(1, round(h * f)))
-    return np.stack([cv2.resize(c, size, interpolation=cv2.INTER_AREA) for c in x])
+    return resize_planes(x, (max(1, round(h * f)), max(1, round(w * f))), method="area")
 
 
 def blockiness(gray: np.ndarray) -> float:

@@ -1,8 +1,9 @@
-"""MATLAB-compatible ``imresize``.
+"""MATLAB-compatible ``imresize`` (for measurement), and :func:`resize_planes` (fast OpenCV resizing for
+everything else: previews, analysis thumbnails, the engine's final size, video).
 
 Reproduces MATLAB's ``imresize(I, scale, 'bicubic')`` (cubic kernel with a = -0.5, antialiasing when
 shrinking, symmetric boundary handling, the dimension that shrinks most processed first). The classical
-SR protocol (../shared/docs/EVAL.md) makes its low-resolution inputs this way; PIL's and OpenCV's
+SR protocol makes its low-resolution inputs this way; PIL's and OpenCV's
 bicubic differ and shift PSNR by up to ~0.3 dB.
 
 Works on numpy arrays ``(..., H, W)`` in float; computations are float64.
@@ -13,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from functools import lru_cache
+from typing import Literal
 
 import numpy as np
 
@@ -149,3 +151,28 @@ def modcrop(image: np.ndarray, scale: int) -> np.ndarray:
     """Crop ``(..., H, W)`` so that H and W are multiples of ``scale`` (drop the last rows/columns)."""
     h, w = image.shape[-2:]
     return image[..., : h - h % scale, : w - w % scale]
+
+
+#: OpenCV's interpolation flag per method name (looked up when used: cv2 is imported lazily)
+_CV2_METHODS = {"area": "INTER_AREA", "linear": "INTER_LINEAR", "cubic": "INTER_CUBIC"}
+
+
+def resize_planes(
+    x: np.ndarray, out_hw: tuple[int, int], *, method: Literal["auto", "area", "linear", "cubic"] = "auto"
+) -> np.ndarray:
+    """``x`` ``(..., H, W)`` (float32 or uint8) resized to ``out_hw`` plane by plane with OpenCV.
+
+    ``auto``: bicubic when enlarging, area averaging when shrinking. Fast, not MATLAB-exact: measurements use
+    :func:`imresize`. Bicubic may overshoot the input's range; callers clip where it matters.
+    """
+    import cv2
+
+    h, w = int(out_hw[0]), int(out_hw[1])
+    if x.shape[-2:] == (h, w):
+        return x
+    if method == "auto":
+        method = "cubic" if h >= x.shape[-2] else "area"
+    flag = getattr(cv2, _CV2_METHODS[method])
+    planes = x.reshape(-1, *x.shape[-2:])
+    out = np.stack([cv2.resize(p, (w, h), interpolation=flag) for p in planes])
+    return out.reshape(*x.shape[:-2], h, w)

@@ -10,6 +10,7 @@ import numpy as np
 
 from vivid.errors import InputError, VividError
 from vivid.io.image import Image
+from vivid.ops.resize import resize_planes
 from vivid.server.errors import UnsupportedMediaError
 
 log = logging.getLogger("vivid.server")
@@ -79,8 +80,6 @@ def encode(image: Image, *, format: str, quality: int | None, text: dict[str, st
 
 def thumbnail(image: Image, *, side: int = 256) -> bytes:
     """A small JPEG preview (alpha composited over mid-gray)."""
-    import cv2
-
     from vivid.io.image import from_array
     from vivid.io.write import encode_image
 
@@ -90,10 +89,10 @@ def thumbnail(image: Image, *, side: int = 256) -> bytes:
         rgb = rgb * a + 0.5 * (1.0 - a)
     _, h, w = rgb.shape
     f = min(1.0, side / max(h, w))
-    hwc = np.ascontiguousarray(np.moveaxis(rgb, 0, -1), dtype=np.float32)
     if f < 1.0:
-        hwc = cv2.resize(hwc, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
-    small = from_array(np.clip(hwc, 0.0, 1.0).astype(np.float32))
+        rgb = resize_planes(np.asarray(rgb, dtype=np.float32), (max(1, round(h * f)), max(1, round(w * f))),
+                            method="area")
+    small = from_array(np.clip(np.moveaxis(rgb, 0, -1), 0.0, 1.0).astype(np.float32))
     return encode_image(small, format="jpeg", quality=82, strip_metadata=True, text=None)
 
 

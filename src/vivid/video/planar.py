@@ -28,6 +28,7 @@ import numpy as np
 
 from vivid.engine.plan import Plan
 from vivid.models.base import Restorer
+from vivid.ops.resize import resize_planes
 from vivid.video.probe import ColorTags, VideoInfo
 
 #: the one source pixel format the planar path reads and writes
@@ -110,10 +111,8 @@ def planes_to_frame(y: np.ndarray, u: np.ndarray, v: np.ndarray, *, color: Color
 def upsample_chroma(c: np.ndarray, scale: int) -> np.ndarray:
     """A chroma plane ``(h, w)`` uint8 resized to ``(h*scale, w*scale)``: bicubic, rounded, kept in
     the studio range ``C_RANGE``."""
-    import cv2
-
     h, w = c.shape
-    up = cv2.resize(c, (w * scale, h * scale), interpolation=cv2.INTER_CUBIC)
+    up = resize_planes(c, (h * scale, w * scale), method="cubic")
     return np.clip(up, *C_RANGE, out=up)
 
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from vivid.engine.plan import Plan, Step
 from vivid.models.base import Restorer
+from vivid.ops.resize import resize_planes
 from vivid.video.temporal import TemporalSmoother
 
 #: tasks whose models decide globally per frame; their output is smoothed over time
@@ -27,12 +28,7 @@ GLOBAL_TASKS = frozenset({"lowlight", "color", "colorize"})
 
 def resize_batch(x: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
     """Bicubic up / area down, as the engine's final resize."""
-    import cv2
-
-    if x.shape[2:] == tuple(hw):
-        return x
-    interp = cv2.INTER_CUBIC if hw[0] >= x.shape[2] else cv2.INTER_AREA
-    return np.stack([np.stack([cv2.resize(c, (hw[1], hw[0]), interpolation=interp) for c in f]) for f in x])
+    return resize_planes(x, hw)
 
 
 def _pad_batch(x: np.ndarray, multiple: int, minimum: int) -> np.ndarray:

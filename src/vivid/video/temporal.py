@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from vivid.ops.resize import resize_planes
+
 THUMB = 32  # side of the low-resolution images the transform is fitted on
 RIDGE = 1e-5  # shrinks the gain towards 1 when a channel is flat (std below ~1 level of 255)
 CUT_LEVEL = 0.08  # a thumbnail pixel "changed" when a channel moved by more than this (0..1) ...
@@ -31,9 +33,7 @@ CUT_SHARE = 0.5  # ... and a frame starts a new scene when more than this share 
 
 
 def _thumb(x: np.ndarray) -> np.ndarray:
-    import cv2
-
-    return np.stack([cv2.resize(c, (THUMB, THUMB), interpolation=cv2.INTER_AREA) for c in x])
+    return resize_planes(x, (THUMB, THUMB), method="area")
 
 
 def _match_channels(x: np.ndarray, channels: int) -> np.ndarray:
@@ -96,10 +96,7 @@ class TemporalSmoother:
             return after
         x = before
         if x.shape[1:] != after.shape[1:]:
-            import cv2
-
-            x = np.stack([cv2.resize(c, (after.shape[2], after.shape[1]), interpolation=cv2.INTER_LINEAR)
-                          for c in x])
+            x = resize_planes(x, after.shape[1:], method="linear")
         x = _match_channels(x, after.shape[0])
         return np.clip(after + d_gain * x + d_offset, 0.0, 1.0).astype(np.float32)
 
