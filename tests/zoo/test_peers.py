@@ -4,7 +4,7 @@ The core tests write tiny state dicts with the official files' tensor names (spe
 official files, not derived from vivid's modules) and check each method's inference against its closed
 form: with every weight zero, each network reduces to a constant map set by one bias, so the output is a
 formula of the input (the curve iterations and their sign, SCI's division, RUAS's last stage and noise
-subtraction, PairLIE's exponent). The ``shared`` tests load the official files from ../shared/weights.
+subtraction, PairLIE's exponent). The ``shared`` tests load the official files from ../shared/weights. IAT is the supervised one.
 """
 
 from __future__ import annotations
@@ -95,6 +95,36 @@ def pairlie_state(w: int = 4) -> dict[str, torch.Tensor]:
     return state
 
 
+def iat_state(dim: int = 16) -> dict[str, torch.Tensor]:
+    state = _flat("local_net.conv1", _conv(dim, 3))
+    for stack in ("mul_blocks", "add_blocks"):
+        for b in range(3):
+            p = f"local_net.{stack}.{b}"
+            state |= {f"{p}.gamma_1": torch.zeros(1, dim, 1, 1), f"{p}.gamma_2": torch.zeros(1, dim, 1, 1)}
+            state |= _flat(f"{p}.pos_embed", _conv(dim, dim, groups=dim))
+            for norm in ("norm1", "norm2"):
+                state |= {f"{p}.{norm}.alpha": torch.zeros(1, 1, dim), f"{p}.{norm}.beta": torch.zeros(1, 1, dim),
+                          f"{p}.{norm}.color": torch.zeros(dim, dim)}
+            state |= _flat(f"{p}.conv1", _conv(dim, dim, 1)) | _flat(f"{p}.conv2", _conv(dim, dim, 1))
+            state |= _flat(f"{p}.attn", _conv(dim, dim, 5, groups=dim))
+            state |= _flat(f"{p}.mlp.fc1", _conv(4 * dim, dim, 1)) | _flat(f"{p}.mlp.fc2", _conv(dim, 4 * dim, 1))
+    state |= _flat("local_net.mul_end.0", _conv(3, dim)) | _flat("local_net.add_end.0", _conv(3, dim))
+    g = "global_net"
+    state |= {f"{g}.gamma_base": torch.zeros(1), f"{g}.color_base": torch.zeros(3, 3)}
+    state |= _flat(f"{g}.conv_large.proj.0", _conv(32, 3)) | _flat(f"{g}.conv_large.proj.1", _bn(32))
+    state |= _flat(f"{g}.conv_large.proj.3", _conv(64, 32)) | _flat(f"{g}.conv_large.proj.4", _bn(64))
+    state |= _flat(f"{g}.generator.pos_embed", _conv(64, 64, groups=64))
+    for norm in ("norm1", "norm2"):
+        state |= {f"{g}.generator.{norm}.weight": torch.zeros(64), f"{g}.generator.{norm}.bias": torch.zeros(64)}
+    state |= {f"{g}.generator.attn.q": torch.zeros(1, 10, 64), f"{g}.generator.attn.k.weight": torch.zeros(64, 64),
+              f"{g}.generator.attn.v.weight": torch.zeros(64, 64), f"{g}.generator.attn.proj.weight": torch.zeros(64, 64),
+              f"{g}.generator.attn.proj.bias": torch.zeros(64)}
+    for name, (o, i) in {"generator.mlp.fc1": (256, 64), "generator.mlp.fc2": (64, 256), "gamma_linear": (1, 64),
+                         "color_linear": (1, 64)}.items():
+        state |= {f"{g}.{name}.weight": torch.zeros(o, i), f"{g}.{name}.bias": torch.zeros(o)}
+    return state
+
+
 def _sigmoid(v: float) -> float:
     return 1.0 / (1.0 + np.exp(-v))
 
@@ -163,11 +193,28 @@ def test_pairlie_brightens_illumination_by_its_exponent(tmp_path: Path) -> None:
     np.testing.assert_allclose(r(_x())[0], np.broadcast_to(expected.reshape(3, 1, 1), (3, 24, 37)), atol=1e-5)
 
 
+def test_iat_applies_local_gain_and_offset_then_colour_matrix_and_gamma(tmp_path: Path) -> None:
+    state = iat_state()
+    state["local_net.mul_end.0.bias"] = torch.tensor([1.5, 2.0, 2.5])
+    state["local_net.add_end.0.bias"] = torch.tensor([0.1, 0.0, -0.1])
+    colour = torch.tensor([[0.9, 0.2, 0.0], [0.0, 1.0, 0.1], [0.1, 0.0, 0.8]])  # not symmetric: rows mix
+    state["global_net.color_base"] = colour
+    state["global_net.gamma_base"] = torch.tensor([0.5])
+    state["global_net.gamma_linear.bias"] = torch.tensor([0.25])
+    r = load_model_file(_save(tmp_path, state, "best_Epoch_lol_v1.pth"))
+    x = _x()[0]
+    local = x * np.array([1.5, 2.0, 2.5]).reshape(3, 1, 1) + np.tanh(np.array([0.1, 0.0, -0.1])).reshape(3, 1, 1)
+    expected = np.clip(np.einsum("dc,chw->dhw", colour.numpy(), local), 1e-8, 1.0) ** 0.75
+    np.testing.assert_allclose(r(x[None])[0], expected, atol=1e-5)
+    d = r.descriptor
+    assert not d.tileable and d.license == "official IAT weights: Apache-2.0"
+
+
 # --- recognition and refusals -------------------------------------------------------------------------------
 
 LAYOUTS: dict[str, Callable[[], dict[str, torch.Tensor]]] = {
     "Zero-DCE": zero_dce_state, "Zero-DCE++": zero_dce_pp_state, "SCI": sci_state, "RUAS": ruas_state,
-    "PairLIE": pairlie_state,
+    "PairLIE": pairlie_state, "IAT": iat_state,
 }
 
 
@@ -244,6 +291,8 @@ OFFICIAL = [
     ("sci/difficult.pt", "SCI"),
     ("ruas/lol.pt", "RUAS"),
     ("pairlie/PairLIE.pth", "PairLIE"),
+    ("iat/best_Epoch_lol_v1.pth", "IAT"),
+    ("iat/best_Epoch_exposure.pth", "IAT"),
 ]
 
 
@@ -257,6 +306,7 @@ def test_official_files_brighten_a_lol_image(shared_path, relative: str, method:
     assert f"; {method} (" in r.descriptor.provenance and r.descriptor.task == "lowlight"
     # LOL eval15 image 146 (the smallest set's quickest check): input 6.63 dB to its ground truth; the
     # official files measured here give 9.1 (SCI easy, trained for bright-ish scenes) to 22.0 (PairLIE)
+    # and 25.9 (IAT LOL-v1, trained on LOL's training pairs)
     low = read_rgb(shared_path("datasets/lowlight/LOL/eval15/low/146.png"))
     high = read_rgb(shared_path("datasets/lowlight/LOL/eval15/high/146.png"))
     out = np.clip(r(low[None])[0], 0, 1)
