@@ -146,6 +146,17 @@ def test_cancel_a_running_job_between_tiles(client, gate) -> None:  # noqa: ANN0
     assert client.delete(f"/v1/jobs/{job['id']}").json()["status"] == "cancelled"  # idempotent
 
 
+def test_each_input_says_whether_it_waits_runs_or_was_left(client, gate) -> None:  # noqa: ANN001
+    job = submit(client, 2)
+    assert gate.started.wait(10)
+    running = client.get(f"/v1/jobs/{job['id']}").json()
+    assert [r["status"] for r in running["results"]] == ["running", "pending"]  # not "pending" while it runs
+    client.delete(f"/v1/jobs/{job['id']}")
+    final = wait_for(client, job["id"])
+    assert final["status"] == "cancelled"
+    assert [r["status"] for r in final["results"]] == ["cancelled", "cancelled"]  # at once, not at the next sweep
+
+
 def test_cancel_a_queued_job_at_once_and_finished_jobs_conflict(client, gate) -> None:  # noqa: ANN001
     first = submit(client)
     assert gate.started.wait(10)

@@ -87,10 +87,14 @@ class StepProgress:
         self.step = 0
         self._step_done = False
         self._last_db = 0.0
+        self._marked: int | None = None
 
     def start_item(self, index: int, n_steps: int, message: str) -> None:
         self.item, self.n_steps, self.step, self._step_done = index, max(1, n_steps), 0, False
         self.set(self.item / self.n_items, message)
+        if index != self._marked:  # the input's own row says it is being worked on (not "pending")
+            self._marked = index
+            self.runner._save_item(self.job_id, index, RUNNING)
 
     def set(self, fraction: float, message: str) -> None:
         self.check()
@@ -227,8 +231,9 @@ class JobRunner:
                     self.queue.put(job.id)
         self._close_stale_rows()
 
-    def _close_stale_rows(self) -> None:
-        """Result rows still pending or running under a finished job (a crash between writes) get its end."""
+    def _close_stale_rows(self, job_id: str | None = None) -> None:
+        """Result rows still pending or running under a finished job (a crash between writes, or the input
+        a cancelled or failed job was working on) get its end; ``job_id``: that job's rows only."""
         from sqlalchemy import update
 
         with self.db.session() as s:
@@ -236,6 +241,8 @@ class JobRunner:
                                        (CANCELLED, CANCELLED, "not processed: the job was cancelled"),
                                        (DONE, FAILED, "not processed")):
                 ended = select(Job.id).where(Job.status == final)
+                if job_id is not None:
+                    ended = ended.where(Job.id == job_id)
                 s.execute(update(Result).where(Result.status.in_((PENDING, RUNNING)), Result.job_id.in_(ended))
                           .values(status=state, error_message=note).execution_options(synchronize_session=False))
 
@@ -434,6 +441,7 @@ class JobRunner:
                 return
             progress = 1.0 if status == DONE else None
             self._finish(job, status, code, message, progress=progress, note=note or message or status)
+        self._close_stale_rows(job_id)
         self._set_live(job_id, status, progress=1.0 if status == DONE else None, message=note or message or status)
 
     def _run_images(self, job_id: str, options: dict[str, Any], items: list[tuple[int, str, str, str]],
