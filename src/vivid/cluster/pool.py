@@ -145,7 +145,9 @@ class RayPool:
             item = self.pending.popleft()
             self.inflight[actor.process.remote(item)] = (actor, item)
         self._check_workers()
-        ready, _ = ray.wait([*self.inflight, *self.starting], num_returns=1, timeout=1.0)
+        ready, rest = ray.wait([*self.inflight, *self.starting], num_returns=1, timeout=1.0)
+        if ready and rest:  # take everything that is ready in one go (one wait per item would not scale)
+            ready += ray.wait(rest, num_returns=len(rest), timeout=0)[0]
         done: list[tuple[Item, Outcome]] = []
         for ref in ready:
             if ref in self.starting:
