@@ -77,3 +77,31 @@ def test_processor_chains_steps_and_makes_even_sizes() -> None:
     assert out.shape == (2, 3, 62, 82) and out.dtype == np.float32
     assert 0 <= out.min() and out.max() <= 1
     assert set(proc.state_dict()) == {"0"}  # only the global step is smoothed
+
+
+class Whitening(Restorer):
+    """A low-light "model" that brightens and drains colour (what learned enhancers do to lamps)."""
+
+    def __init__(self) -> None:
+        from vivid.models.base import ModelDescriptor
+
+        self.descriptor = ModelDescriptor(name="whitening", task="lowlight", tileable=False)
+
+    def __call__(self, batch: np.ndarray, *, size: tuple[int, int] | None = None) -> np.ndarray:
+        gray = batch.mean(axis=1, keepdims=True)
+        return np.clip(np.repeat(gray, 3, axis=1) * 2.0 + 0.1, 0, 1)
+
+
+def test_lowlight_steps_keep_the_lamps_colour_as_photos_do() -> None:
+    """A night frame (dark room, an orange lamp): the video path gives the lamp its colour back after a
+    low-light step, with the same pixels as the photo path (engine.api.keep_light_colour)."""
+    from vivid.engine.api import keep_light_colour
+
+    night = np.full((1, 3, 48, 64), 0.05, np.float32)
+    night[:, :, 10:20, 20:30] = np.array([0.95, 0.6, 0.2], np.float32)[:, None, None]  # the lamp
+    plan = Plan(steps=(Step(task="lowlight", model="whitening"),))
+    out = FrameProcessor(plan, Cache(whitening=Whitening()), out_size=None, temporal_seconds=0)(night, [0.0])
+    lamp = out[0, :, 12:18, 22:28].mean(axis=(1, 2))
+    assert lamp[0] - lamp[2] > 0.5  # still orange (the model alone makes it gray: R == B)
+    photo = keep_light_colour(Image(night[0]), run_model(Whitening(), Image(night[0])))
+    assert np.abs(out[0] - photo.pixels).max() <= 1 / 255

@@ -336,18 +336,13 @@ def keep_light_colour(before: Image, after: Image, *, lo: float = 0.35, hi: floa
     luma between ``lo`` and ``hi`` and above, smoothly weighted) back their saturation: there, the chroma of
     ``after`` is moved towards the input's chroma scaled by the change of luma. A low-light model brightens
     the dark parts; it must not whiten the lights (it did: their saturation fell to 0.3-0.4 of the input's).
-    Dark parts, whose input chroma is mostly noise, keep the model's colour. Same size, RGB only."""
-    from vivid.ops.color import rgb_to_ycbcr, ycbcr_to_rgb
+    Dark parts, whose input chroma is mostly noise, keep the model's colour. Same size, RGB only
+    (:func:`vivid.ops.color.keep_light_chroma` on the pixels; video uses it on frames)."""
+    from vivid.ops.color import keep_light_chroma
 
     if before.is_gray or after.is_gray or before.color.shape != after.color.shape:
         return after
-    src, out = rgb_to_ycbcr(before.color), rgb_to_ycbcr(after.color)
-    t = np.clip((src[0] - lo) / (hi - lo), 0.0, 1.0)
-    w = t * t * (3.0 - 2.0 * t)  # smoothstep
-    gain = (out[0] - 16 / 255) / np.maximum(src[0] - 16 / 255, 1e-3)
-    target = 0.5 + (src[1:] - 0.5) * np.clip(gain, 0.0, 4.0)
-    out[1:] = out[1:] + w * (target - out[1:])
-    pix = np.clip(ycbcr_to_rgb(out), 0.0, 1.0).astype(np.float32)
+    pix = keep_light_chroma(before.color, after.color, lo=lo, hi=hi)
     if after.has_alpha:
         pix = np.concatenate([pix, after.alpha], axis=0)
     return after.with_pixels(pix)

@@ -257,3 +257,21 @@ def hsv_to_rgb(hsv: Any) -> Any:
             acc = _where(i == k, table[k][ch], acc, x)
         out.append(acc)
     return _cast(_stack(out, x), x)
+
+
+def keep_light_chroma(before: np.ndarray, after: np.ndarray, *, lo: float = 0.35, hi: float = 0.7) -> np.ndarray:
+    """``after`` (sRGB ``(..., 3, H, W)``, a brightened ``before`` of the same shape) with the saturation of
+    the parts that were already well lit in ``before`` given back, clipped to [0, 1] float32.
+
+    Where ``before``'s BT.601 luma is between ``lo`` and ``hi`` and above (smoothly weighted), ``after``'s
+    chroma moves towards ``before``'s chroma scaled by the change of luma: a low-light model brightens the
+    dark parts and must not whiten the lamps, windows or sunset. Dark parts, whose input chroma is mostly
+    noise, keep ``after``'s colour.
+    """
+    src, out = rgb_to_ycbcr(before), rgb_to_ycbcr(after)
+    t = np.clip((src[..., 0, :, :] - lo) / (hi - lo), 0.0, 1.0)
+    w = (t * t * (3.0 - 2.0 * t))[..., None, :, :]  # smoothstep
+    gain = (out[..., 0, :, :] - 16 / 255) / np.maximum(src[..., 0, :, :] - 16 / 255, 1e-3)
+    target = 0.5 + (src[..., 1:, :, :] - 0.5) * np.clip(gain, 0.0, 4.0)[..., None, :, :]
+    out[..., 1:, :, :] += w * (target - out[..., 1:, :, :])
+    return np.clip(ycbcr_to_rgb(out), 0.0, 1.0).astype(np.float32)

@@ -19,6 +19,7 @@ import numpy as np
 
 from vivid.engine.plan import Plan, Step
 from vivid.models.base import Restorer
+from vivid.ops.color import keep_light_chroma
 from vivid.ops.resize import resize_planes
 from vivid.video.temporal import TemporalSmoother
 
@@ -165,6 +166,8 @@ class FrameProcessor:
             y = apply_model(r.restorer, x, size=size)
             if y.shape[1] == 1:
                 y = np.repeat(y, 3, axis=1)
+            if r.step.task == "lowlight" and y.shape == x.shape:  # as the engine does for photos
+                y = keep_light_chroma(x, y)
             if r.smoother is not None:
                 y = np.stack([r.smoother(b, a, t) for b, a, t in zip(x, y, times, strict=True)])
             x = y
