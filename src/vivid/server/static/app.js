@@ -351,6 +351,7 @@ async function runEnhance(event) {
         ...describe(prov) });
     }
     const up = state.upload;
+    $("result-title").textContent = "3. Before and after";
     showResults(results.map((r) => ({ ...r, input: up.id, beforeFallback: up.thumbnail_url })), state.localUrl);
   } catch (e) {
     showError(e);
@@ -368,8 +369,8 @@ function showResults(results, before) {
   pick.replaceChildren(...state.results.map((r, i) => option(i, r.label === r.models ? r.models : `${r.label}: ${r.models}`, i === 0)));
   $("pick").closest(".field").hidden = results.length < 2;
   $("view").value = view.mode;
+  $("result-panel").hidden = false;  // before the zoom is worked out: Fit measures the visible viewer
   selectResult(0);
-  $("result-panel").hidden = false;
   $("result-title").scrollIntoView({ block: "start" });
 }
 
@@ -480,7 +481,7 @@ function applyZoom() {
   $("slider-view").hidden = side;
   $("side").hidden = !side;
   const boxes = side ? [...$("side").querySelectorAll(".pane")] : [$("viewport")];
-  if (!boxes.length) return;
+  if (!boxes.length || $("result-panel").hidden) return;
   const centres = boxes.map((b) => [(b.scrollLeft + b.clientWidth / 2) / (b.scrollWidth || 1),
     (b.scrollTop + b.clientHeight / 2) / (b.scrollHeight || 1)]);
   const maxH = side ? Math.round(maxViewHeight() * (window.innerWidth <= 700 ? 0.7 : 0.85)) : maxViewHeight();
