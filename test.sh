@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 [ -x .venv/bin/python ] || python3 -m venv .venv
 # the distribution was called "vivid" before it was renamed (that name is taken on PyPI): drop the old one
 if .venv/bin/pip show -q vivid >/dev/null 2>&1; then .venv/bin/pip uninstall -q -y vivid; fi
-.venv/bin/pip install -q --disable-pip-version-check -e ".[test,train,torch,bm3d,ray]"
+.venv/bin/pip install -q --disable-pip-version-check -e ".[test,train,torch,bm3d,ray,openvino,quantize]"
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   [ -f .ci/browser.sh ] && bash .ci/browser.sh
   if [ -f .ci/postgres.sh ] && [ -z "${VIVID_TEST_POSTGRES_URL:-}" ]; then
