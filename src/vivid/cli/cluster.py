@@ -71,11 +71,10 @@ def enhance_on_cluster(inputs: list[Path], output: Path, *, engine: str, address
                        fmt: str | None, recursive: bool, overwrite: bool, skip_existing: bool, quiet: bool,
                        options: dict[str, Any], cache: dict[str, Any], preload: tuple | None) -> None:
     """Run the batch, write ``vivid-report.jsonl`` beside the manifest, print the table and summary line."""
-    import typer
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from vivid.cli.main import console, out_console
-    from vivid.cli.report import REPORT_NAME, FileRecord, report_text, summary_table
+    from vivid.cli.main import console
+    from vivid.cli.report import REPORT_NAME, FileRecord, finish_batch, report_text
     from vivid.cluster.batch import run_batch
     from vivid.cluster.pool import InProcessPool, RayPool, connect, import_ray
 
@@ -101,21 +100,14 @@ def enhance_on_cluster(inputs: list[Path], output: Path, *, engine: str, address
     parts = storage.parts_folder(root)
     storage.write_text(report, report_text(records), parts=parts)
     storage.remove_parts(parts)
-    if not quiet:
-        out_console.print(summary_table(records))
-    count = {k: sum(r.status == k for r in records) for k in ("written", "skipped", "failed")}
+    notes = []
     ran = result.count("done")
     if engine == "ray" and ran:
         lost = f", {result.lost_workers} lost and replaced" if result.lost_workers else ""
-        console.print(f"ray: {result.workers} workers{lost}; {result.loads} model loads; "
-                      f"{ran / result.seconds:.2f} images/s", highlight=False, soft_wrap=True)
-    console.print(f"{count['written']} written, {count['skipped']} skipped, {count['failed']} failed in "
-                  f"{result.seconds:.1f} s → {root} (report: {report})", highlight=False, soft_wrap=True)
+        notes.append(f"ray: {result.workers} workers{lost}; {result.loads} model loads; "
+                     f"{ran / result.seconds:.2f} images/s")
     if result.error:
-        console.print(f"[bold red]error:[/] {result.error}", highlight=False, soft_wrap=True)
-    if quiet:
-        for r in records:
-            if r.status == "failed":
-                console.print(f"[red]failed:[/] {r.input}: {r.error}", highlight=False, soft_wrap=True)
-    if count["failed"]:
-        raise typer.Exit(1)
+        from rich.markup import escape
+
+        notes.append(f"[bold red]error:[/] {escape(result.error)}")
+    finish_batch(records, seconds=result.seconds, output=root, report=report, quiet=quiet, notes=tuple(notes))

@@ -320,7 +320,7 @@ def _enhance_batch(jobs: list, options: dict, *, output: Path, skip_existing: bo
     of every file is written next to the outputs and a table printed."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from vivid.cli.report import FileRecord, step_names, summary_table, write_report
+    from vivid.cli.report import FileRecord, finish_batch, step_names, write_report
     from vivid.engine.stream import enhance_file
     from vivid.errors import ImageTooLargeError, VividError
 
@@ -348,17 +348,7 @@ def _enhance_batch(jobs: list, options: dict, *, output: Path, skip_existing: bo
             records.append(record)
             bar.advance(task_id)
     report = write_report(records, output)
-    if not quiet:
-        out_console.print(summary_table(records))
-    count = {k: sum(r.status == k for r in records) for k in ("written", "skipped", "failed")}
-    console.print(f"{count['written']} written, {count['skipped']} skipped, {count['failed']} failed in "
-                  f"{time.perf_counter() - t_all:.1f} s → {output} (report: {report})", highlight=False, soft_wrap=True)
-    if quiet:
-        for r in records:
-            if r.status == "failed":
-                console.print(f"[red]failed:[/] {r.input}: {r.error}", highlight=False, soft_wrap=True)
-    if count["failed"]:
-        raise typer.Exit(1)
+    finish_batch(records, seconds=time.perf_counter() - t_all, output=output, report=report, quiet=quiet)
 
 
 @app.command(short_help="Show what auto would do to images, and why.")

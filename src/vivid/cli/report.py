@@ -58,3 +58,26 @@ def summary_table(records: list[FileRecord]):  # noqa: ANN201 - a rich Table
         secs = f"{r.seconds:.1f}" if r.seconds is not None else ""
         table.add_row(r.input, f"[{style[r.status]}]{r.status}[/]", what, secs, r.error or "")
     return table
+
+
+def finish_batch(records: list[FileRecord], *, seconds: float, output: object, report: object, quiet: bool,
+                 notes: tuple[str, ...] = ()) -> None:
+    """Print a batch's table (unless ``quiet``), ``notes``, the summary line and (``quiet``) each failure;
+    exit 1 when any file failed. Local and cluster batches end the same way."""
+    import typer
+
+    from vivid.cli.main import console, out_console
+
+    if not quiet:
+        out_console.print(summary_table(records))
+    for note in notes:
+        console.print(note, highlight=False, soft_wrap=True)
+    count = {k: sum(r.status == k for r in records) for k in ("written", "skipped", "failed")}
+    console.print(f"{count['written']} written, {count['skipped']} skipped, {count['failed']} failed in "
+                  f"{seconds:.1f} s → {output} (report: {report})", highlight=False, soft_wrap=True)
+    if quiet:
+        for r in records:
+            if r.status == "failed":
+                console.print(f"[red]failed:[/] {r.input}: {r.error}", highlight=False, soft_wrap=True)
+    if count["failed"]:
+        raise typer.Exit(1)
