@@ -125,6 +125,18 @@ def iat_state(dim: int = 16) -> dict[str, torch.Tensor]:
     return state
 
 
+def clip_lit_state() -> dict[str, torch.Tensor]:
+    """Saved from DataParallel, as the official file: every name starts with ``module.``."""
+    state = _flat("cond1", _conv(32, 3)) | _flat("cond_add1", _conv(1, 32))
+    state |= _flat("condx", _conv(64, 32)) | _flat("condy", _conv(32, 64))
+    for i, c in enumerate((32, 32, 64, 64, 32, 32), start=1):
+        state |= {f"ResidualBlock{i}.conv{j}.weight": torch.zeros(c, c, 3, 3) for j in (1, 2)}
+    for b in range(4):
+        state |= {f"PPM1.features.{b}.1.weight": torch.zeros(8, 32, 1, 1), f"PPM1.features.{b}.2.weight": torch.zeros(1)}
+    state |= {"PPM1.fuse.0.weight": torch.zeros(32, 64, 3, 3), "PPM1.fuse.1.weight": torch.zeros(1)}
+    return {f"module.{k}": v for k, v in state.items()}
+
+
 def _sigmoid(v: float) -> float:
     return 1.0 / (1.0 + np.exp(-v))
 
@@ -210,11 +222,23 @@ def test_iat_applies_local_gain_and_offset_then_colour_matrix_and_gamma(tmp_path
     assert not d.tileable and d.license == "official IAT weights: Apache-2.0"
 
 
+def test_clip_lit_divides_by_its_light_map(tmp_path: Path) -> None:
+    state = clip_lit_state()
+    state["module.cond_add1.bias"] = torch.tensor([0.4])
+    r = load_model_file(_save(tmp_path, state, "enhancement_model.pth"))
+    x = _x()
+    np.testing.assert_allclose(r(x)[0], np.clip(x[0] / 0.4, 0, 1), atol=1e-5)
+    state["module.cond_add1.bias"] = torch.tensor([-1.0])  # light map 0 everywhere (ReLU)
+    x[0, :, 0, 0] = 0.0
+    y = load_model_file(_save(tmp_path, state, "dark.pth"))(x)[0]
+    assert y[:, 0, 0].tolist() == [0.0, 0.0, 0.0] and (y[:, 1:, 1:] == 1.0).all()  # 0/0 is black, x/0 white
+
+
 # --- recognition and refusals -------------------------------------------------------------------------------
 
 LAYOUTS: dict[str, Callable[[], dict[str, torch.Tensor]]] = {
     "Zero-DCE": zero_dce_state, "Zero-DCE++": zero_dce_pp_state, "SCI": sci_state, "RUAS": ruas_state,
-    "PairLIE": pairlie_state, "IAT": iat_state,
+    "PairLIE": pairlie_state, "CLIP-LIT": clip_lit_state, "IAT": iat_state,
 }
 
 
@@ -291,6 +315,7 @@ OFFICIAL = [
     ("sci/difficult.pt", "SCI"),
     ("ruas/lol.pt", "RUAS"),
     ("pairlie/PairLIE.pth", "PairLIE"),
+    ("clip_lit/enhancement_model.pth", "CLIP-LIT"),
     ("iat/best_Epoch_lol_v1.pth", "IAT"),
     ("iat/best_Epoch_exposure.pth", "IAT"),
 ]

@@ -2,8 +2,8 @@
 
 spandrel recognises none of the classic low-light networks, so vivid carries their architectures here,
 written from the papers (and the official test procedures) and recognised by the tensor names and shapes
-of the official weight files: Zero-DCE, Zero-DCE++, SCI, RUAS and PairLIE (trained without ground
-truth) and IAT (supervised). A recognised file becomes a
+of the official weight files: Zero-DCE, Zero-DCE++, SCI, RUAS, PairLIE and CLIP-LIT (trained without
+ground truth) and IAT (supervised). A recognised file becomes a
 :class:`~vivid.models.torch_runtime.TorchRestorer` whose descriptor is named ``file:<filename>`` like any
 user model, with the licence of the official weights and the method's source; the weights are read with
 ``torch.load(weights_only=True)`` as for every PyTorch file (:mod:`vivid.zoo.byo_spandrel`).
@@ -56,9 +56,11 @@ class PeerArch:
 
 def peer_archs() -> tuple[PeerArch, ...]:
     """Every method vivid recognises here (imports torch)."""
-    from vivid.zoo.peers import iat, pairlie, ruas, sci, zero_dce
+    from vivid.zoo.peers import clip_lit, iat, pairlie, ruas, sci, zero_dce
 
-    return (zero_dce.ZERO_DCE, zero_dce.ZERO_DCE_PP, sci.SCI, ruas.RUAS, pairlie.PAIRLIE, iat.IAT)
+    return (
+        zero_dce.ZERO_DCE, zero_dce.ZERO_DCE_PP, sci.SCI, ruas.RUAS, pairlie.PAIRLIE, clip_lit.CLIP_LIT, iat.IAT
+    )
 
 
 def recognise(state: Mapping[str, Any]) -> PeerArch | None:
