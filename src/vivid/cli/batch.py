@@ -45,7 +45,8 @@ def check_not_input(src: Path, dst: Path) -> None:
         raise ConfigError(f"output {dst} is the input itself: choose another output name or folder")
 
 
-def _out_suffix(src: Path, fmt: str | None) -> str:
+def out_suffix(src: Path, fmt: str | None) -> str:
+    """The output file's suffix: the ``--format``'s, else the input's when vivid writes it, else PNG's."""
     if fmt is not None:
         return write_format(fmt).suffixes[0]
     suffix = src.suffix.lower()
@@ -69,7 +70,7 @@ def _check_file_output(output: Path, inputs: list[Path], fmt: str | None) -> Non
     if fmt is not None and write_format(fmt).name != write_format(None, output).name:
         raise ConfigError(
             f"-o {output} is a {write_format(None, output).name.upper()} name but --format asks for "
-            f"{write_format(fmt).name.upper()}: name the output {output.with_suffix(_out_suffix(output, fmt)).name}"
+            f"{write_format(fmt).name.upper()}: name the output {output.with_suffix(out_suffix(output, fmt)).name}"
             f" or leave out --format"
         )
 
@@ -117,13 +118,13 @@ def _folder_jobs(inputs: list[Path], output: Path, *, fmt: str | None, recursive
     jobs: list[Job] = []
     for p in inputs:
         if p.is_file():
-            jobs.append(Job(p, output / (p.stem + _out_suffix(p, fmt))))
+            jobs.append(Job(p, output / (p.stem + out_suffix(p, fmt))))
             continue
         # one folder: its contents; several inputs: each folder under its own name (no collisions)
         base = output if len(inputs) == 1 else output / p.resolve().name
         for f in image_files(p, recursive=recursive):
             rel = f.relative_to(p)
-            jobs.append(Job(f, base / rel.parent / (f.stem + _out_suffix(f, fmt))))
+            jobs.append(Job(f, base / rel.parent / (f.stem + out_suffix(f, fmt))))
     if not jobs:
         raise InputError(f"no images found in {', '.join(str(p) for p in inputs)}")
     return jobs

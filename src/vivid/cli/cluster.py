@@ -31,7 +31,7 @@ def wants_cluster(engine: str, address: str | None, workers: int | None, inputs:
 
 def plan_sources(inputs: list[str], output: str, *, fmt: str | None, recursive: bool) -> tuple[list[Source], str]:
     """``(sources, output folder)`` for locations as typed; local ones by ``vivid.cli.batch.plan_jobs``."""
-    from vivid.cli.batch import WRITE_SUFFIXES, _out_suffix, plan_jobs
+    from vivid.cli.batch import WRITE_SUFFIXES, out_suffix, plan_jobs
     from vivid.io.formats import is_image_path
 
     local = [storage.local_path(x) for x in [*inputs, output]]
@@ -54,7 +54,7 @@ def plan_sources(inputs: list[str], output: str, *, fmt: str | None, recursive: 
             name = posixpath.basename(e.location) if e.relative == "" else e.relative
             under = "" if len(inputs) == 1 or e.relative == "" else posixpath.basename(loc.rstrip("/"))
             stem, _ = posixpath.splitext(name)
-            dst = storage.join(out, *(p for p in (under, stem + _out_suffix(Path(name), fmt)) if p))
+            dst = storage.join(out, *(p for p in (under, stem + out_suffix(Path(name), fmt)) if p))
             sources.append(Source(e.location, dst, e.fingerprint))
     if not sources:
         raise InputError(f"no images found in {', '.join(inputs)}")

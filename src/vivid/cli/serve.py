@@ -40,7 +40,7 @@ def _serve(*, host: str | None, port: int | None, data_dir: Path | None, databas
     from vivid.cli.main import out_console
     from vivid.errors import ConfigError
     from vivid.server.app import create_app
-    from vivid.server.db import _redact
+    from vivid.server.db import redact_url
     from vivid.server.settings import Settings, check_exposure
 
     given = {"host": host, "port": port, "data_dir": data_dir, "database_url": database_url, "workers": workers,
@@ -61,7 +61,7 @@ def _serve(*, host: str | None, port: int | None, data_dir: Path | None, databas
     shown_host = f"[{settings.host}]" if ":" in settings.host else settings.host
     url = f"http://{shown_host}:{settings.port}"
     out_console.print(f"vivid: serving on {url}  (API docs {url}/docs; data {settings.data_dir.resolve()}; "
-                      f"database {_redact(settings.resolved_database_url())})", highlight=False, soft_wrap=True)
+                      f"database {redact_url(settings.resolved_database_url())})", highlight=False, soft_wrap=True)
     from vivid.server.slowclients import uvicorn_options
 
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=log_level,

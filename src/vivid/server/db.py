@@ -50,7 +50,7 @@ class Database:
         try:
             self.engine = make_engine(url)
         except Exception as e:  # noqa: BLE001 - bad URL or missing driver: say which
-            raise ConfigError(f"cannot use database URL {_redact(url)!r}: {e}") from None
+            raise ConfigError(f"cannot use database URL {redact_url(url)!r}: {e}") from None
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
@@ -67,7 +67,7 @@ class Database:
         self.engine.dispose()
 
 
-def _redact(url: str) -> str:
+def redact_url(url: str) -> str:
     """The URL without its password (for messages and logs)."""
     from sqlalchemy.engine import make_url
 

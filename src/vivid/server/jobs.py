@@ -94,7 +94,7 @@ class StepProgress:
         self.set(self.item / self.n_items, message)
         if index != self._marked:  # the input's own row says it is being worked on (not "pending")
             self._marked = index
-            self.runner._save_item(self.job_id, index, RUNNING)
+            self.runner.save_item(self.job_id, index, RUNNING)
 
     def set(self, fraction: float, message: str) -> None:
         self.check()
@@ -213,12 +213,12 @@ class JobRunner:
                 if job.status == RUNNING and not self.orphaned(job, now):
                     continue  # another live process runs it
                 if job.status == RUNNING and job.message == CANCELLING:  # its process died before it could stop
-                    self._finish(job, CANCELLED, None, None, note="cancelled")
+                    self.finish(job, CANCELLED, None, None, note="cancelled")
                 elif job.mode == "sync" and job.status == RUNNING:  # its client's connection ended with its process
-                    self._finish(job, FAILED, "interrupted", "the server restarted while this request ran; "
+                    self.finish(job, FAILED, "interrupted", "the server restarted while this request ran; "
                                                             "send it again")
                 elif job.status == RUNNING and job.attempts >= self.settings.resume_attempts:
-                    self._finish(job, FAILED, "interrupted",
+                    self.finish(job, FAILED, "interrupted",
                                  f"the server stopped {job.attempts} times while this job ran; not retried again "
                                  f"(submit it again to retry)")
                 elif job.status == RUNNING or queue_all:
@@ -297,7 +297,7 @@ class JobRunner:
             if live is not None:
                 live.cancel.set()
             if job.status == QUEUED:
-                self._finish(job, CANCELLED, None, None, note="cancelled before it started")
+                self.finish(job, CANCELLED, None, None, note="cancelled before it started")
                 self._set_live(job_id, CANCELLED, message="cancelled before it started")
                 return CANCELLED
             job.message = CANCELLING  # the process running it (maybe another one) sees this within a second
@@ -345,7 +345,7 @@ class JobRunner:
                     live.cancel.set()
 
     @staticmethod
-    def _finish(job: Job, status: str, code: str | None, message: str | None, *,
+    def finish(job: Job, status: str, code: str | None, message: str | None, *,
                 progress: float | None = None, note: str | None = None) -> None:
         """Put a job in a final state; ``note`` is its one-line status message (default: ``message``)."""
         job.status = status
@@ -416,7 +416,7 @@ class JobRunner:
             else:
                 self._run_images(job_id, options, items, progress, created_at=created_at)
         except JobCancelled:
-            self._end(job_id, CANCELLED, None, None, note="cancelled")
+            self.end(job_id, CANCELLED, None, None, note="cancelled")
         except ServerStopping:
             with self.db.session() as s:
                 job = s.get(Job, job_id)
@@ -428,19 +428,20 @@ class JobRunner:
         except VividError as e:
             from vivid.server.errors import error_code
 
-            self._end(job_id, FAILED, error_code(e), self.scrub(str(e)))
+            self.end(job_id, FAILED, error_code(e), self.scrub(str(e)))
         except Exception as e:
             log.exception("job %s failed unexpectedly", job_id)
-            self._end(job_id, FAILED, "internal_error", f"internal error ({type(e).__name__}); it was logged")
+            self.end(job_id, FAILED, "internal_error", f"internal error ({type(e).__name__}); it was logged")
 
-    def _end(self, job_id: str, status: str, code: str | None, message: str | None, *,
+    def end(self, job_id: str, status: str, code: str | None, message: str | None, *,
              note: str | None = None) -> None:
+        """Put job ``job_id`` in a final state (its own session; see :meth:`finish`)."""
         with self.db.session() as s:
             job = s.get(Job, job_id)
             if job is None:
                 return
             progress = 1.0 if status == DONE else None
-            self._finish(job, status, code, message, progress=progress, note=note or message or status)
+            self.finish(job, status, code, message, progress=progress, note=note or message or status)
         self._close_stale_rows(job_id)
         self._set_live(job_id, status, progress=1.0 if status == DONE else None, message=note or message or status)
 
@@ -475,7 +476,7 @@ class JobRunner:
                 progress.check()
                 rel = self.store.save_result(out.data, job_id=job_id, index=index, ext=opts.extension,
                                              when=created_at)
-                self._save_item(job_id, index, DONE, stored_path=rel, format=opts.format, width=out.width,
+                self.save_item(job_id, index, DONE, stored_path=rel, format=opts.format, width=out.width,
                                 height=out.height, size_bytes=len(out.data), plan=out.plan,
                                 provenance=out.provenance)
             except (JobCancelled, ServerStopping):
@@ -488,7 +489,7 @@ class JobRunner:
                         first_error = type(e)(message)  # the same class (and code), without server paths
                     except TypeError:
                         first_error = e
-                self._save_item(job_id, index, FAILED, error_message=message)
+                self.save_item(job_id, index, FAILED, error_message=message)
         n = len(items)
         if failures and len(failures) == n:
             from vivid.errors import InputError
@@ -497,7 +498,7 @@ class JobRunner:
                 raise first_error
             raise InputError(f"all {n} inputs failed; first: {failures[0]}")
         note = f"{n - len(failures)} of {n} done; failed: " + "; ".join(failures) if failures else "done"
-        self._end(job_id, DONE, "partial" if failures else None, note if failures else None, note=note)
+        self.end(job_id, DONE, "partial" if failures else None, note if failures else None, note=note)
 
     def _run_streamed(self, job_id: str, index: int, upload_path: str, opts: Any, progress: StepProgress, *,
                       created_at: Any) -> None:
@@ -520,11 +521,12 @@ class JobRunner:
             progress.check()
             os.replace(tmp, dst)
         width, height = header_size(dst) or (None, None)
-        self._save_item(job_id, index, DONE, stored_path=rel, format=opts.format, width=width, height=height,
+        self.save_item(job_id, index, DONE, stored_path=rel, format=opts.format, width=width, height=height,
                         size_bytes=dst.stat().st_size, plan=result.plan.to_dict(),
                         provenance={**result.provenance(), "streamed": True})
 
-    def _save_item(self, job_id: str, index: int, status: str, **values: Any) -> None:
+    def save_item(self, job_id: str, index: int, status: str, **values: Any) -> None:
+        """Record input ``index`` of job ``job_id``: its status and result columns (``values``)."""
         with self.db.session() as s:
             row = s.scalars(select(Result).where(Result.job_id == job_id, Result.index == index)).one()
             row.status = status

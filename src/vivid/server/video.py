@@ -77,8 +77,8 @@ def run_video_job(runner: JobRunner, job_id: str, options: dict[str, Any], items
     work = WorkDir(dst)
     progress.start_item(index, 1, f"reading {name}")
     if dst.exists() and not work.exists():  # finished just before an interruption
-        runner._save_item(job_id, index, DONE, stored_path=rel, format=ext, size_bytes=dst.stat().st_size)
-        runner._end(job_id, DONE, None, None, note="done")
+        runner.save_item(job_id, index, DONE, stored_path=rel, format=ext, size_bytes=dst.stat().st_size)
+        runner.end(job_id, DONE, None, None, note="done")
         return
     import av
 
@@ -106,9 +106,9 @@ def run_video_job(runner: JobRunner, job_id: str, options: dict[str, Any], items
     provenance = {"software": f"vivid {__version__}", "frames": result.frames, "fps": round(result.fps, 2),
                   "codec": result.settings.encoder if hasattr(result.settings, "encoder") else codec,
                   "plan": [s.reason for s in result.plan.steps], "notes": list(result.notes)}
-    runner._save_item(job_id, index, DONE, stored_path=rel, format=ext, width=result.width, height=result.height,
+    runner.save_item(job_id, index, DONE, stored_path=rel, format=ext, width=result.width, height=result.height,
                       size_bytes=dst.stat().st_size, plan=result.plan.to_dict(), provenance=provenance)
-    runner._end(job_id, DONE, None, None, note=f"done: {result.frames} frames")
+    runner.end(job_id, DONE, None, None, note=f"done: {result.frames} frames")
 
 
 def video_thumbnail(path: Path) -> bytes | None:

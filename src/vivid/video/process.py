@@ -32,7 +32,8 @@ def resize_batch(x: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
     return resize_planes(x, hw)
 
 
-def _pad_batch(x: np.ndarray, multiple: int, minimum: int) -> np.ndarray:
+def pad_batch(x: np.ndarray, multiple: int, minimum: int) -> np.ndarray:
+    """Frames ``(N, C, H, W)`` padded at the bottom and right to a multiple (and at least ``minimum``)."""
     _, _, h, w = x.shape
     th = max(minimum, -(-h // multiple) * multiple)
     tw = max(minimum, -(-w // multiple) * multiple)
@@ -82,7 +83,7 @@ def run_batch(restorer: Restorer, x: np.ndarray) -> np.ndarray:
     n, _, h, w = x.shape
 
     def run(z: np.ndarray) -> np.ndarray:
-        y = restorer(_pad_batch(z, d.size_multiple, d.min_size))
+        y = restorer(pad_batch(z, d.size_multiple, d.min_size))
         return y[:, :, : h * s, : w * s]
 
     if d.task == "colorize":

@@ -124,7 +124,7 @@ def _close(services, job_id: str, status: str, *, error: VividError | None = Non
             code, message = "internal_error", "internal error; it was logged"
         else:
             code = message = None
-        JobRunner._finish(job, status, code, message, progress=1.0 if status == DONE else None,
+        JobRunner.finish(job, status, code, message, progress=1.0 if status == DONE else None,
                           note="done" if status == DONE else None)
         row = job.results[0]
         row.status = status
