@@ -56,3 +56,22 @@ def test_an_unreachable_cluster_is_one_line_saying_what_to_do(tmp_path: Path) ->
                                           "--ray-address")
     r = enhance(str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--engine", "ray", "--ray-address", "headnode")
     assert r.exit_code == 2 and "--ray-address 'headnode' is not HOST:PORT" in r.output
+
+
+def test_no_worker_able_to_start_stops_the_batch_and_keeps_it_resumable(tmp_path: Path, ray_local) -> None:  # noqa: ANN001
+    from vivid.cluster.batch import Source, run_batch
+    from vivid.cluster.pool import RayPool
+    from vivid.cluster.storage import fingerprint
+
+    paths = write_pngs(tmp_path / "in", 2)
+    out = tmp_path / "out"
+    options = {"task": "sr", "model": "bicubic", "scale": 2.0}
+    sources = [Source(str(p), str(out / p.name), fingerprint(str(p))) for p in paths]
+    worker = {"options": options, "cache": {}, "output_root": str(out)}
+    pool = RayPool(worker, workers=1, cpus=64, start_timeout=3)  # more CPUs than any node has: never placed
+    result = run_batch(sources, output_root=str(out), options=options, pool=pool)
+    assert result.error.startswith("no Ray worker is running and none could start for ")
+    assert result.error.endswith("check 'ray status', then run the same command again (finished items are kept)")
+    assert [o.status for o in result.outcomes] == ["failed", "failed"]
+    assert all(o.error == f"not run: {result.error}" for o in result.outcomes)
+    assert lines((out / "vivid-manifest.jsonl").read_bytes()) == []  # nothing claimed done

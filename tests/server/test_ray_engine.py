@@ -20,6 +20,8 @@ with warnings.catch_warnings():
 
 pytestmark = pytest.mark.ray
 pytest.importorskip("ray")
+#: tests of the engine itself run on SQLite only (the database is what the two-replica test is about)
+ONE_DATABASE = pytest.mark.parametrize("database_url", [None])
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -43,6 +45,7 @@ def submit(client: TestClient, n: int, **fields: str) -> str:
     return r.json()["id"]
 
 
+@ONE_DATABASE
 def test_job_items_run_on_ray_workers_with_the_local_results(ray_settings: Settings, settings: Settings) -> None:
     from PIL import Image
 
@@ -79,6 +82,7 @@ def test_two_replicas_on_one_database_run_each_job_once(ray_settings: Settings) 
     assert rows == {job_id: (1, "done") for job_id in ids}  # each claimed once, by one replica
 
 
+@ONE_DATABASE
 def test_a_cancel_stops_a_job_whose_item_runs_on_ray(ray_settings: Settings) -> None:
     from vivid.server.jobs import JobCancelled
 
@@ -105,3 +109,32 @@ def test_a_cancel_stops_a_job_whose_item_runs_on_ray(ray_settings: Settings) -> 
         assert client.delete(f"/v1/jobs/{job_id}").status_code == 200
         job = wait_for(client, job_id, timeout=60)
         assert job["status"] == "cancelled" and "done" not in {x["status"] for x in job["results"][1:]}
+
+
+@ONE_DATABASE
+def test_a_ray_worker_killed_mid_item_is_replaced_and_the_job_finishes(ray_settings: Settings) -> None:
+    import os
+    import signal
+    import time
+    from pathlib import Path
+
+    with TestClient(create_app(ray_settings)) as client:
+        engine = client.app.state.services.runner.engine
+        files = [("files", (f"p{i}.png", png_bytes(h=480, w=640, seed=i), "image/png")) for i in range(2)]
+        job_id = client.post("/v1/jobs", data={"task": "sr", "model": "vivid-sr", "scale": "2"}, files=files).json()["id"]
+        deadline, killed = time.monotonic() + 60, None
+        while killed is None and time.monotonic() < deadline:
+            for pid in engine.pids:
+                try:
+                    busy = Path(f"/proc/{pid}/cmdline").read_bytes().startswith(b"ray::ServiceWorker.enhance")
+                except OSError:
+                    continue
+                if busy:
+                    os.kill(pid, signal.SIGKILL)
+                    killed = pid
+                    break
+            time.sleep(0.05)
+        assert killed is not None
+        job = wait_for(client, job_id, timeout=120)
+        assert job["status"] == "done" and [r["status"] for r in job["results"]] == ["done", "done"], job
+        assert engine.lost == 1

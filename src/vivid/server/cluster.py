@@ -38,8 +38,11 @@ class ServiceWorker:
 
         self.models = ModelCache()
 
-    def ready(self) -> bool:
-        return True
+    def ready(self) -> int:
+        """The worker's process id (once it runs)."""
+        import os
+
+        return os.getpid()
 
     def enhance(self, data: bytes, options: dict[str, Any], settings: Any, name: str, checked: bool) -> Any:
         from vivid.server.work import EnhanceOptions, enhance_upload
@@ -69,7 +72,7 @@ class RayEngine:
         self.actor_class = self.ray.remote(ServiceWorker).options(num_cpus=1, max_restarts=0)
         actors = [self.actor_class.remote() for _ in range(self.workers)]
         try:
-            self.ray.get([a.ready.remote() for a in actors], timeout=timeout)
+            self.pids = self.ray.get([a.ready.remote() for a in actors], timeout=timeout)
         except self.ray.exceptions.GetTimeoutError:
             for a in actors:
                 self.ray.kill(a)
