@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 from vivid.errors import ModelError
 
 if TYPE_CHECKING:
+    import re
+
     from torch import nn
 
     from vivid.models.base import Restorer
@@ -116,6 +118,17 @@ def load_peer(
 def has_keys(state: Mapping[str, Any], expected: set[str]) -> bool:
     """True if the state dict's keys are exactly ``expected``."""
     return set(state) == expected
+
+
+def fits(state: Mapping[str, Any], module: nn.Module) -> bool:
+    """True if the state dict has exactly ``module``'s tensor names."""
+    return has_keys(state, set(module.state_dict()))
+
+
+def indexed_count(state: Mapping[str, Any], pattern: re.Pattern[str]) -> int:
+    """How many numbered modules ``pattern`` finds in the keys (its group 1 is the index): 1 + the largest."""
+    found = [int(m.group(1)) for k in state if (m := pattern.match(k))]
+    return max(found) + 1 if found else 0
 
 
 def load_strict(module: nn.Module, state: Mapping[str, Any]) -> nn.Module:

@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from vivid.zoo.peers import PeerArch, load_strict
+from vivid.zoo.peers import PeerArch, fits, load_strict
 
 BINS = (1, 2, 3, 6)
 
@@ -84,7 +84,7 @@ class CLIPLITNet(nn.Module):
 
 
 def _matches(state: Mapping[str, Any]) -> bool:
-    return "PPM1.fuse.0.weight" in state and set(state) == set(CLIPLITNet().state_dict())
+    return "PPM1.fuse.0.weight" in state and fits(state, CLIPLITNet())
 
 
 def _build(state: Mapping[str, Any]) -> nn.Module:

@@ -30,9 +30,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from vivid.zoo.peers import PeerArch, load_strict
+from vivid.zoo.peers import PeerArch, fits, indexed_count, load_strict
 
-_BLOCK = re.compile(r"local_net\.(mul|add)_blocks\.(\d+)\.")
+_BLOCK = re.compile(r"local_net\.mul_blocks\.(\d+)\.")
 
 
 class _ColorAffine(nn.Module):
@@ -189,19 +189,14 @@ class IATNet(nn.Module):
 
 
 def _shape(state: Mapping[str, Any]) -> tuple[int, int] | None:
-    weight = state.get("local_net.conv1.weight")
-    blocks = {int(m.group(2)) for k in state if (m := _BLOCK.match(k))}
-    if weight is None or weight.ndim != 4 or not blocks:
-        return None
-    return int(weight.shape[0]), max(blocks) + 1
+    """``(dim, blocks)`` read off the tensors, or None if the names are not IAT's."""
+    weight, blocks = state.get("local_net.conv1.weight"), indexed_count(state, _BLOCK)
+    return (int(weight.shape[0]), blocks) if weight is not None and weight.ndim == 4 and blocks else None
 
 
 def _matches(state: Mapping[str, Any]) -> bool:
     shape = _shape(state)
-    if shape is None:
-        return False
-    dim, blocks = shape
-    return set(state) == set(IATNet(dim=dim, blocks=blocks).state_dict())
+    return shape is not None and fits(state, IATNet(dim=shape[0], blocks=shape[1]))
 
 
 def _build(state: Mapping[str, Any]) -> nn.Module:

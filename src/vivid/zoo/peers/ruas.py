@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from vivid.zoo.peers import PeerArch, load_strict
+from vivid.zoo.peers import PeerArch, fits, indexed_count, load_strict
 
 #: the operations the search chose for the cell's slots c1_d, c1_r, c2_d, c2_r, c3_d, c3_r, c4
 ILLUMINATION_CELL = ("skip", "res1", "resdil3", "conv3", "conv3", "skip", "conv3")
@@ -127,20 +127,13 @@ class RUASNet(nn.Module):
         return self.denoise_net(self.enhance_net(x))
 
 
-def _counts(state: Mapping[str, Any]) -> tuple[int, int]:
-    stages = {int(m.group(1)) for k in state if (m := _STAGE.match(k))}
-    cells = {int(m.group(1)) for k in state if (m := _CELL.match(k))}
-    return (max(stages) + 1 if stages else 0), (max(cells) + 1 if cells else 0)
-
-
 def _matches(state: Mapping[str, Any]) -> bool:
-    stages, cells = _counts(state)
-    return stages > 0 and cells > 0 and set(state) == set(RUASNet(stages=stages, cells=cells).state_dict())
+    stages, cells = indexed_count(state, _STAGE), indexed_count(state, _CELL)
+    return stages > 0 and cells > 0 and fits(state, RUASNet(stages=stages, cells=cells))
 
 
 def _build(state: Mapping[str, Any]) -> nn.Module:
-    stages, cells = _counts(state)
-    return load_strict(RUASNet(stages=stages, cells=cells), state)
+    return load_strict(RUASNet(stages=indexed_count(state, _STAGE), cells=indexed_count(state, _CELL)), state)
 
 
 RUAS = PeerArch(

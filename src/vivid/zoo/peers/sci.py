@@ -16,7 +16,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from vivid.zoo.peers import PeerArch, load_strict
+from vivid.zoo.peers import PeerArch, fits, indexed_count, load_strict
 
 #: the self-calibrating module, used in training only
 _TRAINING_ONLY = "calibrate."
@@ -62,26 +62,18 @@ def _used(state: Mapping[str, Any]) -> dict[str, Any]:
 
 def _shape(state: Mapping[str, Any]) -> tuple[int, int] | None:
     """``(channels, layers)`` read off the tensors, or None if the names are not SCI's."""
-    weight = state.get("enhance.in_conv.0.weight")
-    blocks = {int(m.group(1)) for k in state if (m := _BLOCK.match(k))}
-    if weight is None or weight.ndim != 4 or not blocks:
-        return None
-    return int(weight.shape[0]), max(blocks) + 1
+    weight, layers = state.get("enhance.in_conv.0.weight"), indexed_count(state, _BLOCK)
+    return (int(weight.shape[0]), layers) if weight is not None and weight.ndim == 4 and layers else None
 
 
 def _matches(state: Mapping[str, Any]) -> bool:
-    used = _used(state)
-    shape = _shape(used)
-    if shape is None:
-        return False
-    channels, layers = shape
-    return set(used) == set(SCINet(channels=channels, layers=layers).state_dict())
+    shape = _shape(_used(state))
+    return shape is not None and fits(_used(state), SCINet(channels=shape[0], layers=shape[1]))
 
 
 def _build(state: Mapping[str, Any]) -> nn.Module:
-    used = _used(state)
-    channels, layers = _shape(used)  # type: ignore[misc]
-    return load_strict(SCINet(channels=channels, layers=layers), used)
+    channels, layers = _shape(_used(state))  # type: ignore[misc]
+    return load_strict(SCINet(channels=channels, layers=layers), _used(state))
 
 
 SCI = PeerArch(
