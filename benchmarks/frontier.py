@@ -59,11 +59,11 @@ def main() -> int:
     from vivid.bench.quality import QualityConfig, plan_quality, run_quality
     from vivid.bench.speed import SpeedConfig, plan_speed, run_speed
     from vivid.zoo.openvino_runtime import openvino_installed
-    from vivid.zoo.quantize import _entry, int8_path
+    from vivid.zoo.quantize import int8_path, quantizable_weights
 
     args.out.mkdir(parents=True, exist_ok=True)
     vivid = ["vivid-sr", "vivid-sr-fast"]
-    int8 = [m for m in vivid if int8_path(_entry(m, 2)).is_file()]
+    int8 = [m for m in vivid if int8_path(quantizable_weights(m, 2)).is_file()]
     peers, left_out = [], []
     for label, rel in PEERS.items():
         spec = f"file:{WEIGHTS / rel}"

@@ -15,6 +15,7 @@ import pytest
 
 from vivid.errors import ConfigError, InputError, ModelError
 from vivid.zoo import user_models as um
+from vivid.zoo.byo import MODEL_SUFFIXES
 
 
 @pytest.fixture
@@ -218,4 +219,4 @@ def test_the_packaged_catalog_is_openmodeldb_shaped() -> None:
         assert {"name", "author", "license", "architecture", "scale", "resources"} <= set(entry), key
         (res,) = entry["resources"]
         assert len(res["sha256"]) == 64 and res["size"] > 0 and res["urls"][0].startswith("https://"), key
-        assert f".{res['type']}" in um._SUFFIXES
+        assert f".{res['type']}" in MODEL_SUFFIXES

@@ -13,6 +13,8 @@ from typing import Literal
 
 import numpy as np
 
+from vivid.errors import ModelError
+
 Task = Literal["sr", "denoise", "dejpeg", "lowlight", "color", "colorize"]
 TASKS: tuple[str, ...] = ("sr", "denoise", "dejpeg", "lowlight", "color", "colorize")
 ColorSpace = Literal["rgb", "y", "gray"]
@@ -102,8 +104,6 @@ class Restorer(abc.ABC):
         """This model computing in ``dtype`` (one of ``descriptor.dtypes``); an unsupported one is an error."""
         if dtype == "float32":
             return self
-        from vivid.errors import ModelError
-
         raise ModelError(
             f"model {self.descriptor.name!r} computes in {', '.join(self.descriptor.dtypes)} only, "
             f"not {dtype}: leave the dtype at float32 for it"

@@ -15,13 +15,10 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 from importlib import import_module
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from vivid.errors import ModelError
-from vivid.models.base import ModelDescriptor
-
-if TYPE_CHECKING:
-    from vivid.models.base import Restorer
+from vivid.models.base import ModelDescriptor, Restorer
 
 #: how a shipped network is run (the wrapper in :mod:`vivid.zoo.builtin` and :mod:`vivid.zoo.shipped_onnx`):
 #: ``plain`` a network image -> image; ``noise_map`` a denoiser fed a noise-level channel (FFDNet style);

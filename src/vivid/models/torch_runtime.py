@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import os
 
 import numpy as np
 
+from vivid.errors import ModelError
 from vivid.models.base import ModelDescriptor, Restorer
 
 
@@ -37,8 +39,6 @@ class TorchRestorer(Restorer):
         import torch
 
         if dtype not in descriptor.dtypes:
-            from vivid.errors import ModelError
-
             raise ModelError(f"model {descriptor.name!r} does not support dtype {dtype}: it supports {descriptor.dtypes}")
         self.module = module.eval()
         self.descriptor = descriptor
@@ -51,8 +51,6 @@ class TorchRestorer(Restorer):
             return self
         if dtype not in self.descriptor.dtypes:
             return super().with_dtype(dtype)
-        import copy
-
         other = copy.copy(self)
         other.dtype = dtype
         return other

@@ -16,20 +16,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import numpy as np
 
 from vivid.errors import ConfigError, InputError, ModelError
-from vivid.models.base import TASKS, ModelDescriptor
+from vivid.models.base import TASKS, ModelDescriptor, Restorer
 from vivid.zoo import builtin
-
-if TYPE_CHECKING:
-    import numpy as np
-
-    from vivid.models.base import Restorer
 
 TORCH_SUFFIXES = (".pth", ".pt", ".ckpt", ".bin", ".safetensors")
 OPENCV_SUFFIXES = (".pb",)
 ONNX_SUFFIXES = (".onnx",)
+#: every model file suffix vivid loads
+MODEL_SUFFIXES = TORCH_SUFFIXES + OPENCV_SUFFIXES + ONNX_SUFFIXES
 USER_LICENSE = "unknown (user file)"
 
 
@@ -89,7 +88,7 @@ def load_model_file(
         from vivid.zoo.byo_onnx import load_onnx_file
 
         return load_onnx_file(p, task=task, scale=scale)
-    formats = ", ".join(TORCH_SUFFIXES + OPENCV_SUFFIXES + ONNX_SUFFIXES)
+    formats = ", ".join(MODEL_SUFFIXES)
     raise ModelError(f"model file {p.name!r} has an unsupported suffix {p.suffix!r}: supported are {formats}")
 
 
@@ -189,8 +188,6 @@ def probe_scale(
 
     The first size that runs and gives the same integer scale on both axes decides.
     """
-    import numpy as np
-
     errors = []
     for h, w in sizes:
         x = np.random.default_rng(0).random((1, channels, h, w), dtype=np.float32)

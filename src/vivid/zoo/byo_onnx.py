@@ -18,6 +18,7 @@ import numpy as np
 
 from vivid.errors import ModelError, OutputError
 from vivid.models.base import ModelDescriptor, Restorer
+from vivid.models.torch_runtime import default_threads
 from vivid.zoo.builtin import file_sha256
 from vivid.zoo.byo import (
     brief,
@@ -58,8 +59,6 @@ def make_session(model: str | Path | bytes, tuning: SessionTuning | None = None)
     """An ONNX Runtime CPU session with ``tuning``'s options (default: vivid's thread count, no spinning,
     all graph optimisations; see :mod:`vivid.zoo.ort_tuning` for how the defaults were measured)."""
     import onnxruntime as ort
-
-    from vivid.models.torch_runtime import default_threads
 
     tuning = tuning or SessionTuning()
     opts = ort.SessionOptions()

@@ -15,6 +15,7 @@ import numpy as np
 
 from vivid.errors import ModelError
 from vivid.models.base import ModelDescriptor, Restorer
+from vivid.models.torch_runtime import default_threads
 from vivid.zoo.builtin import file_sha256
 from vivid.zoo.byo import (
     brief,
@@ -49,8 +50,6 @@ def family_and_scale_from_name(path: Path) -> tuple[str | None, int | None]:
 def load_opencv_file(path: Path, *, task: str | None, scale: int | None, family: str | None) -> Restorer:
     """An :class:`OpenCVSuperRes` for ``path``; family and scale come from the arguments or the file name."""
     import cv2
-
-    from vivid.models.torch_runtime import default_threads
 
     named_family, named_scale = family_and_scale_from_name(path)
     if named_scale is not None:

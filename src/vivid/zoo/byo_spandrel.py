@@ -18,6 +18,7 @@ from typing import Any
 
 from vivid.errors import ModelError
 from vivid.models.base import Restorer
+from vivid.models.torch_runtime import TorchRestorer
 from vivid.zoo.builtin import file_sha256
 from vivid.zoo.byo import (
     brief,
@@ -147,8 +148,6 @@ def _from_state_dict(path: Path, sha: str, obj: Any, *, task: str | None, scale:
 def _spandrel_restorer(path: Path, sha: str, model: Any, *, task: str | None, scale: int | None) -> Restorer:
     from spandrel import ModelTiling
 
-    from vivid.models.torch_runtime import TorchRestorer
-
     arch = model.architecture
     check_scale(path, model.scale, scale)
     default_task = "lowlight" if arch.id in _LOWLIGHT_ARCHS else "denoise"
@@ -189,8 +188,6 @@ class _SpandrelCall:
 def _from_module(path: Path, sha: str, module: Any, *, task: str | None, scale: int | None) -> Restorer:
     """A whole module (pickled or TorchScript; allow_pickle only), run as it is on [0, 1] images."""
     import torch
-
-    from vivid.models.torch_runtime import TorchRestorer
 
     module.eval()
 

@@ -22,8 +22,14 @@ import secrets
 from dataclasses import replace
 from pathlib import Path
 
-from vivid.errors import ModelError, OutputError
+from vivid.errors import ConfigError, ModelError, OutputError
 from vivid.models.base import Restorer
+from vivid.models.registry import get_entry
+from vivid.models.torch_runtime import TorchRestorer
+from vivid.zoo import builtin, shipped_onnx
+from vivid.zoo.byo_onnx import OnnxRestorer, export_onnx
+from vivid.zoo.loader import is_model_file_ref, load_model
+from vivid.zoo.openvino_runtime import load_shipped_openvino
 
 RUNTIMES = ("auto", "torch", "onnx", "openvino")
 #: models for which ONNX Runtime measured faster than torch on this project's 2-core CPU at 480p and
@@ -38,8 +44,6 @@ OPSET = 17
 
 def check_runtime(runtime: str) -> None:
     if runtime not in RUNTIMES:
-        from vivid.errors import ConfigError
-
         raise ConfigError(f"unknown runtime {runtime!r}: use auto, torch, onnx or openvino")
 
 
@@ -51,8 +55,6 @@ def cache_dir() -> Path:
 
 def exportable(restorer: Restorer) -> str | None:
     """Why ``restorer`` cannot run through ONNX Runtime (one phrase), or None when it can."""
-    from vivid.models.torch_runtime import TorchRestorer
-
     d = restorer.descriptor
     if d.runtime == "onnx" or _shipped_onnx(restorer) is not None:
         return None
@@ -70,30 +72,23 @@ def _shipped_onnx(restorer: Restorer) -> tuple[str, int] | None:
     d = restorer.descriptor
     if d.runtime != "torch" or not d.provenance.startswith("vivid-trained") or not d.sha256:
         return None
-    from vivid.zoo.builtin import find_weights
-    from vivid.zoo.shipped_onnx import is_current, read_index
-
     try:
-        entry = find_weights(d.name, d.scale)
-        item = read_index().get(entry.file)
+        entry = builtin.find_weights(d.name, d.scale)
+        item = shipped_onnx.read_index().get(entry.file)
     except ModelError:
         return None
-    return (d.name, d.scale) if d.sha256 == entry.sha256 and is_current(item, entry) else None
+    return (d.name, d.scale) if d.sha256 == entry.sha256 and shipped_onnx.is_current(item, entry) else None
 
 
 def to_onnx(restorer: Restorer) -> Restorer:
     """``restorer`` (a built-in torch model) running in ONNX Runtime: its shipped ONNX graphs, or else an
     export to the cache (made once)."""
-    from vivid.zoo.byo_onnx import OnnxRestorer, export_onnx
-
     d = restorer.descriptor
     if d.runtime == "onnx":
         return restorer
     shipped = _shipped_onnx(restorer)
     if shipped is not None:
-        from vivid.zoo.shipped_onnx import load_shipped_onnx
-
-        return load_shipped_onnx(*shipped)
+        return shipped_onnx.load_shipped_onnx(*shipped)
     why = exportable(restorer)
     if why:
         raise ModelError(f"model {d.name!r} cannot run in ONNX Runtime: {why}; use runtime torch for it")
@@ -161,26 +156,19 @@ def load_on_runtime(
     ``precision="int8"`` loads vivid's networks from their int8 graphs (:mod:`vivid.zoo.quantize`, made by
     ``vivid models quantize``) in ONNX Runtime; classical models, which have no precision, run as they are;
     other models are an error."""
-    from vivid.zoo.loader import is_model_file_ref, load_model
-
     check_runtime(runtime)
     if precision != "float32":
         return _load_int8(name, scale=scale, runtime=runtime, precision=precision, task=task, family=family,
                           allow_pickle=allow_pickle)
     shipped = None if runtime == "torch" or is_model_file_ref(name) else _shipped_ref(name, scale)
     if runtime == "openvino" and shipped is not None:
-        from vivid.zoo.openvino_runtime import load_shipped_openvino
-
         return load_shipped_openvino(*shipped)
     if shipped is None:
         return with_runtime(
             load_model(name, scale=scale, task=task, family=family, allow_pickle=allow_pickle), runtime
         )
-    from vivid.zoo.builtin import torch_installed
-    from vivid.zoo.shipped_onnx import load_shipped_onnx
-
-    ort_model = load_shipped_onnx(*shipped)
-    if runtime == "onnx" or not torch_installed():
+    ort_model = shipped_onnx.load_shipped_onnx(*shipped)
+    if runtime == "onnx" or not builtin.torch_installed():
         return ort_model
     torch_models: dict[str, Restorer] = {}
 
@@ -199,37 +187,29 @@ def load_on_runtime(
 def _shipped_ref(name: str, scale: int | None) -> tuple[str, int] | None:
     """``(name, scale)`` when registry model ``name`` is shipped at ``scale`` (None: its first) with
     current shipped ONNX graphs; None otherwise (the ordinary loader then says what is wrong, if anything)."""
-    from vivid.models.registry import get_entry
-    from vivid.zoo.builtin import find_weights
-    from vivid.zoo.shipped_onnx import is_current, read_index
-
     try:
         entry = get_entry(name)
-        if not entry.factory.startswith("vivid.zoo.builtin:"):
+        if entry.network is None:  # not a learned model: nothing shipped
             return None
         wanted = scale if scale is not None else entry.scales[0]
         if not entry.supports_scale(wanted):
             return None
-        weights = find_weights(name, wanted)
-        item = read_index().get(weights.file)
+        weights = builtin.find_weights(name, wanted)
+        item = shipped_onnx.read_index().get(weights.file)
     except ModelError:
         return None
-    return (name, weights.scale) if is_current(item, weights) else None
+    return (name, weights.scale) if shipped_onnx.is_current(item, weights) else None
 
 
 def _load_int8(name: str, *, scale: int | None, runtime: str, precision: str, task: str | None,
                family: str | None, allow_pickle: bool) -> Restorer:
-    from vivid.errors import ConfigError
-    from vivid.zoo.loader import is_model_file_ref
-    from vivid.zoo.quantize import check_precision, load_int8
+    from vivid.zoo.quantize import check_precision, load_int8  # it imports this module
 
     check_precision(precision)
     if runtime not in ("auto", "onnx"):
         raise ConfigError(f"precision int8 runs in ONNX Runtime, not {runtime}: use runtime auto or onnx with it")
     if is_model_file_ref(name):
         raise ModelError(f"model {name!r}: precision int8 is for vivid's own networks, not model files")
-    from vivid.models.registry import get_entry
-
     if get_entry(name).kind != "learned":  # classical models have no precision: they run as they are
         return load_on_runtime(name, scale=scale, runtime=runtime, task=task, family=family,
                                allow_pickle=allow_pickle)

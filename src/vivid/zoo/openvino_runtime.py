@@ -12,22 +12,24 @@ Runtime runs it as a separate pass over the tensor (a third of vivid-sr-fast's t
 
 from __future__ import annotations
 
+import importlib.util
 import threading
 from collections import OrderedDict
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from vivid.errors import ModelError
+from vivid.models.torch_runtime import default_threads
+from vivid.zoo import shipped_onnx
 
 #: compiled shapes kept per graph
 SHAPES_KEPT = 8
 
 
 def openvino_installed() -> bool:
-    import importlib.util
-
     return importlib.util.find_spec("openvino") is not None
 
 
@@ -50,8 +52,6 @@ class OpenVinoSession:
     ``run(None, feed)``. ``threads``: inference threads (None: vivid's default)."""
 
     def __init__(self, path: Path, *, threads: int | None = None) -> None:
-        from vivid.models.torch_runtime import default_threads
-
         self.core = _core()
         self.model = self.core.read_model(str(path))
         self.inputs = [_Input(p.get_any_name()) for p in self.model.inputs]
@@ -86,8 +86,6 @@ class OpenVinoSession:
 
 def load_shipped_openvino(name: str, scale: int) -> Any:
     """Shipped model ``name`` x``scale`` from its shipped ONNX graphs, run by OpenVINO."""
-    from vivid.zoo import shipped_onnx
-
     _core()  # a clear error before anything else when OpenVINO is missing
     restorer = shipped_onnx.load_shipped_onnx(name, scale, session_factory=_session)
     restorer.descriptor = _with_runtime(restorer.descriptor)
@@ -99,6 +97,4 @@ def _session(path: Path, tuning: Any) -> OpenVinoSession:
 
 
 def _with_runtime(d: Any) -> Any:
-    from dataclasses import replace
-
     return replace(d, runtime="openvino")

@@ -34,11 +34,14 @@ from typing import Any
 import numpy as np
 
 from vivid.errors import ConfigError, ModelError, OutputError
+from vivid.io.read import read_image
 from vivid.models.base import Restorer
 from vivid.models.registry import get_entry
+from vivid.ops.color import rgb_to_gray, rgb_to_y
 from vivid.zoo import builtin
 from vivid.zoo.builtin import ShippedWeights, builtin_descriptor, find_weights, read_index, shipped_weights
 from vivid.zoo.byo_onnx import make_session
+from vivid.zoo.onnx_runtime import cache_dir
 from vivid.zoo.ort_tuning import tuning_for
 from vivid.zoo.shipped_onnx import ONNX_RESTORERS, entry_digest, is_current
 
@@ -56,12 +59,12 @@ def check_precision(precision: str) -> None:
 
 def int8_dir() -> Path:
     """``$XDG_CACHE_HOME/vivid/int8`` (default ``~/.cache/vivid/int8``)."""
-    from vivid.zoo.onnx_runtime import cache_dir
-
     return cache_dir().parent / "int8"
 
 
-def _entry(name: str, scale: int | None) -> ShippedWeights:
+def quantizable_weights(name: str, scale: int | None) -> ShippedWeights:
+    """Shipped model ``name``'s weights at ``scale`` (None: its first), if it has an int8 version; else a
+    :class:`ModelError` naming those that have."""
     reg = get_entry(name)  # an unknown name fails here, with close matches
     if reg.network is None:
         raise ModelError(f"model {name!r} is not one of vivid's shipped networks: only those quantise to int8")
@@ -100,8 +103,6 @@ def calibration_images(folder: Path) -> list[Path]:
 def calibration_patches(entry: ShippedWeights, files: list[Path], *, count: int, seed: int = 0) -> list[np.ndarray]:
     """``count`` model inputs ``(1, C, 64, 64)`` float32: random crops of ``files`` (one per image, cycling),
     in the model's colour space; denoisers' crops get noise and the noise-level channel."""
-    from vivid.io.read import read_image
-    from vivid.ops.color import rgb_to_gray, rgb_to_y
     if count < 1:
         raise ConfigError(f"--patches must be at least 1, got {count}")
     rng = np.random.default_rng(seed)
@@ -232,7 +233,7 @@ def quantize_model(name: str, *, scale: int | None, calibration: Path, patches: 
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
-    entry = _entry(name, scale)
+    entry = quantizable_weights(name, scale)
     item = read_index().get(entry.file)
     if not is_current(item, entry):
         raise ModelError(f"shipped model {name} x{entry.scale} has no current ONNX graph to quantise: "
@@ -272,7 +273,7 @@ def quantize_model(name: str, *, scale: int | None, calibration: Path, patches: 
 
 def load_int8(name: str, scale: int | None, *, tuning: Any = None) -> Restorer:
     """Shipped model ``name``'s int8 graph (made by ``vivid models quantize``) in ONNX Runtime."""
-    entry = _entry(name, scale)
+    entry = quantizable_weights(name, scale)
     path = int8_path(entry)
     if not path.is_file():
         raise ModelError(

@@ -27,6 +27,7 @@ import copy
 import hashlib
 import json
 import math
+import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -401,7 +402,5 @@ def export_all(names: list[str] | None = None) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    import sys
-
     for file, item in export_all(sys.argv[1:] or None).items():
         print(file, ", ".join(item["parts"]))

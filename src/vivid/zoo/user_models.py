@@ -18,6 +18,7 @@ cannot run leaves nothing behind; an interrupted transfer keeps its partial file
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import re
@@ -26,16 +27,20 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from vivid.errors import ConfigError, InputError, ModelError
+from vivid.models.registry import list_models
+from vivid.zoo.builtin import file_sha256
+from vivid.zoo.byo import MODEL_SUFFIXES, load_model_file
+from vivid.zoo.loader import is_model_file_ref
 
 MODELS_DIR_ENV = "VIVID_MODELS_DIR"
 RECORD = "model.json"
 PARTIAL = ".downloads"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
-_SUFFIXES = (".pth", ".pt", ".ckpt", ".bin", ".safetensors", ".pb", ".onnx")
 
 
 def models_dir() -> Path:
@@ -100,22 +105,17 @@ def find_user_model(name: str, folder: Path | None = None) -> UserModel | None:
 
 def resolve_model_name(name: str | None, folder: Path | None = None) -> str | None:
     """A registered name or a ``file:`` reference unchanged; the name of an added model → ``file:PATH``."""
-    from vivid.models.registry import ENTRIES
-    from vivid.zoo.loader import is_model_file_ref
-
-    if name is None or is_model_file_ref(name) or any(e.name == name for e in ENTRIES):
+    if name is None or is_model_file_ref(name) or any(e.name == name for e in list_models()):
         return name
     found = find_user_model(name, folder)
     return found.ref(folder) if found is not None else name
 
 
 def _check_new_name(name: str, folder: Path, *, overwrite: bool) -> None:
-    from vivid.models.registry import ENTRIES
-
     if not _NAME.match(name):
         raise ConfigError(f"model name {name!r}: use lower-case letters, digits, '.', '_' or '-' "
                           f"(at most 64, starting with a letter or digit), e.g. --name my-upscaler")
-    if any(e.name == name for e in ENTRIES):
+    if any(e.name == name for e in list_models()):
         raise ConfigError(f"{name!r} is one of vivid's own models: give yours another --name")
     if (folder / name).exists() and not overwrite:
         raise ConfigError(f"you have a model called {name!r} already: add --overwrite to replace it, "
@@ -144,9 +144,6 @@ def add_model(
     folder: Path | None = None,
 ) -> UserModel:
     """Copy the model file ``path`` into your model folder as ``name`` (see the module docstring)."""
-    from vivid.zoo.builtin import file_sha256
-    from vivid.zoo.byo import load_model_file
-
     src = Path(path)
     if not src.is_file():
         raise InputError(f"model file {src} does not exist")
@@ -188,9 +185,7 @@ def add_model(
 
 def remove_model(name: str, folder: Path | None = None) -> UserModel:
     """Delete your model ``name`` (its folder); vivid's own models cannot be removed."""
-    from vivid.models.registry import ENTRIES
-
-    if any(e.name == name for e in ENTRIES):
+    if any(e.name == name for e in list_models()):
         raise ConfigError(f"{name!r} is one of vivid's own models, not one you added: nothing to remove")
     found = find_user_model(name, folder)
     if found is None:
@@ -207,14 +202,10 @@ def load_catalog(path: Path | None = None) -> dict[str, dict[str, Any]]:
     """The catalog: OpenModelDB-style entries by id (the packaged ``catalog.json`` unless ``path``)."""
     if path is not None:
         return json.loads(Path(path).read_text(encoding="utf-8"))
-    from importlib import resources
-
     return json.loads((resources.files("vivid.zoo") / "catalog.json").read_text(encoding="utf-8"))
 
 
 def catalog_entry(ref: str, catalog: dict[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:
-    import difflib
-
     for key, entry in catalog.items():
         if key.lower() == ref.lower():
             return key, entry
@@ -226,7 +217,7 @@ def catalog_entry(ref: str, catalog: dict[str, dict[str, Any]]) -> tuple[str, di
 
 def _resource(key: str, entry: dict[str, Any]) -> dict[str, Any]:
     for r in entry.get("resources", ()):
-        if f".{r.get('type', '')}".lower() in _SUFFIXES and r.get("urls"):
+        if f".{r.get('type', '')}".lower() in MODEL_SUFFIXES and r.get("urls"):
             return r
     raise ModelError(f"catalog entry {key!r} has no file vivid can load (.pth, .safetensors, .pb or .onnx)")
 
@@ -251,8 +242,8 @@ def pull_model(
     if re.match(r"^https?://", ref):
         url, size, expected = ref, None, sha256
         file_name = Path(ref.split("?", 1)[0].rstrip("/")).name
-        if Path(file_name).suffix.lower() not in _SUFFIXES:
-            raise ConfigError(f"{ref}: the URL does not name a model file ({', '.join(_SUFFIXES)})")
+        if Path(file_name).suffix.lower() not in MODEL_SUFFIXES:
+            raise ConfigError(f"{ref}: the URL does not name a model file ({', '.join(MODEL_SUFFIXES)})")
     else:
         key, meta = catalog_entry(ref, catalog if catalog is not None else load_catalog())
         res = _resource(key, meta)

@@ -34,6 +34,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from vivid.ops.color import lab_to_rgb, rgb_to_lab, srgb_to_linear
+
 #: BT.601 full-range (JPEG) chroma → RGB: R = Y + 1.402 Cr, G = Y − 0.344136 Cb − 0.714136 Cr, B = Y + 1.772 Cb
 _CHROMA_TO_RGB = ((0.0, 1.402), (-0.344136, -0.714136), (1.772, 0.0))
 
@@ -148,8 +150,6 @@ class HueVAE(nn.Module):
 
 def _gamut_bins(step: float, limit: float) -> np.ndarray:
     """ab bin centres (grid ``step``) for which some lightness gives an sRGB colour inside the gamut."""
-    from vivid.ops.color import lab_to_rgb
-
     axis = np.arange(-limit, limit + 1e-6, step)
     a, b = np.meshgrid(axis, axis, indexing="ij")
     ls = np.linspace(5.0, 95.0, 37)
@@ -208,8 +208,6 @@ class LabBinsUNet(nn.Module):
     @staticmethod
     def lightness(gray: torch.Tensor) -> torch.Tensor:
         """CIE L* of an achromatic sRGB value ``gray``."""
-        from vivid.ops.color import srgb_to_linear
-
         y = srgb_to_linear(gray.clamp(0.0, 1.0))
         f = torch.where(y > (6 / 29) ** 3, y.clamp_min(1e-12) ** (1 / 3), y / (3 * (6 / 29) ** 2) + 4 / 29)
         return 116.0 * f - 16.0
@@ -242,8 +240,6 @@ class LabBinsUNet(nn.Module):
         return ab[:, :, : (h + 3) // 4, : (w + 3) // 4]
 
     def compose(self, gray: torch.Tensor, chroma: torch.Tensor) -> torch.Tensor:
-        from vivid.ops.color import lab_to_rgb
-
         ab = F.interpolate(chroma, size=gray.shape[-2:], mode="bilinear", align_corners=False)
         return lab_to_rgb(torch.cat([self.lightness(gray), ab], dim=1)).clamp(0.0, 1.0)
 
@@ -252,8 +248,6 @@ class LabBinsUNet(nn.Module):
 
     def training_loss(self, gray: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """Class-rebalanced cross-entropy against soft-encoded ab targets (quarter resolution)."""
-        from vivid.ops.color import rgb_to_lab
-
         logits = self.bin_logits(gray)
         ab = F.avg_pool2d(rgb_to_lab(target)[:, 1:], 4)  # (N, 2, h, w), matches the logits
         n, _, h, w = ab.shape

@@ -10,6 +10,8 @@ Input/output: ``(N, C, H, W)`` -> ``(N, C, H*s, W*s)``, C = ``in_channels`` (1 f
 
 from __future__ import annotations
 
+import copy
+
 import torch
 from torch import nn
 
@@ -109,8 +111,6 @@ class RepSR(nn.Module):
 
 def fused_state_dict(model: RepSR) -> dict[str, torch.Tensor]:
     """The state dict of a fused copy of ``model`` (what vivid ships)."""
-    import copy
-
     m = copy.deepcopy(model).eval().fuse()
     return {k: v.detach().contiguous() for k, v in m.state_dict().items()}
 
