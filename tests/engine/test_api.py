@@ -67,7 +67,7 @@ def test_strength_zero_returns_the_baseline() -> None:
 def test_sr_to_any_size_and_metadata_kept() -> None:
     meta = ImageMeta(bit_depth=16, icc_profile=b"icc", dpi=(300.0, 300.0))
     img = Image(textured(), meta)
-    res = enhance(img, task="sr", size=(100, 150))
+    res = enhance(img, task="sr", size=(100, 150), fit="stretch")  # exactly that size (aspect changed)
     assert res.image.pixels.shape == (3, 100, 150)
     assert res.image.meta.bit_depth == 16 and res.image.meta.icc_profile == b"icc"
     prov = res.provenance()

@@ -174,22 +174,21 @@ SIZE_HELP = "Super-resolution target size WxH (width x height), met as --fit say
 FIT_HELP = "How --size is met: contain (inside WxH, aspect kept), cover (fills WxH, aspect kept, centre crop) or stretch."
 
 
-def check_request(task: str, model: str | None, scale: float | None, size: str | None) -> tuple[int, int] | None:
-    """The library's request check (the REST API makes the same one), before any file is read;
-    returns ``--size`` as the engine's ``(height, width)``."""
+def enhance_options(kind: type | None = None, **options: object):  # noqa: ANN201 - a vivid EnhanceOptions
+    """The options as the library checks them (the REST API makes the same checks), before any file is
+    read, as an :class:`~vivid.engine.options.EnhanceOptions` (or ``kind``, e.g. video's extension of it);
+    ``size`` is typed ``WxH``. The library's words for options become the CLI's option names."""
     import re
 
-    from vivid.engine.api import check_request as check, parse_size
+    from vivid.engine.options import EnhanceOptions
     from vivid.errors import ConfigError
 
     try:
-        target = parse_size(size) if size is not None else None
-        check(task=task, model=model, scale=scale, size=target)
-    except ConfigError as e:  # the library's words for options are the CLI's option names
-        text = re.sub(r"^(scale|size|task)\b", r"--\1", str(e))
+        return (kind or EnhanceOptions)(**options)
+    except ConfigError as e:
+        text = re.sub(r"^(scale|size|task|fit|tile|strength|alpha)\b", r"--\1", str(e))
         text = re.sub(r"\b(an explicit|for example|to|made for|or) task\b", r"\1 --task", text)
         raise ConfigError(text.replace("a scale or size", "--scale or --size")) from None
-    return target
 
 
 def model_option(model: str | None, model_file: Path | None) -> str | None:
@@ -253,27 +252,20 @@ def enhance(
     """Enhance images: files, or folders mirrored into the output folder (with a report of each file).
     Inputs and -o may also be URLs (s3://, gs://, file://, ...) with the filesystem package installed."""
     from vivid.cli.batch import plan_jobs
-    from vivid.engine.api import FITS, check_dtype
     from vivid.engine.cache import ModelCache
     from vivid.errors import ConfigError, OutputError
 
-    from vivid.zoo.user_models import resolve_model_name
-
-    model_name = model_option(model, model_file)
-    target = check_request(task, model_name, scale, size)
-    model_name = resolve_model_name(model_name)  # a model you added, by name: file:PATH
-    if fit not in FITS:
-        raise ConfigError(f"--fit must be one of {', '.join(FITS)}, got {fit!r}")
-    check_dtype(dtype)
+    opts = enhance_options(task=task, model=model_option(model, model_file), scale=scale, size=size, fit=fit,
+                           strength=strength, tile=tile, alpha=alpha, color_guard=color_guard, recolor=recolor,
+                           allow_pickle=allow_pickle, dtype=dtype, runtime=runtime)
     if skip_existing and overwrite:
         raise ConfigError("--skip-existing and --overwrite contradict each other: pick one")
     read_kw = pixel_limit(max_pixels)
-    options = {"task": task, "model": model_name, "scale": scale, "size": target, "fit": fit, "strength": strength,
-               "tile": tile, "alpha": alpha, "color_guard": color_guard, "recolor": recolor, "allow_pickle": allow_pickle,
-               "dtype": dtype, "quality": quality, "strip_metadata": strip_metadata, **read_kw}
+    # flat, as enhance_file takes them (the cluster's workers make the same call; its manifest hashes them)
+    options = {**dict(opts), "quality": quality, "strip_metadata": strip_metadata, **read_kw}
     cache_options = {"allow_pickle": allow_pickle, "task_hint": None if task == "auto" else task, "runtime": runtime}
-    preload = (model_name, int(scale) if task == "sr" and scale and float(scale).is_integer() else None,
-               model_family) if model_name else None
+    preload = (opts.model, int(scale) if task == "sr" and scale and float(scale).is_integer() else None,
+               model_family) if opts.model else None
     from vivid.cli.cluster import wants_cluster
 
     if wants_cluster(engine, ray_address, ray_workers, inputs, output):

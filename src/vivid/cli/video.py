@@ -27,6 +27,7 @@ def video(
     duration: Annotated[float | None, typer.Option(help="Process only the first this-many seconds (a preview).")] = None,
     allow_pickle: Annotated[bool, typer.Option(help="Allow model files that run pickled code (trusted files only).")] = False,
     dtype: Annotated[str, typer.Option(help="float32, or bfloat16 for vivid's torch models (faster on AVX512-BF16 CPUs).")] = "float32",
+    runtime: Annotated[str, typer.Option(help="auto (ONNX Runtime where measured faster), torch or onnx.")] = "auto",
     recolor: Annotated[bool, typer.Option(help="Let --task colorize recolour a colour clip (its colours are replaced by guessed ones).")] = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar.")] = False,
 ) -> None:
@@ -39,19 +40,19 @@ def video(
     guarded(_run)(input, output, task=task, scale=scale, model=model, model_file=model_file, codec=codec, crf=crf, preset=preset,
                   batch=batch, resume=resume, realtime=realtime, overwrite=overwrite, smooth=smooth,
                   segment_seconds=segment_seconds, duration=duration, allow_pickle=allow_pickle, dtype=dtype,
-                  recolor=recolor, quiet=quiet)
+                  runtime=runtime, recolor=recolor, quiet=quiet)
 
 
 def _run(input: Path, output: Path, *, task: str, scale: float | None, model: str | None,  # noqa: A002, PLR0913
          model_file: Path | None, codec: str,
          crf: int | None, preset: str | None, batch: int, resume: bool, realtime: bool, overwrite: bool,
          smooth: float, segment_seconds: float, duration: float | None, allow_pickle: bool, dtype: str,
-         recolor: bool, quiet: bool) -> None:
+         runtime: str, recolor: bool, quiet: bool) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
     from rich.text import Text
 
     from vivid.cli.batch import check_not_input
-    from vivid.cli.main import check_request, console, model_option
+    from vivid.cli.main import console, enhance_options, model_option
     from vivid.video import VideoOptions, enhance_video
     from vivid.video.segments import WorkDir
 
@@ -59,16 +60,12 @@ def _run(input: Path, output: Path, *, task: str, scale: float | None, model: st
         def render(self, task) -> Text:  # noqa: ANN001
             return Text(f"{task.speed:.1f} fps" if task.speed else "- fps", style="progress.data.speed")
 
-    from vivid.zoo.user_models import resolve_model_name
-
-    model = model_option(model, model_file)
-    check_request(task, model, scale, None)
-    model = resolve_model_name(model)  # a model you added, by name: file:PATH
+    options = enhance_options(
+        VideoOptions, task=task, model=model_option(model, model_file), scale=scale, codec=codec, crf=crf,
+        preset=preset, batch=batch, resume=resume, realtime=realtime, overwrite=overwrite, temporal_seconds=smooth,
+        segment_seconds=segment_seconds, duration=duration, allow_pickle=allow_pickle, dtype=dtype, runtime=runtime,
+        recolor=recolor)
     check_not_input(input, output)
-    options = VideoOptions(task=task, model=model, scale=scale, codec=codec, crf=crf, preset=preset, batch=batch,
-                           resume=resume, realtime=realtime, overwrite=overwrite, temporal_seconds=smooth,
-                           segment_seconds=segment_seconds, duration=duration, allow_pickle=allow_pickle,
-                           dtype=dtype, recolor=recolor)
     work = WorkDir(output)
     bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("frames"),
                    FpsColumn(), TimeRemainingColumn(), console=console, disable=quiet, transient=True)

@@ -10,6 +10,17 @@ from typing import Any
 import numpy as np
 
 from vivid import __version__
+from vivid.engine.options import (  # noqa: F401 - the engine's checks, importable from here too
+    DTYPES,
+    FITS,
+    EnhanceOptions,
+    Size,
+    check_dtype,
+    check_request,
+    check_scale,
+    check_size,
+    parse_size,
+)
 from vivid.engine.plan import Plan, Step
 from vivid.engine.progress import Progress, null_progress
 from vivid.errors import ConfigError, InputError, ModelError
@@ -57,6 +68,8 @@ class StepRecord:
     #: compute dtype and runtime, recorded in provenance when not the defaults (float32, torch/numpy)
     dtype: str = "float32"
     runtime: str | None = None
+    #: the file of a model added by name ('vivid models add')
+    file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -70,20 +83,18 @@ class EnhanceResult:
         return provenance_record(self.plan, self.records)
 
 
-DTYPES = ("float32", "bfloat16")
-
-
-def check_dtype(dtype: str) -> None:
-    if dtype not in DTYPES:
-        raise ConfigError(f"unknown dtype {dtype!r}: use float32 (default) or bfloat16")
-
-
 def step_record(restorer: Restorer, seconds: float, delta_e: float | None = None) -> StepRecord:
     """The record of one step run by ``restorer``."""
     d = restorer.descriptor
     runtime = d.runtime if d.runtime == "onnx" and d.name and not d.name.startswith("file:") else None
+    yours = None
+    if d.provenance.startswith("your model"):
+        from vivid.zoo.loader import added_model
+
+        yours = added_model(d.name)
     return StepRecord(d.task, d.name, d.scale, d.sha256, seconds, delta_e,
-                      dtype=getattr(restorer, "dtype", "float32"), runtime=runtime)
+                      dtype=getattr(restorer, "dtype", "float32"), runtime=runtime,
+                      file=yours.file if yours is not None else None)
 
 
 def provenance_record(plan: Plan, records: tuple[StepRecord, ...]) -> dict[str, Any]:
@@ -93,7 +104,8 @@ def provenance_record(plan: Plan, records: tuple[StepRecord, ...]) -> dict[str, 
         "steps": [
             {"task": r.task, "model": r.model, "scale": r.scale, "sha256": r.sha256,
              "seconds": round(r.seconds, 3), **({"delta_e": round(r.delta_e, 3)} if r.delta_e is not None else {}),
-             **({"dtype": r.dtype} if r.dtype != "float32" else {}), **({"runtime": r.runtime} if r.runtime else {})}
+             **({"dtype": r.dtype} if r.dtype != "float32" else {}), **({"runtime": r.runtime} if r.runtime else {}),
+             **({"file": r.file} if r.file else {})}
             for r in records
         ],
         "plan": [s.reason for s in plan.steps],
@@ -102,75 +114,6 @@ def provenance_record(plan: Plan, records: tuple[StepRecord, ...]) -> dict[str, 
 
 def _bicubic(x: np.ndarray, out_hw: tuple[int, int]) -> np.ndarray:
     return resize_planes(x, out_hw)
-
-
-#: the largest SR factor and the largest side of a target size a request may ask for (CLI and REST alike)
-MAX_SCALE = 16
-MAX_SIDE = 65536
-
-
-def parse_size(text: str) -> tuple[int, int]:
-    """A size as users type it, ``"1920x1080"`` (width x height), as the engine's ``(height, width)``."""
-    try:
-        w, h = (int(v) for v in text.lower().replace(" ", "").split("x"))
-    except ValueError:
-        raise ConfigError(f"size must look like 1920x1080 (width x height), got {text!r}") from None
-    check_size((h, w))
-    return h, w
-
-
-def check_size(size: tuple[int, int]) -> None:
-    """``size`` is ``(height, width)``; messages show it as users type it, WxH."""
-    h, w = size
-    if not (1 <= h <= MAX_SIDE and 1 <= w <= MAX_SIDE):
-        raise ConfigError(f"size must be between 1x1 and {MAX_SIDE}x{MAX_SIDE}, got {w}x{h}")
-
-
-def check_scale(scale: float) -> None:
-    if not (math.isfinite(scale) and 0 < scale <= MAX_SCALE):
-        raise ConfigError(f"scale must be a number above 0 and at most {MAX_SCALE} (such as 2 or 1.5), got {scale:g}")
-
-
-def check_request(*, task: str, model: str | None, scale: float | None, size: tuple[int, int] | None) -> None:
-    """Refuse a request that cannot mean what it says, before any image is read.
-
-    The one check of task, model, scale and size for the library, the CLI and the REST API: an unknown
-    task, a scale or size that is not positive, both a scale and a size, a scale or size for a task that
-    does not resize, a model without an explicit task, a registered model made for another task.
-    ``size`` is ``(height, width)``. Model files are checked when loaded (their task is known then).
-    """
-    from vivid.models.registry import get_entry
-    from vivid.zoo.loader import is_model_file_ref
-
-    if task != "auto" and task not in TASKS:
-        raise ConfigError(f"unknown task {task!r}: use one of {', '.join(TASKS)} or auto")
-    if scale is not None:
-        check_scale(scale)
-    if size is not None:
-        check_size(size)
-    if scale is not None and size is not None:
-        raise ConfigError("give either a scale or a size, not both")
-    if (scale is not None or size is not None) and task not in ("sr", "auto"):
-        raise ConfigError(f"a scale or size applies to super-resolution (task sr or auto), not to task {task}")
-    if model is None:
-        return
-    if task == "auto":
-        raise ConfigError("a model needs an explicit task (auto picks its models itself), for example task sr")
-    if not is_model_file_ref(model):
-        from vivid.models.registry import ENTRIES
-        from vivid.zoo.user_models import find_user_model
-
-        registered = any(e.name == model for e in ENTRIES)
-        yours = None if registered else find_user_model(model)  # added with 'vivid models add'
-        made_for = yours.task if yours is not None else get_entry(model).task  # unknown: close names
-        if made_for != task:
-            raise ConfigError(f"model {model!r} is made for task {made_for}, not {task}: "
-                              f"choose a {task} model, or task {made_for}")
-
-
-#: how a target size is met: ``contain`` fits inside it (aspect kept), ``cover`` fills it (aspect kept,
-#: the input's overflow cropped at the centre), ``stretch`` gives exactly that size (aspect changed)
-FITS = ("contain", "cover", "stretch")
 
 
 def fit_size(
@@ -369,10 +312,10 @@ def pick_scale(model: str, needed: float) -> int:
     else the largest (the engine resamples the rest). Requests above the largest offered scale with
     an explicit integer factor are left to the model to refuse."""
     from vivid.models.registry import get_entry
-    from vivid.zoo.loader import is_model_file_ref
+    from vivid.zoo.loader import runs_a_file
 
     want = max(2, math.ceil(needed - 1e-9))
-    if is_model_file_ref(model):
+    if runs_a_file(model):
         return want
     entry = get_entry(model)
     if entry.any_scale or want in entry.scales:
@@ -421,12 +364,13 @@ def plan_for_shape(
     name = model or default_model(task)
     step_scale = 1
     if task == "sr" and scale is None and size is None and model is not None:
-        from vivid.zoo.loader import is_model_file_ref
+        from vivid.zoo.loader import added_model, runs_a_file
 
-        if is_model_file_ref(model):
+        if runs_a_file(model):
             from vivid.engine.cache import ModelCache
 
-            native = (models or ModelCache()).get(model, None).descriptor.scale
+            yours = added_model(model)  # its record says its scale: no need to load it
+            native = yours.scale if yours is not None else (models or ModelCache()).get(model, None).descriptor.scale
             return Plan(steps=(Step(task=task, model=name, scale=native, reason="chosen by the user"),))
     if task == "sr":
         th, tw = _target_size(height, width, scale=scale if scale else (None if size else 2), size=size)
@@ -438,67 +382,44 @@ def enhance(
     image: Image | Any,
     plan: Plan | None = None,
     *,
-    task: str = "auto",
-    model: str | None = None,
-    scale: float | None = None,
-    size: tuple[int, int] | None = None,
-    fit: str = "stretch",
-    strength: float = 1.0,
-    tile: int | None = None,
-    alpha: str = "resample",
-    color_guard: bool = False,
-    allow_pickle: bool = False,
-    dtype: str = "float32",
-    runtime: str = "auto",
+    options: EnhanceOptions | None = None,
     models: Any = None,
-    recolor: bool = False,
     progress: Progress = null_progress,
+    **changes: Any,
 ) -> EnhanceResult:
     """Enhance ``image``: make (or take) a plan and run its steps.
 
-    This is the engine's entry (the CLI, the service and :func:`vivid.enhance` call it): ``size`` is
-    ``(height, width)`` like numpy shapes and ``fit`` defaults to ``stretch``. :func:`vivid.enhance`,
-    the Python API, takes ``size`` as ``(width, height)`` and keeps the aspect ratio by default.
+    This is the engine's entry (the CLI, the service, video and :func:`vivid.enhance` call it). The options
+    are an :class:`~vivid.engine.options.EnhanceOptions` (``options``), or its fields given as keywords
+    (``task="sr", scale=2``; applied over ``options`` when both are given). A ``size`` here is
+    ``(height, width)`` like numpy shapes (or ``"WxH"``); :func:`vivid.enhance`, the Python API, takes
+    ``(width, height)``.
 
     Args:
         image: the input: a :class:`Image`, a file path, a numpy array ``(H, W, C)`` (uint8, uint16 or
             float in [0, 1]) or a PIL image.
-        plan: run this plan instead of making one (e.g. the plan of :func:`vivid.analyze`, or an edited one).
-        task: ``sr``, ``denoise``, ``lowlight``, ``color``, ``colorize`` or ``auto`` (analyse and plan).
-        model: registry name or ``file:PATH`` for the task (default: the recommended one).
-        scale: SR factor (above 0, at most 16; models run at the next integer scale, then resample).
-        size: SR target ``(height, width)``; not together with ``scale``.
-        fit: how ``size`` is met (:data:`FITS`): ``stretch`` (exactly), ``contain`` (inside it, aspect
-            kept) or ``cover`` (fills it, aspect kept, the input cropped at the centre first).
-        strength: 0..1 blend of the result with the baseline (input, or bicubic for SR).
-        tile: tile side in input pixels (default: from available memory).
-        alpha: ``resample`` (bicubic) or ``model`` (run the SR model on the alpha channel too).
-        color_guard: match the output's low-frequency colour to the input (SR/denoise) and report ΔE.
-        dtype: ``float32`` (default) or ``bfloat16`` for models that offer it (``descriptor.dtypes``);
-            a model that does not is an error.
-        runtime: ``auto``, ``torch`` or ``onnx`` (see :mod:`vivid.zoo.onnx_runtime`); used when ``models``
-            is not given (a cache has its own).
+        plan: run this plan instead of making one (e.g. the plan of :func:`vivid.analyze`, or an edited one);
+            the options' task and model are then not used.
+        options: what to do; see :class:`~vivid.engine.options.EnhanceOptions` for each option. ``dtype``
+            bfloat16 needs a model that offers it (``descriptor.dtypes``); ``runtime`` and ``allow_pickle``
+            are used when ``models`` is not given (a cache has its own).
         models: optional cache with ``get(name, scale) -> Restorer`` (the service reuses loaded models).
-        recolor: let a colorize step run on an image that holds colour (its colours are replaced by
-            guessed ones); without it such a plan is refused (:func:`check_colorize_input`).
         progress: callback ``(done, total, message)``.
     """
     from vivid.engine.cache import ModelCache
 
-    check_dtype(dtype)
+    opts = EnhanceOptions.merge(options, changes)
     image = as_image(image)
     if plan is not None and not isinstance(plan, Plan):
         raise ConfigError(f"plan must be a vivid Plan (from vivid.analyze), got {type(plan).__name__}")
-    if plan is not None and (scale is not None or size is not None):
-        check_request(task="auto", model=None, scale=scale, size=size)
+    scale, size = opts.scale, opts.size
     if size is not None:
-        check_size(size)
-        size, crop = fit_size(image.height, image.width, size, fit=fit)
+        size, crop = fit_size(image.height, image.width, size, fit=opts.fit)
         if crop is not None:
             image = image.with_pixels(image.pixels[:, crop[0], crop[1]])
-    models = models if models is not None else ModelCache(allow_pickle=allow_pickle, runtime=runtime)
-    the_plan = plan or plan_for(image, task=task, model=model, scale=scale, size=size, models=models)
-    if any(step.task == "colorize" for step in the_plan.steps) and not recolor:
+    models = models if models is not None else ModelCache(allow_pickle=opts.allow_pickle, runtime=opts.runtime)
+    the_plan = plan or plan_for(image, task=opts.task, model=opts.model, scale=scale, size=size, models=models)
+    if any(step.task == "colorize" for step in the_plan.steps) and not opts.recolor:
         check_colorize_input(image)
     out = image
     records = []
@@ -506,14 +427,15 @@ def enhance(
                   if scale is not None or size is not None else None)
     for step in the_plan.steps:
         t0 = time.perf_counter()
-        restorer = models.get(step.model, step.scale if step.task == "sr" else None).with_dtype(dtype)
+        restorer = models.get(step.model, step.scale if step.task == "sr" else None).with_dtype(opts.dtype)
         step_size = None
         if step.task == "sr" and final_size is not None:
             step_size = final_size
         before = out
-        out = run_model(restorer, out, size=step_size, strength=strength, tile=tile, alpha=alpha, progress=progress)
+        out = run_model(restorer, out, size=step_size, strength=opts.strength, tile=opts.tile, alpha=opts.alpha,
+                        progress=progress)
         de = None
-        if color_guard and step.task in ("sr", "denoise") and not out.is_gray:
+        if opts.color_guard and step.task in ("sr", "denoise") and not out.is_gray:
             out = guard_colors(before, out)
         if step.task == "lowlight":
             out = keep_light_colour(before, out)

@@ -27,6 +27,7 @@ class ModelCache:
         self.precision = precision
         self._models: dict[tuple[str, int | None], Restorer] = {}
         self._lock = threading.Lock()
+        self._siblings: dict[str, ModelCache] = {}
         self.allow_pickle = allow_pickle
         self.task_hint = task_hint
         self.runtime = runtime
@@ -49,8 +50,22 @@ class ModelCache:
                 self._models.setdefault((name, self._models[key].descriptor.scale), self._models[key])
             return self._models[key]
 
+    def with_runtime(self, runtime: str) -> ModelCache:
+        """A cache like this one on ``runtime`` (this one when it is its own); made once, kept with this one."""
+        if runtime == self.runtime:
+            return self
+        with self._lock:
+            if runtime not in self._siblings:
+                self._siblings[runtime] = ModelCache(allow_pickle=self.allow_pickle, task_hint=self.task_hint,
+                                                     runtime=runtime, precision=self.precision)
+            return self._siblings[runtime]
+
     def clear(self) -> None:
         with self._lock:
             for m in self._models.values():
                 m.close()
             self._models.clear()
+            siblings = list(self._siblings.values())
+            self._siblings.clear()
+        for sibling in siblings:
+            sibling.clear()

@@ -28,13 +28,13 @@ from vivid.engine.api import (
     StepRecord,
     _bicubic,
     _target_size,
-    check_dtype,
     enhance,
     fit_size,
     plan_for_shape,
     provenance_record,
     step_record,
 )
+from vivid.engine.options import EnhanceOptions
 from vivid.engine.plan import Plan
 from vivid.engine.progress import Progress, null_progress
 from vivid.errors import ConfigError
@@ -66,19 +66,7 @@ def enhance_file(
     src: str | Path,
     dst: str | Path,
     *,
-    task: str = "sr",
-    model: str | None = None,
-    scale: float | None = None,
-    size: tuple[int, int] | None = None,
-    fit: str = "stretch",
-    strength: float = 1.0,
-    tile: int | None = None,
-    alpha: str = "resample",
-    color_guard: bool = False,
-    recolor: bool = False,
-    allow_pickle: bool = False,
-    dtype: str = "float32",
-    runtime: str = "auto",
+    options: EnhanceOptions | None = None,
     models: Any = None,
     quality: int | None = None,
     bit_depth: int | None = None,
@@ -87,10 +75,12 @@ def enhance_file(
     max_pixels: int | None = DEFAULT_MAX_PIXELS,
     stream: bool | None = None,
     progress: Progress = null_progress,
+    **changes: Any,
 ) -> FileResult:
     """Enhance the image file ``src`` into ``dst`` (written atomically, never over ``src``).
 
-    Options are those of :func:`vivid.engine.api.enhance` and :func:`vivid.io.write.write_image`.
+    ``options`` (or its fields as keywords) and ``models`` are those of :func:`vivid.engine.api.enhance`;
+    ``quality``, ``bit_depth``, ``strip_metadata`` and ``overwrite`` those of :func:`vivid.io.write.write_image`.
     ``stream``: None streams when the work allows it (see :func:`stream_problem`) and the output has at
     least :data:`STREAM_OVER_PIXELS` pixels; True streams or raises :class:`ConfigError` saying why not;
     False never streams. The written file carries the provenance record as its ``vivid`` text entry.
@@ -98,25 +88,26 @@ def enhance_file(
     from vivid.engine.cache import ModelCache
     from vivid.io.read import read_image_uint
 
-    check_dtype(dtype)
-    models = models if models is not None else ModelCache(allow_pickle=allow_pickle, runtime=runtime)
+    opts = EnhanceOptions.merge(options, changes)
+    task, scale, size = opts.task, opts.scale, opts.size
+    models = models if models is not None else ModelCache(allow_pickle=opts.allow_pickle, runtime=opts.runtime)
     out = Path(dst)
     array, meta = read_image_uint(src, max_pixels=max_pixels)
     h, w = array.shape[:2]
     if size is not None:  # from here on, size is the exact output size (the crop of fit=cover done)
-        size, crop = fit_size(h, w, size, fit=fit)
+        size, crop = fit_size(h, w, size, fit=opts.fit)
         if crop is not None:
             array = np.ascontiguousarray(array[crop])
             h, w = array.shape[:2]
     plan = restorer = None
     if stream is not False and task != "auto":
-        plan = plan_for_shape(h, w, task=task, model=model, scale=scale, size=size, models=models)
+        plan = plan_for_shape(h, w, task=task, model=opts.model, scale=scale, size=size, models=models)
         if len(plan.steps) == 1:
             step = plan.steps[0]
-            restorer = models.get(step.model, step.scale if step.task == "sr" else None).with_dtype(dtype)
+            restorer = models.get(step.model, step.scale if step.task == "sr" else None).with_dtype(opts.dtype)
     why_not = (
         "task 'auto' analyses the whole image" if task == "auto" and plan is None else
-        stream_problem(restorer, plan=plan, height=h, width=w, scale=scale, size=size, color_guard=color_guard,
+        stream_problem(restorer, plan=plan, height=h, width=w, scale=scale, size=size, color_guard=opts.color_guard,
                        dst=out)
     )
     if stream and why_not:
@@ -125,11 +116,10 @@ def enhance_file(
     if stream is None and not why_not and h * w * s * s < STREAM_OVER_PIXELS:
         why_not = "small enough for the in-memory path"
     if stream is False or why_not:
-        return _in_memory(array, meta, out, plan=plan, task=task, model=model, scale=scale, size=size,
-                          strength=strength, tile=tile, alpha=alpha, color_guard=color_guard, models=models, dtype=dtype,
-                          recolor=recolor,
-                          quality=quality, bit_depth=bit_depth, strip_metadata=strip_metadata,
-                          overwrite=overwrite, progress=progress)
+        # the crop of fit=cover is done: the exact size is met by stretching
+        exact = opts.replace(size=size, fit="stretch") if size is not None else opts
+        return _in_memory(array, meta, out, plan=plan, options=exact, models=models, quality=quality,
+                          bit_depth=bit_depth, strip_metadata=strip_metadata, overwrite=overwrite, progress=progress)
     assert plan is not None and restorer is not None
     t0 = time.perf_counter()
     records: list[StepRecord] = []
@@ -138,7 +128,7 @@ def enhance_file(
         records[:] = [step_record(restorer, time.perf_counter() - t0)]
         return provenance_record(plan, tuple(records))
 
-    _stream(restorer, array, meta, out, strength=strength, tile=tile, alpha=alpha, bit_depth=bit_depth,
+    _stream(restorer, array, meta, out, strength=opts.strength, tile=opts.tile, alpha=opts.alpha, bit_depth=bit_depth,
             strip_metadata=strip_metadata, overwrite=overwrite, progress=progress, provenance=provenance)
     return FileResult(out, plan, tuple(records), streamed=True)
 
@@ -175,14 +165,15 @@ def stream_problem(
     return None
 
 
-def _in_memory(array: np.ndarray, meta: Any, out: Path, *, plan: Plan | None, task: str, quality: int | None,
-               bit_depth: int | None, strip_metadata: bool, overwrite: bool, **options: Any) -> FileResult:
+def _in_memory(array: np.ndarray, meta: Any, out: Path, *, plan: Plan | None, options: EnhanceOptions, models: Any,
+               quality: int | None, bit_depth: int | None, strip_metadata: bool, overwrite: bool,
+               progress: Progress) -> FileResult:
     from vivid.io.image import from_array
     from vivid.io.write import write_image
 
     image = from_array(array, meta=meta)
     del array
-    result = enhance(image, task=task, plan=plan, **options)
+    result = enhance(image, plan, options=options, models=models, progress=progress)
     write_image(result.image, out, quality=quality, bit_depth=bit_depth, strip_metadata=strip_metadata,
                 overwrite=overwrite, text={"vivid": json.dumps(result.provenance())})
     return FileResult(out, result.plan, result.records, streamed=False)
@@ -207,11 +198,7 @@ def _stream(
     from vivid.engine.tiling import auto_tile_size, iter_tiled, plan_cores
     from vivid.io.write import png_row_writer
 
-    if not 0.0 <= strength <= 1.0:
-        raise ConfigError(f"strength must be between 0 and 1, got {strength}")
-    if alpha not in ("resample", "model"):
-        raise ConfigError(f"alpha must be 'resample' or 'model', got {alpha!r}")
-    d = restorer.descriptor
+    d = restorer.descriptor  # strength and alpha were checked with the options
     s = d.scale
     h, w, c = array.shape
     peak = np.float32(np.iinfo(array.dtype).max)

@@ -22,7 +22,7 @@ from vivid.errors import InputError
 
 if TYPE_CHECKING:
     from vivid.server.settings import Settings
-    from vivid.server.work import EnhanceOptions
+    from vivid.server.work import EnhanceRequest
 
 #: peak bytes per input pixel: the decoded file, its float32 copy and the routing analysis' copies
 #: (measured 25 on a 12 MP PNG)
@@ -107,7 +107,16 @@ def plan_geometry(height: int, width: int, steps: Sequence[tuple[str, str, int]]
     return Geometry(h, w, peak, peak_bytes)
 
 
-def planned_steps(opts: EnhanceOptions, height: int, width: int) -> list[tuple[str, str, int]]:
+def target_size(opts: EnhanceRequest, height: int, width: int) -> tuple[int, int] | None:
+    """The exact output size the request's ``size`` gives a ``height x width`` input (met as its ``fit`` says)."""
+    if opts.size is None:
+        return None
+    from vivid.engine.api import fit_size
+
+    return fit_size(height, width, opts.size, fit=opts.fit)[0]
+
+
+def planned_steps(opts: EnhanceRequest, height: int, width: int) -> list[tuple[str, str, int]]:
     """The steps that will run, from the options and the input size alone (no pixels).
 
     Exact for a client's plan and for an explicit task. For ``auto`` the analysis decides which
@@ -119,11 +128,12 @@ def planned_steps(opts: EnhanceOptions, height: int, width: int) -> list[tuple[s
 
     if opts.plan is not None:
         return [(s.task, s.model, s.scale) for s in opts.plan.steps]
+    size = target_size(opts, height, width)
     if opts.task != "auto":
-        plan = plan_for_shape(height, width, task=opts.task, model=opts.model, scale=opts.scale, size=opts.size)
+        plan = plan_for_shape(height, width, task=opts.task, model=opts.model, scale=opts.scale, size=size)
         return [(s.task, s.model, s.scale) for s in plan.steps]
-    if opts.size is not None:
-        factor = max(opts.size[0] / height, opts.size[1] / width)
+    if size is not None:
+        factor = max(size[0] / height, size[1] / width)
     elif opts.scale is not None:
         factor = opts.scale
     else:
@@ -190,7 +200,7 @@ def check_plan(width: int, height: int, steps: Sequence[tuple[str, str, int]], s
     return g
 
 
-def stream_problem(opts: EnhanceOptions, width: int, height: int, models: Any) -> str | None:
+def stream_problem(opts: EnhanceRequest, width: int, height: int, models: Any) -> str | None:
     """Why a job input cannot take the bounded streaming path (:func:`vivid.engine.stream.enhance_file`),
     or None when it can: one tileable model step, no image-wide parameters, PNG output."""
     if opts.plan is not None:
@@ -202,13 +212,14 @@ def stream_problem(opts: EnhanceOptions, width: int, height: int, models: Any) -
     from vivid.engine.api import plan_for_shape
     from vivid.engine.stream import stream_problem as engine_problem
 
-    plan = plan_for_shape(height, width, task=opts.task, model=opts.model, scale=opts.scale, size=opts.size)
+    size = target_size(opts, height, width)
+    plan = plan_for_shape(height, width, task=opts.task, model=opts.model, scale=opts.scale, size=size)
     if len(plan.steps) != 1:
         return f"the plan has {len(plan.steps)} steps"
     step = plan.steps[0]
-    restorer = models.get(step.model, step.scale if step.task == "sr" else None)
-    return engine_problem(restorer, plan=plan, height=height, width=width, scale=opts.scale, size=opts.size,
-                          color_guard=False, dst=Path("out.png"))
+    restorer = models.with_runtime(opts.runtime).get(step.model, step.scale if step.task == "sr" else None)
+    return engine_problem(restorer, plan=plan, height=height, width=width, scale=opts.scale, size=size,
+                          color_guard=opts.color_guard, dst=Path("out.png"))
 
 
 def check_stream(width: int, height: int, steps: Sequence[tuple[str, str, int]], settings: Settings, *,
@@ -231,14 +242,15 @@ def check_stream(width: int, height: int, steps: Sequence[tuple[str, str, int]],
             "VIVID_MEMORY_BUDGET_MB): send a smaller image")
 
 
-def route_job_input(opts: EnhanceOptions, width: int, height: int, settings: Settings, models: Any, *,
+def route_job_input(opts: EnhanceRequest, width: int, height: int, settings: Settings, models: Any, *,
                     name: str) -> str:
     """``"memory"`` when the input fits the in-memory path, ``"stream"`` when only the bounded streaming
     path fits it; raises the in-memory path's :class:`BudgetError` when neither does."""
     steps = planned_steps(opts, height, width)
     try:
         check_input(width, height, settings, name=name)
-        check_plan(width, height, steps, settings, scale=opts.scale, size=opts.size, name=name)
+        check_plan(width, height, steps, settings, scale=opts.scale, size=target_size(opts, height, width),
+                   name=name)
         return "memory"
     except InputTooLargeError:
         raise

@@ -45,9 +45,9 @@ class ServiceWorker:
         return os.getpid()
 
     def enhance(self, data: bytes, options: dict[str, Any], settings: Any, name: str, checked: bool) -> Any:
-        from vivid.server.work import EnhanceOptions, enhance_upload
+        from vivid.server.work import EnhanceRequest, enhance_upload
 
-        return enhance_upload(data, EnhanceOptions.model_validate(options), settings=settings, models=self.models,
+        return enhance_upload(data, EnhanceRequest.model_validate(options), settings=settings, models=self.models,
                               name=name, checked=checked)
 
     def loads(self) -> int:

@@ -448,9 +448,9 @@ class JobRunner:
     def _run_images(self, job_id: str, options: dict[str, Any], items: list[tuple[int, str, str, str]],
                     progress: StepProgress, *, created_at: Any) -> None:
         from vivid.server.budget import header_size, route_job_input
-        from vivid.server.work import EnhanceOptions, enhance_upload
+        from vivid.server.work import EnhanceRequest, enhance_upload
 
-        opts = EnhanceOptions.model_validate(options)
+        opts = EnhanceRequest.model_validate(options)
         failures: list[str] = []
         first_error: VividError | None = None
         for index, status, upload_path, name in items:
@@ -507,17 +507,16 @@ class JobRunner:
         import os
 
         from vivid.engine.stream import enhance_file
-        from vivid.server.budget import TILE, header_size
+        from vivid.server.budget import header_size
 
         progress.start_item(index, 1, "streaming")
         rel = self.store.result_name(job_id, index, opts.extension, created_at)
         dst = self.store.path(rel)
         dst.parent.mkdir(parents=True, exist_ok=True)
         with self.store.temp_path(suffix=".png") as tmp:
-            result = enhance_file(self.store.path(upload_path), tmp, task=opts.task, model=opts.model,
-                                  scale=opts.scale, size=opts.size, strength=opts.strength, tile=TILE,
-                                  models=self.models, max_pixels=self.settings.max_pixels, stream=True,
-                                  overwrite=True, progress=progress)
+            result = enhance_file(self.store.path(upload_path), tmp, options=opts.engine_options(),
+                                  models=self.models.with_runtime(opts.runtime), max_pixels=self.settings.max_pixels,
+                                  stream=True, overwrite=True, progress=progress)
             progress.check()
             os.replace(tmp, dst)
         width, height = header_size(dst) or (None, None)

@@ -51,7 +51,8 @@ class AnalyzeOut(BaseModel):
     notes: list[str]
     analysis: dict[str, Any] = Field(description="The measurements routing decided on.")
     plan: dict[str, Any] = Field(description="The plan as data (Plan.to_dict()); send it back, edited, as 'plan'.")
-    models_by_task: dict[str, list[str]] = Field(description="Every registered model per task, for task choice.")
+    models_by_task: dict[str, list[str]] = Field(description="Every model per task (vivid's, then the ones added "
+                                                             "with 'vivid models add'), for task choice.")
 
 
 class ResultOut(BaseModel):
@@ -117,6 +118,9 @@ class ModelOut(BaseModel):
     license: str
     summary: str
     recommended: bool = Field(description="The model 'auto' uses for this task.")
+    yours: bool = Field(False, description="A model added on this server with 'vivid models add'.")
+    file: str | None = Field(None, description="The file of a model added with 'vivid models add'.")
+    architecture: str | None = Field(None, description="The architecture of a model added with 'vivid models add'.")
 
 
 class ModelsOut(BaseModel):

@@ -14,7 +14,7 @@ from vivid.errors import ConfigError, InputError, VividError
 
 if TYPE_CHECKING:
     from vivid.server.jobs import JobRunner, StepProgress
-    from vivid.server.work import EnhanceOptions
+    from vivid.server.work import EnhanceRequest
 
 #: input container → (output suffix, codec): browsers play MP4/H.264; WebM keeps VP9; the rest go to MKV
 _OUTPUT = {"mp4": ("mp4", "h264"), "mov": ("mov", "h264"), "webm": ("webm", "vp9")}
@@ -29,8 +29,9 @@ def video_available() -> bool:
     return True
 
 
-def video_options(opts: EnhanceOptions, *, resume: bool = False, codec: str = "h264") -> Any:
+def video_options(opts: EnhanceRequest, *, resume: bool = False, codec: str = "h264") -> Any:
     """The video pipeline's options for a job's options (refusing what has no meaning for video)."""
+    from vivid.engine.options import EnhanceOptions
     from vivid.video import VideoOptions
 
     if opts.plan is not None:
@@ -39,7 +40,8 @@ def video_options(opts: EnhanceOptions, *, resume: bool = False, codec: str = "h
         raise ConfigError("a video job takes scale, not size")
     if opts.strength != 1.0:
         raise ConfigError(f"strength {opts.strength} is not available for video (only 1)")
-    return VideoOptions(task=opts.task, model=opts.model, scale=opts.scale, codec=codec, resume=resume)
+    image_options = {k: getattr(opts, k) for k in EnhanceOptions.model_fields if k != "allow_pickle"}
+    return VideoOptions(**image_options, codec=codec, resume=resume)  # refuses the options frames do not take
 
 
 def check_video(path: Path, *, max_pixels: int | None = None) -> tuple[int, int, int | None]:
@@ -63,11 +65,11 @@ def run_video_job(runner: JobRunner, job_id: str, options: dict[str, Any], items
                   progress: StepProgress, *, created_at: Any) -> None:
     from vivid.server.jobs import ServerStopping
     from vivid.server.records import DONE
-    from vivid.server.work import EnhanceOptions
+    from vivid.server.work import EnhanceRequest
     from vivid.video import enhance_video
     from vivid.video.segments import WorkDir
 
-    opts = EnhanceOptions.model_validate(options)
+    opts = EnhanceRequest.model_validate(options)
     ((index, _status, upload_path, name),) = items
     src = runner.store.path(upload_path)
     ext, codec = _OUTPUT.get(src.suffix.lstrip(".").lower(), _DEFAULT_OUTPUT)
@@ -90,7 +92,7 @@ def run_video_job(runner: JobRunner, job_id: str, options: dict[str, Any], items
         check_video(frames, g.height, g.width, runner.settings, name=name)
     try:
         result = enhance_video(src, dst, video_options(opts, resume=work.exists(), codec=codec),
-                               models=runner.models, progress=progress)
+                               models=runner.models.with_runtime(opts.runtime), progress=progress)
     except ServerStopping:  # keep the finished segments: the job resumes from them at the next start
         raise
     except BaseException as e:  # cancelled or failed: nothing half-made stays in the store

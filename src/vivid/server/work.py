@@ -9,11 +9,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from fastapi import Depends, Form
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from vivid.engine.api import EnhanceResult
+from vivid.engine.options import EnhanceOptions, Size, TaskName, check_request  # noqa: F401 - TaskName: the API's tasks
 from vivid.engine.plan import Plan, Step
 from vivid.engine.progress import Progress, null_progress
 from vivid.errors import ConfigError, ModelError
@@ -23,19 +26,21 @@ from vivid.server.media import OUTPUT_FORMATS, encode
 
 #: the engine's tasks (a plan analysed by the engine always validates; e.g. dejpeg when routing picks it)
 StepTask = Literal[TASKS]  # type: ignore[valid-type]
-TaskName = Literal[("auto", *TASKS)]  # type: ignore[valid-type]
 FormatName = Literal["png", "jpeg", "webp", "tiff"]
 
 
 def check_model(name: str, task: str) -> str:
-    """A registry model for ``task``; the API never loads model files from the server's disk."""
-    from vivid.models.registry import get_entry
+    """A registered model, or one added with ``vivid models add``, for ``task``; the API never loads model
+    files named by a path."""
+    from vivid.models.registry import ENTRIES, get_entry
+    from vivid.zoo.user_models import find_user_model
 
     if name.startswith("file:") or "/" in name or "\\" in name:
-        raise ModelError(f"model {name!r}: the API only runs registered models (GET /v1/models lists them)")
-    entry = get_entry(name)
-    if entry.task != task:
-        raise ModelError(f"model {name!r} is a {entry.task} model, not {task}: pick one from GET /v1/models?task={task}")
+        raise ModelError(f"model {name!r}: the API runs the models GET /v1/models lists, not files named by a path")
+    yours = None if any(e.name == name for e in ENTRIES) else find_user_model(name)
+    made_for = yours.task if yours is not None else get_entry(name).task  # unknown: close names
+    if made_for != task:
+        raise ModelError(f"model {name!r} is a {made_for} model, not {task}: pick one from GET /v1/models?task={task}")
     return name
 
 
@@ -66,39 +71,51 @@ class PlanIn(BaseModel):
         return Plan(steps=tuple(Step(task=s.task, model=s.model, scale=s.scale, reason=s.reason) for s in self.steps))
 
 
-class EnhanceOptions(BaseModel):
-    """What to do with an image (validated once, stored with the job, replayed by the worker)."""
+class EnhanceRequest(EnhanceOptions):
+    """What to do with an image: vivid's :class:`~vivid.engine.options.EnhanceOptions` (the CLI's options,
+    checked the same way) plus a client's plan and the output file's format. Validated once, stored with
+    the job (sizes as ``WxH``), replayed by the worker.
 
-    model_config = ConfigDict(extra="forbid")
+    Model files are not loaded from the server's disk (``allow_pickle`` is not offered), and ``tile`` is at
+    most the server's own (:data:`vivid.server.budget.TILE`, what its memory budget was measured with).
+    """
 
-    task: TaskName = "auto"
-    model: str | None = Field(None, max_length=100)
     plan: PlanIn | None = None
-    scale: float | None = Field(None, gt=0, le=16)
-    #: target (height, width)
-    size: tuple[int, int] | None = None
-    strength: float = Field(1.0, ge=0.0, le=1.0)
     format: FormatName = "png"
     quality: int | None = Field(None, ge=1, le=100)
-    #: let a colorize step recolour a colour image (refused otherwise: its real colours would be lost)
-    recolor: bool = False
+    allow_pickle: SkipJsonSchema[Literal[False]] = Field(False, exclude=True)
 
-    @field_validator("size")
+    @field_validator("tile")
     @classmethod
-    def _size_ok(cls, v: tuple[int, int] | None) -> tuple[int, int] | None:
-        if v is not None and not (1 <= v[0] <= 65536 and 1 <= v[1] <= 65536):
-            raise ValueError(f"size must be between 1x1 and 65536x65536, got {v[1]}x{v[0]}")
+    def _server_tile(cls, v: int | None) -> int | None:
+        from vivid.server.budget import TILE
+
+        if v is not None and v > TILE:
+            raise ConfigError(f"tile must be at most {TILE} on this server (its memory budget is measured with "
+                              f"{TILE}-pixel tiles), got {v}")
         return v
 
+    @field_serializer("size", when_used="json")
+    def _size_as_typed(self, v: Size | None) -> str | None:
+        return None if v is None else str(v)
+
     @model_validator(mode="after")
-    def _consistent(self) -> EnhanceOptions:
+    def _request(self) -> EnhanceRequest:  # replaces the library's check: the API's words for models first
+        if self.plan is not None and self.model is not None:
+            raise ConfigError("send either a plan or a model, not both")
         if self.model is not None:
             if self.task == "auto":
-                raise ValueError("model needs an explicit task (auto picks its models itself; or send a plan)")
+                raise ConfigError("model needs an explicit task (auto picks its models itself; or send a plan)")
             check_model(self.model, self.task)
-        if self.plan is not None and self.model is not None:
-            raise ValueError("send either a plan or a model, not both")
+        check_request(task=self.task, model=self.model, scale=self.scale, size=self.size)
         return self
+
+    def engine_options(self) -> EnhanceOptions:
+        """The library's options for this request (the server's tile when none was asked for)."""
+        from vivid.server.budget import TILE
+
+        fields = {k: getattr(self, k) for k in EnhanceOptions.model_fields}
+        return EnhanceOptions(**{**fields, "tile": self.tile or TILE})
 
     @property
     def media_type(self) -> str:
@@ -109,68 +126,90 @@ class EnhanceOptions(BaseModel):
         return OUTPUT_FORMATS[self.format][1]
 
 
-def parse_size(size: str | None) -> tuple[int, int] | None:
-    """``"1920x1080"`` (width x height) → ``(1080, 1920)``."""
+def parse_size(size: str | None) -> Size | None:
+    """``"1920x1080"`` (width x height) → ``Size(height=1080, width=1920)``; empty → None."""
     if size is None or not size.strip():
         return None
-    try:
-        w, h = (int(v) for v in size.lower().split("x"))
-    except ValueError:
-        raise ConfigError(f"size must look like 1920x1080 (width x height), got {size!r}") from None
-    return h, w
+    return Size.parse(size)
 
 
-def options_from_form(
-    *, task: str, model: str | None, plan: str | None, scale: float | None, size: str | None,
-    strength: float, format: str, quality: int | None, recolor: bool = False,
-) -> EnhanceOptions:
-    """Validate multipart form fields into :class:`EnhanceOptions` (pydantic errors become 422s)."""
-    from pydantic import ValidationError
+def _described(name: str) -> str | None:
+    return EnhanceRequest.model_fields[name].description
 
-    plan_obj: Any = None
-    if plan is not None and plan.strip():
+
+def enhance_form(
+    task: Annotated[str | None, Form(description=_described("task"))] = None,
+    model: Annotated[str | None, Form(description="Model for the task: a name from GET /v1/models (vivid's or "
+                                                  "yours, added with 'vivid models add').")] = None,
+    plan: Annotated[str | None, Form(description='A plan as JSON, e.g. the analysed plan with other models: '
+                                                 '{"steps": [{"task": "sr", "model": "bicubic", "scale": 2}]}.')] = None,
+    scale: Annotated[float | None, Form(description=_described("scale"))] = None,
+    size: Annotated[str | None, Form(description=_described("size"))] = None,
+    fit: Annotated[str | None, Form(description=_described("fit"))] = None,
+    strength: Annotated[float | None, Form(description=_described("strength"))] = None,
+    tile: Annotated[int | None, Form(description="Tile side in input pixels, 8 up to the server's own (384, the "
+                                                 "default).")] = None,
+    alpha: Annotated[str | None, Form(description=_described("alpha"))] = None,
+    color_guard: Annotated[bool | None, Form(description=_described("color_guard"))] = None,
+    recolor: Annotated[bool | None, Form(description=_described("recolor"))] = None,
+    dtype: Annotated[str | None, Form(description=_described("dtype"))] = None,
+    runtime: Annotated[str | None, Form(description=_described("runtime"))] = None,
+    format: Annotated[str | None, Form(description="Output format: png, jpeg, webp or tiff.")] = None,  # noqa: A002
+    quality: Annotated[int | None, Form(description="JPEG/WebP quality 1..100.")] = None,
+) -> EnhanceRequest:
+    """The enhancement options of ``POST /v1/enhance`` and ``POST /v1/jobs`` (form fields; the same names,
+    values and defaults as the CLI's options)."""
+    return options_from_form(task=task, model=model, plan=plan, scale=scale, size=size, fit=fit, strength=strength,
+                             tile=tile, alpha=alpha, color_guard=color_guard, recolor=recolor, dtype=dtype,
+                             runtime=runtime, format=format, quality=quality)
+
+
+FormOptions = Annotated[EnhanceRequest, Depends(enhance_form)]
+
+
+def options_from_form(**fields: Any) -> EnhanceRequest:
+    """Validate form fields (None or empty: not sent, the default applies) into an :class:`EnhanceRequest`;
+    a bad value is a :class:`ConfigError` (422) naming the field."""
+    sent = {k: v for k, v in fields.items() if v is not None and v != ""}
+    if isinstance(sent.get("plan"), str):
         try:
-            plan_obj = json.loads(plan)
+            sent["plan"] = json.loads(sent["plan"])
         except json.JSONDecodeError as e:
             raise ConfigError(f"plan must be JSON like {{\"steps\": [{{\"task\": \"sr\", \"model\": \"bicubic\", "
                               f"\"scale\": 2}}]}}: {e.msg} at character {e.pos}") from None
-    try:
-        return EnhanceOptions(task=task, model=model or None, plan=plan_obj, scale=scale, size=parse_size(size),
-                              strength=strength, format=format.lower(), quality=quality, recolor=recolor)
-    except ValidationError as e:
-        raise ConfigError(_first_error(e)) from None
+    if isinstance(sent.get("format"), str):
+        sent["format"] = sent["format"].lower()
+    if isinstance(sent.get("size"), str) and not sent["size"].strip():
+        sent.pop("size")
+    return EnhanceRequest(**sent)
 
 
-def _first_error(e: Any) -> str:
-    parts = []
-    for err in e.errors()[:3]:
-        loc = ".".join(str(p) for p in err.get("loc", ()))
-        msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
-        parts.append(f"{loc}: {msg}" if loc else msg)
-    return "; ".join(parts)
-
-
-def make_plan(image: Image, opts: EnhanceOptions, *, models: Any) -> Plan:
+def make_plan(image: Image, opts: EnhanceRequest, *, models: Any) -> Plan:
     """The plan that will run: the client's plan, or the library's (auto analysis or the chosen task)."""
     from vivid.engine.api import plan_for
 
     if opts.plan is not None:
         return opts.plan.to_plan()
-    return plan_for(image, task=opts.task, model=opts.model, scale=opts.scale, size=opts.size, models=models)
+    size = None
+    if opts.size is not None:
+        from vivid.engine.api import fit_size
+
+        size = fit_size(image.height, image.width, opts.size, fit=opts.fit)[0]
+    return plan_for(image, task=opts.task, model=opts.model, scale=opts.scale, size=size,
+                    models=models)
 
 
-def run_enhance(image: Image, opts: EnhanceOptions, *, models: Any, plan: Plan | None = None,
+def run_enhance(image: Image, opts: EnhanceRequest, *, models: Any, plan: Plan | None = None,
                 progress: Progress = null_progress) -> EnhanceResult:
     """``vivid.enhance`` with the request's options and the service's shared model cache."""
     from vivid.engine.api import enhance
-    from vivid.server.budget import TILE
 
     the_plan = plan if plan is not None else make_plan(image, opts, models=models)
-    return enhance(image, plan=the_plan, scale=opts.scale, size=opts.size, strength=opts.strength,
-                   tile=TILE, models=models, recolor=opts.recolor, progress=progress)
+    return enhance(image, the_plan, options=opts.engine_options(), models=models.with_runtime(opts.runtime),
+                   progress=progress)
 
 
-def encode_result(result: EnhanceResult, opts: EnhanceOptions) -> tuple[bytes, dict[str, Any]]:
+def encode_result(result: EnhanceResult, opts: EnhanceRequest) -> tuple[bytes, dict[str, Any]]:
     """The output file's bytes (provenance embedded as text) and the provenance record."""
     prov = result.provenance()
     data = encode(result.image, format=opts.format, quality=opts.quality,
@@ -189,21 +228,21 @@ class ItemOutput:
     height: int
 
 
-def enhance_upload(data: bytes, opts: EnhanceOptions, *, settings: Any, models: Any, name: str, checked: bool,
+def enhance_upload(data: bytes, opts: EnhanceRequest, *, settings: Any, models: Any, name: str, checked: bool,
                    on_plan: Callable[[Plan], None] = lambda plan: None,
                    progress: Progress = null_progress) -> ItemOutput:
     """Decode one stored input, plan (checked against the budget), enhance and encode it: the job workers'
     in-memory path, run where the job runs it (this process, or a Ray worker with ``vivid serve --engine
     ray``). ``checked``: the input's size was checked from its header already."""
     from vivid.io.read import read_image_bytes
-    from vivid.server.budget import check_input, check_plan
+    from vivid.server.budget import check_input, check_plan, target_size
 
     image = read_image_bytes(data, name=name, max_pixels=settings.max_pixels)
     if not checked:  # a header only the full decoder reads
         check_input(image.width, image.height, settings, name=name)
     plan = make_plan(image, opts, models=models)
     check_plan(image.width, image.height, [(st.task, st.model, st.scale) for st in plan.steps],
-               settings, scale=opts.scale, size=opts.size, name=name)
+               settings, scale=opts.scale, size=target_size(opts, image.height, image.width), name=name)
     on_plan(plan)
     result = run_enhance(image, opts, models=models, plan=plan, progress=progress)
     encoded, prov = encode_result(result, opts)

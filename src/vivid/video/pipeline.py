@@ -288,7 +288,7 @@ def enhance_video(
     # when the caller gave no model cache and float32 is asked for)
     other_runtimes: dict[str, Any] = {}
     if models is None:
-        models = ModelCache(allow_pickle=options.allow_pickle,
+        models = ModelCache(allow_pickle=options.allow_pickle, runtime=options.runtime,
                             task_hint=None if options.task == "auto" else options.task)
         if options.realtime and options.dtype == "float32":
             from vivid.zoo.openvino_runtime import openvino_installed

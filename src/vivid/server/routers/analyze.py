@@ -32,6 +32,7 @@ def analyze(
     from vivid.engine.routing import analyze as run_analyze
     from vivid.models.base import TASKS
     from vivid.models.registry import list_models
+    from vivid.zoo.user_models import list_user_models
 
     if (image is None) == (upload_id is None):
         raise ConfigError("send exactly one of: an image file (field 'image') or an upload_id")
@@ -40,10 +41,11 @@ def analyze(
             load_image(services, settings, upload_id or "", caller)
         plan = run_analyze(img, scale=scale, size=parse_size(size))
         del img
+    yours = list_user_models()
     return AnalyzeOut(
         upload=upload_out(upload),
         steps=[StepOut(task=s.task, model=s.model, scale=s.scale, reason=s.reason, alternatives=list(s.alternatives))
                for s in plan.steps],
         explanation=plan.explain(), notes=list(plan.notes), analysis=plan.analysis, plan=plan.to_dict(),
-        models_by_task={t: [e.name for e in list_models(t)] for t in TASKS},
+        models_by_task={t: [e.name for e in list_models(t)] + [m.name for m in yours if m.task == t] for t in TASKS},
     )

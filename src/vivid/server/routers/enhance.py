@@ -15,9 +15,9 @@ from vivid.server.jobs import JobRunner
 from vivid.server.media import download_name
 from vivid.server.records import DONE, FAILED, RUNNING, Job, Result, utcnow
 from vivid.server.schemas import EnhanceOut, ErrorOut
-from vivid.server.budget import check_plan, planned_steps
+from vivid.server.budget import check_plan, planned_steps, target_size
 from vivid.server.services import CallerDep, ServicesDep, SettingsDep
-from vivid.server.work import encode_result, make_plan, options_from_form, run_enhance
+from vivid.server.work import FormOptions, encode_result, make_plan, run_enhance
 
 router = APIRouter(prefix="/v1", tags=["enhance"])
 
@@ -36,25 +36,14 @@ def enhance(
     services: ServicesDep,
     settings: SettingsDep,
     caller: CallerDep,
+    opts: FormOptions,
     image: Annotated[UploadFile | None, File(description="The image (or give upload_id).")] = None,
     upload_id: Annotated[str | None, Form(description="An earlier upload's id instead of a file.")] = None,
-    task: Annotated[str, Form(description="auto, sr, denoise, lowlight, color or colorize.")] = "auto",
-    model: Annotated[str | None, Form(description="Model for the task (GET /v1/models).")] = None,
-    plan: Annotated[str | None, Form(description='A plan as JSON, e.g. the analysed plan with other models: '
-                                                 '{"steps": [{"task": "sr", "model": "bicubic", "scale": 2}]}.')] = None,
-    scale: Annotated[float | None, Form(description="Super-resolution factor.")] = None,
-    size: Annotated[str | None, Form(description="Super-resolution target WxH.")] = None,
-    strength: Annotated[float, Form(description="0..1 blend with the baseline.")] = 1.0,
-    format: Annotated[str, Form(description="png, jpeg, webp or tiff.")] = "png",
-    quality: Annotated[int | None, Form(description="JPEG/WebP quality 1..100.")] = None,
-    recolor: Annotated[bool, Form(description="Let task colorize recolour a colour image (refused otherwise).")] = False,
     response: Annotated[Literal["image", "json"], Query(description="image (the file) or json (links).")] = "image",
 ) -> Response:
     """Runs the plan within the request when the image has at most ``sync_max_pixels`` pixels (else 413:
     submit it to ``POST /v1/jobs``). The upload and the result are stored with a job record, so they
     appear in the history."""
-    opts = options_from_form(task=task, model=model, plan=plan, scale=scale, size=size, strength=strength,
-                             format=format, quality=quality, recolor=recolor)
     if (image is None) == (upload_id is None):
         raise ConfigError("send exactly one of: an image file (field 'image') or an upload_id")
 
@@ -66,8 +55,8 @@ def enhance(
                 f"{name!r} has {width}x{height} = {pixels / 1e6:.1f} MP, more than the "
                 f"{settings.sync_max_pixels / 1e6:.1f} MP enhanced within one request (setting "
                 f"VIVID_SYNC_MAX_PIXELS): submit it as a job, POST /v1/jobs{via}")
-        check_plan(width, height, planned_steps(opts, height, width), settings, scale=opts.scale, size=opts.size,
-                   name=name)
+        check_plan(width, height, planned_steps(opts, height, width), settings, scale=opts.scale,
+                   size=target_size(opts, height, width), name=name)
 
     with services.gate.enter(caller.owner):
         upload, img = accept_image(services, settings, image, owner=caller.owner, precheck=fits) \
@@ -81,7 +70,7 @@ def enhance(
         try:
             the_plan = make_plan(img, opts, models=services.models)
             check_plan(img.width, img.height, [(st.task, st.model, st.scale) for st in the_plan.steps], settings,
-                       scale=opts.scale, size=opts.size, name=upload.original_name)
+                       scale=opts.scale, size=target_size(opts, img.height, img.width), name=upload.original_name)
             result = run_enhance(img, opts, models=services.models, plan=the_plan)
             del img
             data, prov = encode_result(result, opts)

@@ -22,7 +22,7 @@ from vivid.server.records import DONE, FINAL_STATES, LOCAL_OWNER, PENDING, QUEUE
 from vivid.server.schemas import ErrorOut, JobListOut, JobOut, job_out
 from vivid.server.services import Caller, CallerDep, Services, ServicesDep, SettingsDep
 from vivid.server.settings import Settings
-from vivid.server.work import options_from_form
+from vivid.server.work import FormOptions
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
@@ -77,17 +77,9 @@ def submit(
     services: ServicesDep,
     settings: SettingsDep,
     caller: CallerDep,
+    opts: FormOptions,
     files: Annotated[list[UploadFile] | None, File(description="Images (one or many) or one video.")] = None,
     upload_ids: Annotated[list[str] | None, Form(description="Earlier uploads' ids instead of (or besides) files.")] = None,
-    task: Annotated[str, Form()] = "auto",
-    model: Annotated[str | None, Form()] = None,
-    plan: Annotated[str | None, Form(description="A plan as JSON (as for /v1/enhance).")] = None,
-    scale: Annotated[float | None, Form()] = None,
-    size: Annotated[str | None, Form(description="WxH")] = None,
-    strength: Annotated[float, Form()] = 1.0,
-    format: Annotated[str, Form(description="png, jpeg, webp or tiff (images).")] = "png",
-    quality: Annotated[int | None, Form()] = None,
-    recolor: Annotated[bool, Form(description="Let task colorize recolour a colour image.")] = False,
 ) -> JobOut:
     """Everything is checked and stored before the answer (202 with the job); workers do the rest.
     Follow it with ``GET /v1/jobs/{id}`` or ``GET /v1/jobs/{id}/events``. In a batch, a file that cannot be
@@ -95,8 +87,6 @@ def submit(
     when none can, the answer is the first file's error."""
     from vivid.server.video import video_available, video_options
 
-    opts = options_from_form(task=task, model=model, plan=plan, scale=scale, size=size, strength=strength,
-                             format=format, quality=quality, recolor=recolor)
     files = [f for f in (files or []) if f.filename or f.size]
     ids = [i for i in (upload_ids or []) if i]
     n = len(files) + len(ids)
