@@ -95,3 +95,28 @@ def test_models_quantize_cli(calibration: Path) -> None:
     assert res.exit_code != 0 and "has no int8 version" in res.output and "Traceback" not in res.output
     res = runner.invoke(app, ["models", "quantize", "vivid-sr-fast", "--calibration", str(calibration / "nope")])
     assert res.exit_code != 0 and "does not exist" in res.output
+
+
+def test_enhance_and_video_take_precision_int8(calibration: Path, tmp_path: Path) -> None:
+    from vivid.cli.main import app
+    from vivid.engine.options import EnhanceOptions
+    from vivid.io.image import Image
+    from vivid.io.write import write_image
+
+    runner = CliRunner()
+    src = tmp_path / "in.png"
+    write_image(Image(_photo_like(40, 48, 3)), src)
+    args = ["enhance", str(src), "--task", "sr", "--model", "vivid-sr-fast", "--precision", "int8"]
+    res = runner.invoke(app, [*args, "-o", str(tmp_path / "a.png")])
+    assert res.exit_code != 0 and "vivid models quantize vivid-sr-fast" in res.output and "Traceback" not in res.output
+    assert not (tmp_path / "a.png").exists()
+    from vivid.zoo.quantize import quantize_model
+
+    quantize_model("vivid-sr-fast", scale=2, calibration=calibration, patches=4)
+    res = runner.invoke(app, [*args, "-o", str(tmp_path / "b.png")])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "b.png").is_file()
+    with pytest.raises(ConfigError, match="unknown precision 'int4'"):
+        EnhanceOptions(precision="int4")
+    res = runner.invoke(app, ["video", str(src), "-o", str(tmp_path / "v.mp4"), "--task", "sr", "--precision", "fp8"])
+    assert res.exit_code != 0 and "unknown precision 'fp8'" in res.output

@@ -242,7 +242,8 @@ def enhance(
     color_guard: Annotated[bool, typer.Option(help="Keep the input's low-frequency colour (SR/denoise).")] = False,
     recolor: Annotated[bool, typer.Option(help="Let --task colorize recolour a colour image (its colours are replaced by guessed ones).")] = False,
     dtype: Annotated[str, typer.Option(help="float32, or bfloat16 for vivid's torch models (faster on AVX512-BF16 CPUs).")] = "float32",
-    runtime: Annotated[str, typer.Option(help="auto (ONNX Runtime where measured faster), torch or onnx.")] = "auto",
+    runtime: Annotated[str, typer.Option(help="auto (ONNX Runtime where measured faster), torch, onnx or openvino (the [openvino] extra).")] = "auto",
+    precision: Annotated[str, typer.Option(help="float32, or int8 for vivid's networks after 'vivid models quantize NAME' (opt-in; see README 'Runtimes').")] = "float32",
     max_pixels: Annotated[int | None, typer.Option(help="Refuse inputs with more pixels (default 160 million; a guard against decompression bombs).")] = None,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar, plan or table; only the summary line and failures.")] = False,
     engine: Annotated[str, typer.Option(help="local (this process) or ray (workers on a Ray cluster; pip install 'vivid-restore[ray]').")] = "local",
@@ -257,13 +258,14 @@ def enhance(
 
     opts = enhance_options(task=task, model=model_option(model, model_file), scale=scale, size=size, fit=fit,
                            strength=strength, tile=tile, alpha=alpha, color_guard=color_guard, recolor=recolor,
-                           allow_pickle=allow_pickle, dtype=dtype, runtime=runtime)
+                           allow_pickle=allow_pickle, dtype=dtype, runtime=runtime, precision=precision)
     if skip_existing and overwrite:
         raise ConfigError("--skip-existing and --overwrite contradict each other: pick one")
     read_kw = pixel_limit(max_pixels)
     # flat, as enhance_file takes them (the cluster's workers make the same call; its manifest hashes them)
     options = {**dict(opts), "quality": quality, "strip_metadata": strip_metadata, **read_kw}
-    cache_options = {"allow_pickle": allow_pickle, "task_hint": None if task == "auto" else task, "runtime": runtime}
+    cache_options = {"allow_pickle": allow_pickle, "task_hint": None if task == "auto" else task, "runtime": runtime,
+                     "precision": precision}
     preload = (opts.model, int(scale) if task == "sr" and scale and float(scale).is_integer() else None,
                model_family) if opts.model else None
     from vivid.cli.cluster import wants_cluster

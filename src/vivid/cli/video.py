@@ -27,7 +27,8 @@ def video(
     duration: Annotated[float | None, typer.Option(help="Process only the first this-many seconds (a preview).")] = None,
     allow_pickle: Annotated[bool, typer.Option(help="Allow model files that run pickled code (trusted files only).")] = False,
     dtype: Annotated[str, typer.Option(help="float32, or bfloat16 for vivid's torch models (faster on AVX512-BF16 CPUs).")] = "float32",
-    runtime: Annotated[str, typer.Option(help="auto (ONNX Runtime where measured faster), torch or onnx.")] = "auto",
+    runtime: Annotated[str, typer.Option(help="auto (ONNX Runtime where measured faster), torch, onnx or openvino (the [openvino] extra).")] = "auto",
+    precision: Annotated[str, typer.Option(help="float32, or int8 for vivid's networks after 'vivid models quantize NAME' (opt-in).")] = "float32",
     recolor: Annotated[bool, typer.Option(help="Let --task colorize recolour a colour clip (its colours are replaced by guessed ones).")] = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar.")] = False,
 ) -> None:
@@ -40,14 +41,14 @@ def video(
     guarded(_run)(input, output, task=task, scale=scale, model=model, model_file=model_file, codec=codec, crf=crf, preset=preset,
                   batch=batch, resume=resume, realtime=realtime, overwrite=overwrite, smooth=smooth,
                   segment_seconds=segment_seconds, duration=duration, allow_pickle=allow_pickle, dtype=dtype,
-                  runtime=runtime, recolor=recolor, quiet=quiet)
+                  runtime=runtime, precision=precision, recolor=recolor, quiet=quiet)
 
 
 def _run(input: Path, output: Path, *, task: str, scale: float | None, model: str | None,  # noqa: A002, PLR0913
          model_file: Path | None, codec: str,
          crf: int | None, preset: str | None, batch: int, resume: bool, realtime: bool, overwrite: bool,
          smooth: float, segment_seconds: float, duration: float | None, allow_pickle: bool, dtype: str,
-         runtime: str, recolor: bool, quiet: bool) -> None:
+         runtime: str, precision: str, recolor: bool, quiet: bool) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
     from rich.text import Text
 
@@ -64,6 +65,7 @@ def _run(input: Path, output: Path, *, task: str, scale: float | None, model: st
         VideoOptions, task=task, model=model_option(model, model_file), scale=scale, codec=codec, crf=crf,
         preset=preset, batch=batch, resume=resume, realtime=realtime, overwrite=overwrite, temporal_seconds=smooth,
         segment_seconds=segment_seconds, duration=duration, allow_pickle=allow_pickle, dtype=dtype, runtime=runtime,
+        precision=precision,
         recolor=recolor)
     check_not_input(input, output)
     work = WorkDir(output)

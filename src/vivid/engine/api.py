@@ -417,7 +417,8 @@ def enhance(
         size, crop = fit_size(image.height, image.width, size, fit=opts.fit)
         if crop is not None:
             image = image.with_pixels(image.pixels[:, crop[0], crop[1]])
-    models = models if models is not None else ModelCache(allow_pickle=opts.allow_pickle, runtime=opts.runtime)
+    models = models if models is not None else ModelCache(allow_pickle=opts.allow_pickle, runtime=opts.runtime,
+                                                                  precision=opts.precision)
     the_plan = plan or plan_for(image, task=opts.task, model=opts.model, scale=scale, size=size, models=models)
     if any(step.task == "colorize" for step in the_plan.steps) and not opts.recolor:
         check_colorize_input(image)

@@ -50,15 +50,18 @@ class ModelCache:
                 self._models.setdefault((name, self._models[key].descriptor.scale), self._models[key])
             return self._models[key]
 
-    def with_runtime(self, runtime: str) -> ModelCache:
-        """A cache like this one on ``runtime`` (this one when it is its own); made once, kept with this one."""
-        if runtime == self.runtime:
+    def with_runtime(self, runtime: str, precision: str | None = None) -> ModelCache:
+        """A cache like this one on ``runtime`` and ``precision`` (None: this one's; this cache when both are
+        its own); made once, kept with this one."""
+        precision = precision or self.precision
+        if (runtime, precision) == (self.runtime, self.precision):
             return self
+        key = f"{runtime}/{precision}"
         with self._lock:
-            if runtime not in self._siblings:
-                self._siblings[runtime] = ModelCache(allow_pickle=self.allow_pickle, task_hint=self.task_hint,
-                                                     runtime=runtime, precision=self.precision)
-            return self._siblings[runtime]
+            if key not in self._siblings:
+                self._siblings[key] = ModelCache(allow_pickle=self.allow_pickle, task_hint=self.task_hint,
+                                                 runtime=runtime, precision=precision)
+            return self._siblings[key]
 
     def clear(self) -> None:
         with self._lock:

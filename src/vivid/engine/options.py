@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from vivid.errors import ConfigError
 from vivid.models.base import TASKS
 from vivid.zoo.onnx_runtime import RUNTIMES, check_runtime
+from vivid.zoo.quantize import PRECISIONS, check_precision
 
 #: the largest SR factor and the largest side of a target size a request may ask for (CLI and REST alike)
 MAX_SCALE = 16
@@ -159,6 +160,9 @@ class EnhanceOptions(BaseModel):
         "float32", description="float32, or bfloat16 for models that offer it (vivid's torch models).")
     runtime: Literal[RUNTIMES] = Field(  # type: ignore[valid-type]
         "auto", description="auto (ONNX Runtime where measured faster), torch, onnx or openvino.")
+    precision: Literal[PRECISIONS] = Field(  # type: ignore[valid-type]
+        "float32", description="float32, or int8 for vivid's networks once 'vivid models quantize' made them "
+                               "(opt-in: none passes vivid's quality gate by enough to be the default).")
 
     def __init__(self, **options: Any) -> None:
         try:
@@ -200,6 +204,13 @@ class EnhanceOptions(BaseModel):
     def _runtime(cls, v: Any) -> Any:
         if isinstance(v, str):
             check_runtime(v)
+        return v
+
+    @field_validator("precision", mode="before")
+    @classmethod
+    def _precision(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            check_precision(v)
         return v
 
     @field_validator("strength")

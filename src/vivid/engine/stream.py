@@ -90,7 +90,8 @@ def enhance_file(
 
     opts = EnhanceOptions.merge(options, changes)
     task, scale, size = opts.task, opts.scale, opts.size
-    models = models if models is not None else ModelCache(allow_pickle=opts.allow_pickle, runtime=opts.runtime)
+    models = models if models is not None else ModelCache(allow_pickle=opts.allow_pickle, runtime=opts.runtime,
+                                                                  precision=opts.precision)
     out = Path(dst)
     array, meta = read_image_uint(src, max_pixels=max_pixels)
     h, w = array.shape[:2]

@@ -217,7 +217,7 @@ def stream_problem(opts: EnhanceRequest, width: int, height: int, models: Any) -
     if len(plan.steps) != 1:
         return f"the plan has {len(plan.steps)} steps"
     step = plan.steps[0]
-    restorer = models.with_runtime(opts.runtime).get(step.model, step.scale if step.task == "sr" else None)
+    restorer = models.with_runtime(opts.runtime, opts.precision).get(step.model, step.scale if step.task == "sr" else None)
     return engine_problem(restorer, plan=plan, height=height, width=width, scale=opts.scale, size=size,
                           color_guard=opts.color_guard, dst=Path("out.png"))
 

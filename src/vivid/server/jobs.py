@@ -515,7 +515,7 @@ class JobRunner:
         dst.parent.mkdir(parents=True, exist_ok=True)
         with self.store.temp_path(suffix=".png") as tmp:
             result = enhance_file(self.store.path(upload_path), tmp, options=opts.engine_options(),
-                                  models=self.models.with_runtime(opts.runtime), max_pixels=self.settings.max_pixels,
+                                  models=self.models.with_runtime(opts.runtime, opts.precision), max_pixels=self.settings.max_pixels,
                                   stream=True, overwrite=True, progress=progress)
             progress.check()
             os.replace(tmp, dst)

@@ -92,7 +92,7 @@ def run_video_job(runner: JobRunner, job_id: str, options: dict[str, Any], items
         check_video(frames, g.height, g.width, runner.settings, name=name)
     try:
         result = enhance_video(src, dst, video_options(opts, resume=work.exists(), codec=codec),
-                               models=runner.models.with_runtime(opts.runtime), progress=progress)
+                               models=runner.models.with_runtime(opts.runtime, opts.precision), progress=progress)
     except ServerStopping:  # keep the finished segments: the job resumes from them at the next start
         raise
     except BaseException as e:  # cancelled or failed: nothing half-made stays in the store

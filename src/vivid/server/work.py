@@ -205,7 +205,7 @@ def run_enhance(image: Image, opts: EnhanceRequest, *, models: Any, plan: Plan |
     from vivid.engine.api import enhance
 
     the_plan = plan if plan is not None else make_plan(image, opts, models=models)
-    return enhance(image, the_plan, options=opts.engine_options(), models=models.with_runtime(opts.runtime),
+    return enhance(image, the_plan, options=opts.engine_options(), models=models.with_runtime(opts.runtime, opts.precision),
                    progress=progress)
 
 

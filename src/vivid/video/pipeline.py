@@ -289,8 +289,8 @@ def enhance_video(
     other_runtimes: dict[str, Any] = {}
     if models is None:
         models = ModelCache(allow_pickle=options.allow_pickle, runtime=options.runtime,
-                            task_hint=None if options.task == "auto" else options.task)
-        if options.realtime and options.dtype == "float32":
+                            task_hint=None if options.task == "auto" else options.task, precision=options.precision)
+        if options.realtime and options.dtype == "float32" and options.precision == "float32":
             from vivid.zoo.openvino_runtime import openvino_installed
 
             if openvino_installed():
