@@ -18,6 +18,7 @@ import pytest
 
 from tests.server.support import LiveServer, png_bytes
 from tests.server.test_browser import browser  # noqa: F401 - the module's shared Chromium
+from tests.server.test_options import your_model  # noqa: F401 - a tiny ONNX model added as yours
 from vivid.server.settings import Settings
 
 pytestmark = pytest.mark.browser
@@ -38,11 +39,9 @@ def open_page(browser, server, tmp_path: Path):  # noqa: ANN001, ANN201, F811
     """``open_page(viewport, **context options)`` → a page of the app; JavaScript errors fail the test."""
     contexts, errors = [], []
 
-    def make(viewport: dict, routes: dict | None = None, **options):  # noqa: ANN003, ANN202
+    def make(viewport: dict, **options):  # noqa: ANN003, ANN202
         context = browser.new_context(viewport=viewport, accept_downloads=True, **options)
         contexts.append(context)
-        for pattern, handler in (routes or {}).items():
-            context.route(pattern, handler)
         page = context.new_page()
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(server.url + "/")
@@ -294,32 +293,30 @@ def test_a_corrupt_file_does_not_stop_a_batch(open_page, tmp_path: Path) -> None
     shot(page, tmp_path, "phone-batch-with-a-corrupt-file")
 
 
-def test_models_added_on_the_server_can_be_chosen(open_page, tmp_path: Path) -> None:  # noqa: ANN001
-    """An added model (``yours`` in GET /v1/models; the listing is stubbed here) is offered by name for its task
-    in one-image and batch mode, and sent as ``model``."""
+def test_models_added_on_the_server_can_be_chosen(open_page, your_model: str, tmp_path: Path) -> None:  # noqa: ANN001, F811
+    """A model added with 'vivid models add' (``yours`` in GET /v1/models) is offered as "your model" for its
+    task, runs by name, and shows in the explanation, the history and the batch model list."""
     from playwright.sync_api import expect
 
-    def with_mine(route) -> None:  # noqa: ANN001
-        body = route.fetch().json()
-        body["models"].append({"name": "my-esrgan", "task": "sr", "scales": [2], "any_scale": False, "kind": "yours",
-                               "speed_class": "?", "license": "BSD-3-Clause", "summary": "your model",
-                               "recommended": False, "yours": True})
-        route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
-
-    page = open_page(DESKTOP, routes={"**/v1/models": with_mine})
+    page = open_page(DESKTOP)
     page.set_input_files("#file", photo(tmp_path, "p.png", 64, 48))
     expect(page.locator("#plan-panel")).to_be_visible()
     page.select_option("#task", "sr")
-    assert "my-esrgan (your model)" in page.locator("#model option").all_inner_texts()
-    page.select_option("#model", "my-esrgan")
-    with page.expect_request("**/v1/enhance") as sent:
-        page.click("#run")
-    assert 'name="model"\r\n\r\nmy-esrgan' in sent.value.post_data
-    expect(page.locator("#error")).to_be_visible()  # this server has no such file: the message says so plainly
-    assert "/v1/" not in page.locator("#error").inner_text()
-    page.set_input_files("#file", [photo(tmp_path, f"b{k}.png", 64, 48) for k in range(2)])
+    assert f"{your_model} (your model)" in page.locator("#model option").all_inner_texts()
+    page.select_option("#model", your_model)
+    page.click("#run")
+    expect(page.locator("#result-panel")).to_be_visible(timeout=30_000)
+    expect(page.locator("#explain")).to_contain_text(f"super-resolution with {your_model} ×2")
+    assert natural(page, "after") == [128, 96]
+    page.click("#history-refresh")
+    expect(page.locator("#history-list li").first).to_contain_text(your_model)
+    page.set_input_files("#file", [photo(tmp_path, f"b{k}.png", 64, 48, seed=k) for k in range(2)])
     page.select_option("#job-task", "sr")
-    assert "my-esrgan (your model)" in page.locator("#job-model option").all_inner_texts()
+    assert f"{your_model} (your model)" in page.locator("#job-model option").all_inner_texts()
+    page.select_option("#job-model", your_model)
+    page.click("#job-start")
+    expect(page.locator("#job-status")).to_contain_text("done", timeout=30_000)
+    expect(page.locator("#job-results button")).to_have_count(2)
 
 
 def test_errors_read_in_user_terms(open_page, tmp_path: Path) -> None:  # noqa: ANN001
