@@ -32,7 +32,11 @@ def cluster() -> Iterator[TwoNodes]:
         assert not c.leftovers()
 
 
-def test_a_worker_killed_mid_batch_costs_a_retry_not_an_image(tmp_path: Path, cluster: TwoNodes) -> None:
+@pytest.mark.parametrize("victim", ["worker", "raylet"])
+def test_a_worker_or_node_killed_mid_batch_costs_a_retry_not_an_image(tmp_path: Path, cluster: TwoNodes,
+                                                                      victim: str) -> None:
+    """``worker``: SIGKILL to a busy worker process (its node starts a replacement); ``raylet``: SIGKILL to the
+    second node's raylet while a worker there is busy (the node is lost; the head's worker finishes the batch)."""
     write_pngs(tmp_path / "in", N, h=160, w=192)
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "vivid.cli.main", "enhance", str(tmp_path / "in"), "-o", str(out), "--task", "sr",
@@ -43,9 +47,9 @@ def test_a_worker_killed_mid_batch_costs_a_retry_not_an_image(tmp_path: Path, cl
     try:
         while killed is None and batch.poll() is None and time.monotonic() < deadline:
             started = len(list(out.glob("*.png"))) >= 2  # the batch is under way on both nodes
-            busy = cluster.workers(busy=True) if started else []
+            busy = cluster.workers(busy=True, node=None if victim == "worker" else "node") if started else []
             if busy:
-                killed = busy[-1]
+                killed = busy[-1] if victim == "worker" else cluster.raylet("node")
                 subprocess.run(["kill", "-9", str(killed)], check=True)
             time.sleep(0.05)
         output, _ = batch.communicate(timeout=180)

@@ -67,16 +67,23 @@ class TwoNodes:
         p = Path(self.folder) / f"{name}.log"
         return p.read_text(errors="replace") if p.exists() else ""
 
-    def workers(self, *, busy: bool) -> list[int]:
-        """Pids of this cluster's vivid worker processes (``busy``: those running an item now)."""
+    def workers(self, *, busy: bool, node: str | None = None) -> list[int]:
+        """Pids of this cluster's vivid worker processes (``busy``: those running an item now; ``node``: on the
+        ``head`` or the second ``node`` only)."""
         title = b"ray::Worker.process" if busy else b"ray::Worker"
-        return [pid for pid in self.processes() if _cmdline(pid).startswith(title)]
+        return [pid for pid in self.processes(node) if _cmdline(pid).startswith(title)]
 
-    def processes(self) -> list[int]:
-        """Every process this cluster started: the nodes' process groups and their descendants (the raylets
-        start workers in sessions of their own)."""
+    def raylet(self, node: str) -> int:
+        """The pid of a node's raylet."""
+        (pid,) = [p for p in self.processes(node) if b"/raylet/raylet" in _cmdline(p).split(b"\0")[0]]
+        return pid
+
+    def processes(self, node: str | None = None) -> list[int]:
+        """Every process this cluster (or one ``node`` of it) started: the nodes' process groups and their
+        descendants (the raylets start workers in sessions of their own)."""
         parent = {pid: _ppid(pid) for pid in _pids()}
-        mine = {pid for pid in parent if _pgid(pid) in {p.pid for p in self.procs.values()}}
+        groups = {p.pid for name, p in self.procs.items() if node in (None, name)}
+        mine = {pid for pid in parent if _pgid(pid) in groups}
         grew = True
         while grew:
             more = {pid for pid, pp in parent.items() if pp in mine} - mine
