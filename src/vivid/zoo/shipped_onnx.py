@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from vivid.errors import ModelError
+from vivid.io.atomic import write_bytes_atomic
 from vivid.models.base import ModelDescriptor, Restorer
 from vivid.models.registry import list_models
 from vivid.zoo import builtin
@@ -387,9 +388,7 @@ def write_index(items: dict[str, Any], *, keep: set[str] | None = None) -> None:
     index = json.loads(path.read_text()) if path.exists() else {}
     index.update(items)
     index = {k: index[k] for k in sorted(index) if keep is None or k in keep}
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(index, indent=2) + "\n")
-    tmp.replace(path)
+    write_bytes_atomic(path, json.dumps(index, indent=2) + "\n")
 
 
 def export_all(names: list[str] | None = None) -> dict[str, Any]:
