@@ -15,9 +15,10 @@ computes with; as text it is ``WxH``, which is how users type it (CLI ``--size 1
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from vivid.errors import ConfigError
 from vivid.models.base import TASKS
@@ -119,10 +120,17 @@ def check_request(*, task: str, model: str | None, scale: float | None, size: tu
                               f"choose a {task} model, or task {made_for}")
 
 
-def _one_of(name: str, value: Any, allowed: tuple[str, ...]) -> Any:
-    if isinstance(value, str) and value not in allowed:
-        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
-    return value
+def _one_of(name: str, allowed: tuple[str, ...]) -> Callable[[str], None]:
+    def check(value: str) -> None:
+        if value not in allowed:
+            raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+
+    return check
+
+
+_VALUE_CHECKS: dict[str, Callable[[str], None]] = {
+    "fit": _one_of("fit", FITS), "alpha": _one_of("alpha", ALPHAS), "dtype": check_dtype, "runtime": check_runtime,
+}
 
 
 class EnhanceOptions(BaseModel):
@@ -182,28 +190,11 @@ class EnhanceOptions(BaseModel):
     def _size(cls, v: Any) -> Any:
         return Size.parse(v) if isinstance(v, str) else v
 
-    @field_validator("fit", mode="before")
+    @field_validator("fit", "alpha", "dtype", "runtime", mode="before")
     @classmethod
-    def _fit(cls, v: Any) -> Any:
-        return _one_of("fit", v, FITS)
-
-    @field_validator("alpha", mode="before")
-    @classmethod
-    def _alpha(cls, v: Any) -> Any:
-        return _one_of("alpha", v, ALPHAS)
-
-    @field_validator("dtype", mode="before")
-    @classmethod
-    def _dtype(cls, v: Any) -> Any:
-        if isinstance(v, str):
-            check_dtype(v)
-        return v
-
-    @field_validator("runtime", mode="before")
-    @classmethod
-    def _runtime(cls, v: Any) -> Any:
-        if isinstance(v, str):
-            check_runtime(v)
+    def _one_of_its_values(cls, v: Any, info: ValidationInfo) -> Any:
+        if isinstance(v, str):  # the option's own message (pydantic's would list a Literal's values)
+            _VALUE_CHECKS[info.field_name](v)
         return v
 
     @field_validator("precision", mode="before")
