@@ -242,50 +242,43 @@ class _PlanarTimer:
         return self.proc(planes)
 
 
-def enhance_video(
-    src: Path | str,
-    dst: Path | str,
-    options: VideoOptions | None = None,
-    *,
-    models: Any = None,
-    progress: Progress = null_progress,
-) -> VideoResult:
-    """Enhance the video ``src`` into ``dst`` (see the module docstring and :class:`VideoOptions`).
+@dataclass(frozen=True)
+class _Job:
+    """What the checks before any work found: the output container, the input, the encoder."""
 
-    Args:
-        models: optional cache with ``get(name, scale) -> Restorer`` (default: a new
-            :class:`vivid.engine.cache.ModelCache`).
-        progress: called as ``progress(frames_done, frames_total, message)`` after every batch.
+    fmt: str
+    info: VideoInfo
+    settings: EncoderSettings
+    pix_fmt: str
 
-    Raises :class:`InputError`, :class:`OutputError`, :class:`ConfigError` or :class:`ModelError` before
-    any work when something cannot work; an interruption leaves the finished segments for ``resume``.
-    """
-    from vivid.engine.cache import ModelCache
-    from vivid.video.mux import assemble, check_muxable
-    from vivid.video.planning import output_size, plan_video, sample_frames
+    def stream_format(self, size: tuple[int, int]) -> StreamFormat:
+        """The encoded stream's format for frames of ``size`` ``(height, width)``."""
+        info = self.info
+        return StreamFormat(width=size[1], height=size[0], pix_fmt=self.pix_fmt, time_base=info.time_base,
+                            fps=info.fps, color=info.color, sample_aspect_ratio=info.sample_aspect_ratio)
 
-    t_start = time.perf_counter()
-    options = options or VideoOptions()
-    src, dst = Path(src), Path(dst)
+
+def _check_job(src: Path, dst: Path, options: VideoOptions) -> _Job:
+    """Everything that can be checked before work: paths, the input, the encoder, the container's streams."""
+    from vivid.video.mux import check_muxable
+
     fmt = check_paths(src, dst, overwrite=options.overwrite)
     info = probe(src)
     # real time: the encoder must keep up too (x264 medium alone costs ~35 ms per 1708x960 frame here)
     settings = resolve_encoder(options.codec, crf=options.crf, preset=options.preset, container=fmt,
                                fastest=options.realtime)
-    pix_fmt = output_pix_fmt(settings.encoder, bit_depth=info.bit_depth)
-
-    def stream_format(size: tuple[int, int]) -> StreamFormat:
-        return StreamFormat(width=size[1], height=size[0], pix_fmt=pix_fmt, time_base=info.time_base,
-                            fps=info.fps, color=info.color, sample_aspect_ratio=info.sample_aspect_ratio)
-
+    job = _Job(fmt, info, settings, output_pix_fmt(settings.encoder, bit_depth=info.bit_depth))
     even_in = (max(2, info.height // 2 * 2), max(2, info.width // 2 * 2))
-    check_muxable(info, fmt=fmt, settings=settings, stream_format=stream_format(even_in))
-    keep_normal_scheduling()  # opening SVT-AV1 as root made this thread real-time; the job's threads start here
-    work = WorkDir(dst)
-    key = options.job_key(src)
-    ckpt = _start_checkpoint(work, key, options)
-    # --realtime also measures vivid's realtime models on OpenVINO when it is installed (ours to choose only
-    # when the caller gave no model cache and float32 is asked for)
+    check_muxable(info, fmt=fmt, settings=settings, stream_format=job.stream_format(even_in))
+    return job
+
+
+def _model_caches(options: VideoOptions, models: Any) -> tuple[Any, dict[str, Any]]:
+    """The model cache to run (the caller's, else a new one; in ``options.dtype``) and, for ``--realtime``,
+    caches on the other runtimes it also measures (OpenVINO when installed; ours to choose only when the
+    caller gave no cache and float32 is asked for)."""
+    from vivid.engine.cache import ModelCache
+
     other_runtimes: dict[str, Any] = {}
     if models is None:
         models = ModelCache(allow_pickle=options.allow_pickle, runtime=options.runtime,
@@ -298,20 +291,26 @@ def enhance_video(
                                                         runtime="openvino")
     if options.dtype != "float32":
         models = _InDtype(models, options.dtype)
-    notes: list[str] = []
-    if options.resume and ckpt is None:
-        notes.append("--resume: no unfinished run of this output was found, so it started from the beginning")
+    return models, other_runtimes
+
+
+def _plan_job(job: _Job, options: VideoOptions, ckpt: Checkpoint | None, models: Any,
+              other_runtimes: dict[str, Any]) -> tuple[Plan, RealtimeChoice | None, Any]:
+    """The plan for the whole clip (a resumed run's own, else from sampled frames; ``--realtime`` measures
+    the candidates first), the realtime choice, and the model cache to run it with."""
+    from vivid.engine.cache import ModelCache
+    from vivid.video.planning import plan_video, sample_frames
+
     choice: RealtimeChoice | None = None
-    end = options.duration
     if ckpt is not None:
         plan = Plan.from_dict(ckpt.plan)
         if ckpt.realtime:
             choice = _choice_from_dict(ckpt.realtime)
     else:
-        samples = sample_frames(info, count=6 if options.realtime else 5, end=end)
+        samples = sample_frames(job.info, count=6 if options.realtime else 5, end=options.duration)
         chosen_model = options.model
         if options.realtime:
-            choice = _realtime(info, options, samples, models, settings, stream_format, other_runtimes)
+            choice = _realtime(job.info, options, samples, models, job.settings, job.stream_format, other_runtimes)
             chosen_model = choice.model
         plan = plan_video(samples, task=options.task, model=chosen_model, scale=options.scale, models=models,
                           recolor=options.recolor)
@@ -323,24 +322,24 @@ def enhance_video(
     if choice is not None and choice.runtime is not None:  # measured faster on another runtime: run it there
         models = other_runtimes.get(choice.runtime) or ModelCache(
             allow_pickle=options.allow_pickle, task_hint=options.task, runtime=choice.runtime)
-    out_h, out_w = output_size(plan, info.height, info.width, scale=options.scale)
-    sfmt = stream_format((out_h, out_w))
-    processor = FrameProcessor(plan, models, out_size=(out_h, out_w),
-                               temporal_seconds=options.temporal_seconds)
-    planar = planar_sr(plan, models, info, out_size=(out_h, out_w), out_pix_fmt=pix_fmt)
+    return plan, choice, models
 
-    tb = info.time_base
-    if ckpt is None:
-        work.create()
-        ckpt = Checkpoint(options_hash=key_hash(key), options=key, plan=plan.to_dict(), t0=info.start_pts,
-                          realtime=choice.to_dict() if choice else None)
-        work.save(ckpt)
-        resumed = 0
-    else:
-        work.drop_unfinished(ckpt)
-        resumed = len(ckpt.segments)
-        if ckpt.segments:
-            processor.load_state_dict(ckpt.segments[-1].state)
+
+@dataclass
+class _Encoded:
+    """What :func:`_encode_segments` did in this run."""
+
+    processed: int
+    fixed_timestamps: int
+    stage_seconds: dict[str, float]
+
+
+def _encode_segments(job: _Job, options: VideoOptions, work: WorkDir, ckpt: Checkpoint, *, processor: FrameProcessor,
+                     planar: Any, out_size: tuple[int, int], progress: Progress) -> _Encoded:
+    """Decode (from where the checkpoint ends), enhance in batches and encode into resumable segments of
+    ``options.segment_seconds``; each finished segment is recorded in the checkpoint."""
+    info, tb, end = job.info, job.info.time_base, options.duration
+    sfmt = job.stream_format(out_size)
     t0 = ckpt.t0
     end_pts = t0 + math.ceil(Fraction(str(end)) / tb) if end is not None else None
     seg_len = Fraction(str(options.segment_seconds))
@@ -371,7 +370,8 @@ def enhance_video(
         target = writer
 
         def encode() -> None:
-            made = frames if frames is not None else [rgb_to_frame(o, pix_fmt=pix_fmt, color=info.color) for o in out]
+            made = frames if frames is not None else [rgb_to_frame(o, pix_fmt=job.pix_fmt, color=info.color)
+                                                      for o in out]
             for f, (pts, dur) in zip(made, timing, strict=True):
                 target.write(f, pts=pts, duration=dur)
 
@@ -412,7 +412,7 @@ def enhance_video(
             if writer is not None and g != grid:
                 close_segment()
             if writer is None:
-                writer = SegmentWriter(work, len(ckpt.segments), settings=settings, fmt=sfmt)
+                writer = SegmentWriter(work, len(ckpt.segments), settings=job.settings, fmt=sfmt)
                 grid = g
             pending.append((pixels, pts, dur, t))
             if len(pending) >= options.batch:
@@ -425,19 +425,75 @@ def enhance_video(
         if writer is not None:
             writer.abort()
     stages = {"decode": frames_in.busy_seconds, "model": model_seconds[0], "encode": encoder.busy_seconds}
+    return _Encoded(processed, source.fixed, stages)
+
+
+def enhance_video(
+    src: Path | str,
+    dst: Path | str,
+    options: VideoOptions | None = None,
+    *,
+    models: Any = None,
+    progress: Progress = null_progress,
+) -> VideoResult:
+    """Enhance the video ``src`` into ``dst`` (see the module docstring and :class:`VideoOptions`).
+
+    Args:
+        models: optional cache with ``get(name, scale) -> Restorer`` (default: a new
+            :class:`vivid.engine.cache.ModelCache`).
+        progress: called as ``progress(frames_done, frames_total, message)`` after every batch.
+
+    Raises :class:`InputError`, :class:`OutputError`, :class:`ConfigError` or :class:`ModelError` before
+    any work when something cannot work; an interruption leaves the finished segments for ``resume``.
+    """
+    from vivid.video.mux import assemble
+    from vivid.video.planning import output_size
+
+    t_start = time.perf_counter()
+    options = options or VideoOptions()
+    src, dst = Path(src), Path(dst)
+    job = _check_job(src, dst, options)
+    info = job.info
+    keep_normal_scheduling()  # opening SVT-AV1 as root made this thread real-time; the job's threads start here
+    work = WorkDir(dst)
+    key = options.job_key(src)
+    ckpt = _start_checkpoint(work, key, options)
+    models, other_runtimes = _model_caches(options, models)
+    notes: list[str] = []
+    if options.resume and ckpt is None:
+        notes.append("--resume: no unfinished run of this output was found, so it started from the beginning")
+    plan, choice, models = _plan_job(job, options, ckpt, models, other_runtimes)
+    out_h, out_w = output_size(plan, info.height, info.width, scale=options.scale)
+    processor = FrameProcessor(plan, models, out_size=(out_h, out_w),
+                               temporal_seconds=options.temporal_seconds)
+    planar = planar_sr(plan, models, info, out_size=(out_h, out_w), out_pix_fmt=job.pix_fmt)
+    if ckpt is None:
+        work.create()
+        ckpt = Checkpoint(options_hash=key_hash(key), options=key, plan=plan.to_dict(), t0=info.start_pts,
+                          realtime=choice.to_dict() if choice else None)
+        work.save(ckpt)
+        resumed = 0
+    else:
+        work.drop_unfinished(ckpt)
+        resumed = len(ckpt.segments)
+        if ckpt.segments:
+            processor.load_state_dict(ckpt.segments[-1].state)
+    run = _encode_segments(job, options, work, ckpt, processor=processor, planar=planar, out_size=(out_h, out_w),
+                           progress=progress)
+    end = options.duration
     if not ckpt.segments:
         raise InputError(f"{src}: no video frame was decoded" + (f" in the first {end:g} s" if end else ""))
-    if source.fixed:
-        notes.append(f"{source.fixed} frames had missing or out-of-order timestamps: made increasing")
-    assemble(info, work, segments=len(ckpt.segments), fmt=fmt, fps=info.fps,
-             end=float(t0 * tb) + end if end is not None else None, dst=dst)
+    if run.fixed_timestamps:
+        notes.append(f"{run.fixed_timestamps} frames had missing or out-of-order timestamps: made increasing")
+    assemble(info, work, segments=len(ckpt.segments), fmt=job.fmt, fps=info.fps,
+             end=float(ckpt.t0 * info.time_base) + end if end is not None else None, dst=dst)
     frames_out = ckpt.frames_done
     work.remove()
     return VideoResult(
-        output=dst, frames=frames_out, processed=processed, segments=len(ckpt.segments),
+        output=dst, frames=frames_out, processed=run.processed, segments=len(ckpt.segments),
         resumed_segments=resumed, seconds=time.perf_counter() - t_start, plan=plan, width=out_w, height=out_h,
-        source_fps=float(info.fps) if info.fps else None, settings=settings, realtime=choice,
-        notes=tuple(notes), frame_path="planar" if planar is not None else "rgb", stage_seconds=stages,
+        source_fps=float(info.fps) if info.fps else None, settings=job.settings, realtime=choice,
+        notes=tuple(notes), frame_path="planar" if planar is not None else "rgb", stage_seconds=run.stage_seconds,
     )
 
 
