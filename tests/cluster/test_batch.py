@@ -55,6 +55,7 @@ def test_memory_urls_give_the_local_batch_outputs_and_a_manifest(memfs, tmp_path
     assert [(x["input"], x["output"], x["status"], x["plan"]) for x in report] == [
         (f"memory:///in/{rel}", f"memory:///out/{rel}", "written", ["sr x2"]) for rel in ("p0.png", "p1.png", "sub/p2.png")]
     manifest = lines(memfs.cat_file("/out/vivid-manifest.jsonl"))
+    assert [m["output"] for m in manifest] == ["p0.png", "p1.png", "sub/p2.png"]
     assert {m["status"] for m in manifest} == {"done"} and len({m["plan_hash"] for m in manifest}) == 1
     import hashlib
 
@@ -68,6 +69,10 @@ def test_a_rerun_skips_what_is_finished_and_redoes_what_changed(memfs) -> None: 
     before = memfs.cat_file("/out/p1.png")
     r = enhance("memory://in", "-o", "memory://out", *SR, "-q")
     assert "0 written, 3 skipped, 0 failed" in r.output, r.output
+    memfs.mv("/out", "/moved", recursive=True)  # the manifest names outputs inside its folder: it moves along
+    r = enhance("memory://in", "-o", "memory://moved", *SR, "-q")
+    assert "0 written, 3 skipped, 0 failed" in r.output, r.output
+    memfs.mv("/moved", "/out", recursive=True)
     memfs.pipe_file("/in/p0.png", png_bytes(seed=7))  # new content
     memfs.pipe_file("/in/p1.png", png_bytes(seed=1))  # the same content written again: a new listing fingerprint
     r = enhance("memory://in", "-o", "memory://out", *SR, "-q")
@@ -109,8 +114,8 @@ def test_storage_failures_are_retried_a_bounded_number_of_times(memfs, monkeypat
     r = enhance("memory://in", "-o", "memory://out", *SR, "-q")
     assert r.exit_code == 1 and "1 written, 0 skipped, 1 failed" in r.output, r.output
     manifest = {m["output"]: m for m in lines(memfs.cat_file("/out/vivid-manifest.jsonl"))}
-    assert (manifest["memory:///out/p0.png"]["status"], manifest["memory:///out/p0.png"]["attempts"]) == ("done", 2)
-    failed = manifest["memory:///out/sub/p1.png"]
+    assert (manifest["p0.png"]["status"], manifest["p0.png"]["attempts"]) == ("done", 2)
+    failed = manifest["sub/p1.png"]
     assert (failed["status"], failed["attempts"]) == ("failed", 3)
     assert failed["error"].startswith("failed 3 times; the last time: cannot write memory:///out/sub/p1.png (")
     assert "failed: memory:///in/sub/p1.png: failed 3 times" in " ".join(r.output.split())
@@ -124,7 +129,7 @@ def test_a_bad_input_fails_at_once_naming_it(memfs) -> None:  # noqa: ANN001
     memfs.pipe_file("/in/broken.png", b"not a png")
     r = enhance("memory://in", "-o", "memory://out", *SR, "-q")
     assert r.exit_code == 1 and "2 written, 0 skipped, 1 failed" in r.output, r.output
-    entry = {m["output"]: m for m in lines(memfs.cat_file("/out/vivid-manifest.jsonl"))}["memory:///out/broken.png"]
+    entry = {m["output"]: m for m in lines(memfs.cat_file("/out/vivid-manifest.jsonl"))}["broken.png"]
     assert entry["attempts"] == 1 and "memory:///in/broken.png" in entry["error"] and "vivid-item" not in entry["error"]
 
 

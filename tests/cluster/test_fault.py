@@ -66,7 +66,7 @@ def test_a_worker_or_node_killed_mid_batch_costs_a_retry_not_an_image(tmp_path: 
     assert names == sorted([*expected, "vivid-manifest.jsonl", "vivid-report.jsonl"])  # no parts, no copies
     manifest = [json.loads(x) for x in (out / "vivid-manifest.jsonl").read_text().splitlines()]
     assert len(manifest) == N and {m["status"] for m in manifest} == {"done"}
-    assert sorted(Path(m["output"]).relative_to(out).as_posix() for m in manifest) == expected
+    assert sorted(m["output"] for m in manifest) == expected
     assert max(m["attempts"] for m in manifest) == 2  # the killed worker's item, run again elsewhere
     report = [json.loads(x) for x in (out / "vivid-report.jsonl").read_text().splitlines()]
     assert [r["status"] for r in report] == ["written"] * N

@@ -73,7 +73,7 @@ def run_batch(
     for s in sources:
         here = s.dst in present
         if manifest.finished(output=s.dst, fingerprint=s.fingerprint, plan=plan, present=here):
-            final[s.dst] = Outcome(s.dst, SKIPPED, input_sha256=manifest.entries[s.dst].input_sha256)
+            final[s.dst] = Outcome(s.dst, SKIPPED, input_sha256=manifest.get(s.dst).input_sha256)
             continue
         known = manifest.known_hash(output=s.dst, plan=plan)
         if here and known is None:  # an output this batch did not make
@@ -81,7 +81,7 @@ def run_batch(
                 final[s.dst] = Outcome(s.dst, SKIPPED)
                 continue
             if not overwrite:
-                why = ("was made with other options (see its manifest)" if s.dst in manifest.entries
+                why = ("was made with other options (see its manifest)" if manifest.get(s.dst) is not None
                        else "exists and is not in this folder's manifest")
                 raise OutputError(f"output {s.dst} {why}: add --overwrite to replace, or --skip-existing to keep")
         todo.append(Item(s.src, s.dst, s.fingerprint, known_sha256=known, output_present=here))
@@ -131,11 +131,11 @@ def run_batch(
 
 def _record(manifest: Manifest, source: Source, outcome: Outcome, plan: str, tries: int) -> None:
     if outcome.status == SKIPPED:  # unchanged content: the entry stays, with this listing's fingerprint
-        old = manifest.entries.get(source.dst)
+        old = manifest.get(source.dst)
         if old is not None:
             old.input_fingerprint = source.fingerprint
         return
-    manifest.record(Entry(output=source.dst, input=source.src, input_sha256=outcome.input_sha256,
+    manifest.record(Entry(output=manifest.key(source.dst), input=source.src, input_sha256=outcome.input_sha256,
                           input_fingerprint=source.fingerprint, plan_hash=plan,
                           status=DONE if outcome.status == DONE else FAILED, attempts=tries, error=outcome.error,
                           plan=outcome.plan, models=outcome.models, seconds=outcome.seconds))

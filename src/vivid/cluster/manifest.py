@@ -1,8 +1,9 @@
 """What a cluster batch finished, kept in its output folder as ``vivid-manifest.jsonl``.
 
-One JSON object per output (the last word on it)::
+One JSON object per output (the last word on it), the output named relative to the folder (so the folder
+can be moved or copied with its manifest)::
 
-    {"output": "s3://out/a.png", "input": "s3://in/a.png", "input_sha256": "9f2c...",
+    {"output": "a.png", "input": "s3://in/a.png", "input_sha256": "9f2c...",
      "input_fingerprint": "48213:1733500000.0", "plan_hash": "1c0e...", "status": "done",
      "attempts": 1, "error": null, "plan": ["sr x2"], "models": ["vivid-sr"], "seconds": 0.42}
 
@@ -53,6 +54,7 @@ class Manifest:
     """The entries of one output folder, read at the start of a batch and rewritten (atomically) as it goes."""
 
     def __init__(self, output_root: str) -> None:
+        self.root = output_root.rstrip("/") + "/"
         self.location = storage.join(output_root, MANIFEST_NAME)
         self.parts = storage.parts_folder(output_root)
         self.entries: dict[str, Entry] = {}
@@ -68,18 +70,26 @@ class Manifest:
             self.entries[e.output] = e
         return self
 
+    def key(self, output: str) -> str:
+        """An output's name in the manifest: its path inside the output folder."""
+        return output[len(self.root):] if output.startswith(self.root) else output
+
+    def get(self, output: str) -> Entry | None:
+        return self.entries.get(self.key(output))
+
     def finished(self, *, output: str, fingerprint: str, plan: str, present: bool) -> bool:
         """Whether an item is done already, judged without reading its input."""
-        e = self.entries.get(output)
+        e = self.get(output)
         return (present and e is not None and e.status == DONE and e.plan_hash == plan
                 and e.input_fingerprint == fingerprint)
 
     def known_hash(self, *, output: str, plan: str) -> str | None:
         """The input hash of an item done under the same plan (a worker skips it if the content matches)."""
-        e = self.entries.get(output)
+        e = self.get(output)
         return e.input_sha256 if e is not None and e.status == DONE and e.plan_hash == plan else None
 
     def record(self, entry: Entry) -> None:
+        """Keep ``entry`` (its ``output`` named by :meth:`key`)."""
         self.entries[entry.output] = entry
 
     def save(self) -> None:
