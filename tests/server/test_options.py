@@ -17,6 +17,7 @@ BAD_OPTIONS = [  # (form fields, words the message must hold)
     ({"task": "sr", "size": "200x100", "fit": "wide"}, "fit must be one of contain, cover, stretch, got 'wide'"),
     ({"task": "sr", "dtype": "float16"}, "unknown dtype 'float16'"),
     ({"task": "sr", "runtime": "gpu"}, "unknown runtime 'gpu'"),
+    ({"task": "sr", "precision": "int4"}, "unknown precision 'int4'"),
     ({"task": "sr", "tile": "4"}, "tile must be between 8"),
     ({"task": "sr", "tile": "1000"}, "tile must be at most 384 on this server"),
     ({"task": "sr", "alpha": "keep"}, "alpha must be one of resample, model"),

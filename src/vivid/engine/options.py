@@ -130,6 +130,7 @@ def _one_of(name: str, allowed: tuple[str, ...]) -> Callable[[str], None]:
 
 _VALUE_CHECKS: dict[str, Callable[[str], None]] = {
     "fit": _one_of("fit", FITS), "alpha": _one_of("alpha", ALPHAS), "dtype": check_dtype, "runtime": check_runtime,
+    "precision": check_precision,
 }
 
 
@@ -190,18 +191,11 @@ class EnhanceOptions(BaseModel):
     def _size(cls, v: Any) -> Any:
         return Size.parse(v) if isinstance(v, str) else v
 
-    @field_validator("fit", "alpha", "dtype", "runtime", mode="before")
+    @field_validator("fit", "alpha", "dtype", "runtime", "precision", mode="before")
     @classmethod
     def _one_of_its_values(cls, v: Any, info: ValidationInfo) -> Any:
         if isinstance(v, str):  # the option's own message (pydantic's would list a Literal's values)
             _VALUE_CHECKS[info.field_name](v)
-        return v
-
-    @field_validator("precision", mode="before")
-    @classmethod
-    def _precision(cls, v: Any) -> Any:
-        if isinstance(v, str):
-            check_precision(v)
         return v
 
     @field_validator("strength")

@@ -154,6 +154,7 @@ def enhance_form(
     recolor: Annotated[bool | None, Form(description=_described("recolor"))] = None,
     dtype: Annotated[str | None, Form(description=_described("dtype"))] = None,
     runtime: Annotated[str | None, Form(description=_described("runtime"))] = None,
+    precision: Annotated[str | None, Form(description=_described("precision"))] = None,
     format: Annotated[str | None, Form(description="Output format: png, jpeg, webp or tiff.")] = None,  # noqa: A002
     quality: Annotated[int | None, Form(description="JPEG/WebP quality 1..100.")] = None,
 ) -> EnhanceRequest:
@@ -161,7 +162,7 @@ def enhance_form(
     values and defaults as the CLI's options)."""
     return options_from_form(task=task, model=model, plan=plan, scale=scale, size=size, fit=fit, strength=strength,
                              tile=tile, alpha=alpha, color_guard=color_guard, recolor=recolor, dtype=dtype,
-                             runtime=runtime, format=format, quality=quality)
+                             runtime=runtime, precision=precision, format=format, quality=quality)
 
 
 FormOptions = Annotated[EnhanceRequest, Depends(enhance_form)]
