@@ -188,16 +188,12 @@ def options_from_form(**fields: Any) -> EnhanceRequest:
 def make_plan(image: Image, opts: EnhanceRequest, *, models: Any) -> Plan:
     """The plan that will run: the client's plan, or the library's (auto analysis or the chosen task)."""
     from vivid.engine.api import plan_for
+    from vivid.server.budget import target_size
 
     if opts.plan is not None:
         return opts.plan.to_plan()
-    size = None
-    if opts.size is not None:
-        from vivid.engine.api import fit_size
-
-        size = fit_size(image.height, image.width, opts.size, fit=opts.fit)[0]
-    return plan_for(image, task=opts.task, model=opts.model, scale=opts.scale, size=size,
-                    models=models)
+    return plan_for(image, task=opts.task, model=opts.model, scale=opts.scale,
+                    size=target_size(opts, image.height, image.width), models=models)
 
 
 def run_enhance(image: Image, opts: EnhanceRequest, *, models: Any, plan: Plan | None = None,
