@@ -35,6 +35,8 @@ def test_add_list_use_remove(onnx_x2: Path, own_models_dir: Path, tmp_path: Path
         assert im.size == (80, 60)
         step = json.loads(im.text["vivid"])["steps"][0]
     assert step["sha256"] == hashlib.sha256(onnx_x2.read_bytes()).hexdigest()
+    assert step["model"] == "my-sr" and step["file"] == onnx_x2.name  # named by its name, with its file
+    assert "sr with my-sr x2" in res.output  # the printed plan too
     res = run("enhance", str(src), "-o", str(tmp_path / "d.png"), "--task", "denoise", "--model", "my-sr")
     assert res.exit_code == 2 and "'my-sr' is made for --task sr, not denoise" in res.output  # as vivid's own
     res = run("models", "remove", "my-sr")
@@ -58,9 +60,10 @@ def test_video_takes_your_model_by_name(onnx_x2: Path, tmp_path: Path) -> None: 
     assert run("models", "add", str(onnx_x2), "--name", "my-sr").exit_code == 0
     clip = make_clip(tmp_path / "in.mkv", frames=2)
     res = run("video", str(clip), "-o", str(tmp_path / "o.mkv"), "--task", "sr", "--model", "my-sr",
-              "--preset", "ultrafast", "-q")
+              "--preset", "ultrafast")
     assert res.exit_code == 0, res.output
     assert len(read_streams(tmp_path / "o.mkv")["video"]) == 2
+    assert "sr with my-sr x2" in res.output  # the plan names your model
 
 
 def test_pull_lists_the_catalog_and_downloads(onnx_x2: Path, server, tmp_path: Path) -> None:  # noqa: F811, ANN001
