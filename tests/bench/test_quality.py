@@ -209,3 +209,22 @@ def test_published_numbers_sit_beside_matching_models(make_folder, tmp_path: Pat
     assert pub["lanczos"] is None
     assert "VDSR (paper)" in {p.method for p in g.references}
     assert all(p.source for p in g.references)
+
+
+def test_a_published_methods_file_is_a_lowlight_row_beside_its_published_number(paired_folder, tmp_path) -> None:
+    import torch
+
+    from tests.zoo.test_peers import zero_dce_state
+    from vivid.bench.published import match_model
+
+    state = zero_dce_state()
+    state["e_conv7.bias"] = torch.full((24,), -0.1)  # gently brightening curves: the inputs are 0.35x too dark
+    (tmp_path / "zero_dce").mkdir()
+    torch.save(state, tmp_path / "zero_dce" / "Epoch99.pth")
+    spec = f"file:{tmp_path}/zero_dce/Epoch99.pth"
+    result = bench(task="lowlight", datasets=(str(paired_folder("pairs")),), models=(spec,), crops=0)
+    base, row = result.groups[0].rows
+    assert row.model == "file:zero_dce/Epoch99.pth" and row.metrics["psnr"] > base.metrics["psnr"]
+    # on LOL the row shows Zero-DCE's published number: published.json matches the official file's path
+    assert match_model("lowlight", "LOL", "pairs", spec).method == "Zero-DCE"
+    assert match_model("lowlight", "LOL", "pairs", spec.replace("zero_dce/", "zero_dce_pp/")) is None
