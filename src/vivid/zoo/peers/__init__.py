@@ -15,7 +15,7 @@ Adding a method = one module here with its network and a :class:`PeerArch`, plus
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -82,9 +82,8 @@ def load_peer(
     arch = recognise(state)
     if arch is None:
         return None
-    from vivid.models.base import ModelDescriptor
     from vivid.models.torch_runtime import TorchRestorer
-    from vivid.zoo.byo import check_scale, speed_class_for, user_provenance
+    from vivid.zoo.byo import check_scale, speed_class_for, user_descriptor
 
     check_scale(path, 1, scale)
     if task is not None and task != arch.task:
@@ -100,18 +99,14 @@ def load_peer(
             f"model file {path.name!r} has {arch.name}'s tensor names but not its shapes ({first}); "
             f"the file may be damaged or a variant vivid does not know"
         ) from e
-    descriptor = ModelDescriptor(
-        name=f"file:{path.name}",
-        task=arch.task,  # type: ignore[arg-type]
-        tileable=arch.tileable,
-        tile_overlap=arch.tile_overlap,
-        min_size=arch.min_size,
-        runtime="torch",
-        license=f"official {arch.name} weights: {arch.license}",
-        provenance=user_provenance(path, sha, f"{arch.name} ({arch.source}) via vivid.zoo.peers"),
-        sha256=sha,
-        speed_class=speed_class_for(sum(p.numel() for p in module.parameters())),  # type: ignore[arg-type]
+    descriptor = user_descriptor(
+        path, sha, f"{arch.name} ({arch.source}) via vivid.zoo.peers", task=arch.task, default_task=arch.task,
+        scale=1, channels=3, out_channels=3,
+        speed_class=speed_class_for(sum(p.numel() for p in module.parameters())),
+        tileable=arch.tileable, tile_overlap=arch.tile_overlap, min_size=arch.min_size, runtime="torch",
     )
+    # the official weights' licence instead of "unknown (user file)"
+    descriptor = replace(descriptor, license=f"official {arch.name} weights: {arch.license}")
     return TorchRestorer(module, descriptor)
 
 
