@@ -3,7 +3,8 @@
 :func:`load_model_file` dispatches on the file suffix:
 
 * ``.pth .pt .ckpt .bin .safetensors`` — PyTorch weights, architecture recognised by spandrel
-  (:mod:`vivid.zoo.byo_spandrel`). Loading is safe by default: only tensors are unpickled.
+  (:mod:`vivid.zoo.byo_spandrel`) or one of the published low-light methods (:mod:`vivid.zoo.peers`).
+  Loading is safe by default: only tensors are unpickled.
 * ``.pb`` — OpenCV ``dnn_superres`` graphs: FSRCNN, FSRCNN-small, ESPCN, LapSRN, EDSR
   (:mod:`vivid.zoo.byo_opencv`).
 * ``.onnx`` — any ONNX image-to-image model, run by ONNX Runtime (:mod:`vivid.zoo.byo_onnx`).
