@@ -1,5 +1,6 @@
-"""Fault tolerance on a real two-node Ray cluster (loopback, one CPU per node): a worker killed with
-SIGKILL in the middle of a batch costs a retry, not an image; nothing is lost, nothing written twice."""
+"""A real two-node Ray cluster (loopback, one CPU per node): a worker or a node killed with SIGKILL in the
+middle of a batch costs a retry, not an image (nothing lost, nothing written twice); the service runs its jobs
+on both nodes."""
 
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ def test_a_worker_or_node_killed_mid_batch_costs_a_retry_not_an_image(tmp_path: 
         while killed is None and batch.poll() is None and time.monotonic() < deadline:
             started = len(list(out.glob("*.png"))) >= 2  # the batch is under way on both nodes
             busy = cluster.workers(busy=True, node=None if victim == "worker" else "node") if started else []
-            if busy:
+            if busy and busy[-1] in cluster.workers(busy=True):  # still busy a moment later: mid-item
                 killed = busy[-1] if victim == "worker" else cluster.raylet("node")
                 subprocess.run(["kill", "-9", str(killed)], check=True)
             time.sleep(0.05)
@@ -70,3 +71,51 @@ def test_a_worker_or_node_killed_mid_batch_costs_a_retry_not_an_image(tmp_path: 
     assert max(m["attempts"] for m in manifest) == 2  # the killed worker's item, run again elsewhere
     report = [json.loads(x) for x in (out / "vivid-report.jsonl").read_text().splitlines()]
     assert [r["status"] for r in report] == ["written"] * N
+
+
+def test_the_service_runs_its_jobs_on_both_nodes(tmp_path: Path, cluster: TwoNodes) -> None:
+    """``vivid serve --engine ray --ray-address`` on the two-node cluster: its two job threads each get a Ray
+    worker (one per node: one CPU each), and the jobs sent to it are done there."""
+    import httpx
+
+    from tests.server.support import free_port, png_bytes
+
+    port = free_port()
+    env = {**ray_env(), "VIVID_DATA_DIR": str(tmp_path / "data"), "VIVID_WORKERS": "2"}
+    env.pop("VIVID_API_KEYS", None)
+    server = subprocess.Popen([sys.executable, "-m", "vivid.cli.main", "serve", "--port", str(port), "--engine", "ray",
+                               "--ray-address", cluster.address, "--log-level", "warning"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline and server.poll() is None, "the server did not come up"
+            time.sleep(0.2)
+        assert [len(cluster.workers(busy=False, node=n, actor="ServiceWorker")) for n in ("head", "node")] == [1, 1]
+        ids = []
+        for i in range(4):
+            r = httpx.post(f"{url}/v1/jobs", data={"task": "sr", "model": "vivid-sr", "scale": "2"},
+                           files={"files": (f"p{i}.png", png_bytes(seed=i), "image/png")}, timeout=60)
+            assert r.status_code == 202, r.text
+            ids.append(r.json()["id"])
+        deadline = time.monotonic() + 120
+        while True:
+            jobs = [httpx.get(f"{url}/v1/jobs/{i}", timeout=30).json() for i in ids]
+            if all(j["status"] in ("done", "failed", "cancelled") for j in jobs):
+                break
+            assert time.monotonic() < deadline, [j["status"] for j in jobs]
+            time.sleep(0.2)
+        assert [j["status"] for j in jobs] == ["done"] * 4, jobs
+        assert all(j["results"][0]["width"] == 128 for j in jobs)
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()

@@ -67,10 +67,12 @@ class TwoNodes:
         p = Path(self.folder) / f"{name}.log"
         return p.read_text(errors="replace") if p.exists() else ""
 
-    def workers(self, *, busy: bool, node: str | None = None) -> list[int]:
-        """Pids of this cluster's vivid worker processes (``busy``: those running an item now; ``node``: on the
-        ``head`` or the second ``node`` only)."""
-        title = b"ray::Worker.process" if busy else b"ray::Worker"
+    def workers(self, *, busy: bool, node: str | None = None, actor: str = "Worker") -> list[int]:
+        """Pids of this cluster's vivid worker processes (``busy``: those running an item now, not those still
+        loading their model; ``node``: on the ``head`` or the second ``node`` only; ``actor``: ``Worker`` for
+        batches, ``ServiceWorker`` for jobs)."""
+        item = {"Worker": "process", "ServiceWorker": "enhance"}[actor]
+        title = f"ray::{actor}.{item}".encode() if busy else f"ray::{actor}".encode()
         return [pid for pid in self.processes(node) if _cmdline(pid).startswith(title)]
 
     def raylet(self, node: str) -> int:
