@@ -166,6 +166,9 @@ def test_speed_and_quality_at_int8_are_labelled(tmp_path: Path, monkeypatch) -> 
     res = runner.invoke(app, ["bench", "speed", "--models", "vivid-sr-fast", "--precision", "int8", "--sizes",
                               "64x48", "-q"])
     assert res.exit_code != 0 and "vivid models quantize" in res.output  # no int8 file made yet
+    res = runner.invoke(app, ["bench", "speed", "--models", "vivid-sr-fast", "--runtime", "int8", "--sizes",
+                              "64x48", "-q"])
+    assert res.exit_code != 0 and "vivid models quantize" in res.output  # --runtime int8 = --precision int8
     res = runner.invoke(app, ["bench", "speed", "--models", "bicubic", "--precision", "int4", "-q"])
     assert res.exit_code == 2 and "unknown precision 'int4'" in res.output
     bicubic = load_on_runtime("bicubic", scale=2, runtime="auto", precision="int8")

@@ -246,7 +246,7 @@ def speed(
         int | None, typer.Option(min=8, help="Tile side for the engine (default: from free memory).")
     ] = None,
     runtime: Annotated[
-        str, typer.Option(help="auto (what 'vivid enhance' runs: ONNX Runtime where measured faster), torch, onnx or openvino (the [openvino] extra).")
+        str, typer.Option(help="auto (what 'vivid enhance' runs: ONNX Runtime where measured faster), torch, onnx, openvino (the [openvino] extra), or int8 (short for --precision int8).")
     ] = "auto",
     precision: Annotated[
         str, typer.Option(help="float32 and/or int8 (vivid's networks after 'vivid models quantize'), comma-separated: each model is timed at each.")
@@ -263,6 +263,8 @@ def speed(
     from vivid.bench.report import markdown, prepare_out_dir, speed_preamble, speed_tables, write_speed_report
     from vivid.bench.speed import SpeedConfig, plan_speed, run_speed
 
+    if runtime == "int8":  # the spelling: ONNX Runtime at int8
+        runtime, precision = "auto", "int8"
     config = SpeedConfig(
         models=_yours_by_name(split_list(models)),
         sizes=split_list([sizes]),
