@@ -96,3 +96,25 @@ def test_a_model_measured_on_two_runtimes_runs_on_the_faster_that_keeps_up() -> 
     slow = choose_realtime(cands, frames, times, source_fps=100.0, make_processor=make, encode_seconds=0.0,
                            fallback=("m",), timed_frames=1)
     assert slow.runtime == "fast" and not slow.keeps_up  # none keeps up: the fallback model's fastest runtime
+
+
+def test_slower_classes_are_skipped_once_a_faster_class_is_too_slow() -> None:
+    import time
+
+    import numpy as np
+
+    from vivid.video.realtime import choose_realtime
+
+    measured: list[str] = []
+
+    def make(name: str):  # noqa: ANN202 - every model takes 0.1 s a frame
+        measured.append(name)
+        return lambda frames, times: time.sleep(0.1 * len(frames))
+
+    frames, times = np.zeros((3, 3, 8, 8), np.float32), [0.0, 0.1, 0.2]
+    cands = [("a", "realtime"), ("b", "realtime"), ("c", "fast"), ("d", "slow")]
+    choice = choose_realtime(cands, frames, times, source_fps=100.0, make_processor=make, encode_seconds=0.0,
+                             timed_frames=1)
+    assert measured == ["a", "b"] and choice.model in ("a", "b")
+    assert [bool(s.error and "already too slow" in s.error) for s in choice.samples] == [False, False, True, True]
+    assert "c (fast): not measured: a, of a faster class, is already too slow" in choice.lines()

@@ -6,7 +6,8 @@ frame; a model that is already slower than one frame per frame interval on its w
 further. The encoder's cost per frame (measured once at the output size) is added, since it shares the
 machine. Of the models that keep up with the source frame rate, the one the engine recommends for the task
 wins (vivid's learned model before classical ones), then the heavier speed class; when none keeps up the
-fastest is used, and the report says so.
+fastest is used, and the report says so. A model of a slower class than one already measured too slow is not
+measured (it cannot keep up either; measuring vivid-sr took longer than the rest together).
 
 The order of preference (:func:`preference_for`) is by quality: the engine's recommended models for the task,
 with vivid's own realtime models (learned, speed class ``realtime``, such as vivid-sr-fast) right after the
@@ -157,6 +158,12 @@ def choose_realtime(
     interval = 1.0 / source_fps if source_fps > 0 else 0.04
     for name, speed_class, *rest in candidates:
         runtime = rest[0] if rest else None
+        behind = next((s for s in samples if s.fps is not None and not s.keeps_up
+                       and SPEED_ORDER.get(s.speed_class, 9) < SPEED_ORDER.get(speed_class, 9)), None)
+        if behind is not None:  # a model of a faster class is already too slow: this one cannot keep up either
+            samples.append(SpeedSample(name, speed_class, None, None, False,
+                                       f"{behind.label()}, of a faster class, is already too slow", runtime))
+            continue
         try:
             proc = make_processor(name) if runtime is None else make_processor(name, runtime)
             t0 = time.perf_counter()
