@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 from vivid.errors import ConfigError, InputError
+from vivid.io.formats import is_image_path
 
 #: environment variable naming the folder that holds the named datasets
 DATA_ROOT_ENV = "VIVID_DATA_ROOT"
@@ -140,8 +141,6 @@ def _header(path: Path) -> tuple[int, int, int]:
 def list_images(folder: Path) -> list[Path]:
     """Image files directly in ``folder`` (what :mod:`vivid.io` reads), sorted by name; an error when there
     are none or when two share a name."""
-    from vivid.io.formats import is_image_path
-
     if not folder.is_dir():
         raise InputError(f"dataset folder {folder} does not exist or is not a folder: check the path")
     files = sorted(p for p in folder.iterdir() if p.is_file() and is_image_path(p))

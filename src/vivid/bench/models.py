@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vivid.errors import ConfigError, ModelError
+from vivid.models.registry import get_entry
+from vivid.zoo.loader import is_model_file_ref
 
 if TYPE_CHECKING:
     from vivid.engine.cache import ModelCache
@@ -73,16 +75,12 @@ def load_bench_model(
         ModelError: unknown model, unloadable file, wrong task, or (unless skipping) a missing scale.
         ConfigError: ``{scale}`` in a spec when there is no scale to fill in.
     """
-    from vivid.zoo.loader import is_model_file_ref
-
     name = spec.replace("{scale}", str(scale)) if scale is not None else spec
     if "{scale}" in name:
         raise ConfigError(f"model {spec!r} uses {{scale}}, which only SR benchmarks (--scale) fill in")
     if is_model_file_ref(name):
         restorer = cache.get(name, None)  # the file's own scale: compared below
     else:
-        from vivid.models.registry import get_entry
-
         entry = get_entry(name)  # an unknown name fails here, with close matches
         if task is not None and entry.task != task and not _compatible(entry.task, task):
             raise ModelError(

@@ -26,6 +26,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from vivid.errors import ConfigError, InputError
+from vivid.io.image import Image, quantize
+from vivid.metrics import ciede2000, colorfulness, psnr, psnr_b, psnr_y, ssim, ssim_y
+from vivid.models.base import TASKS
+from vivid.ops.color import rgb_to_gray
+from vivid.ops.degrade import Degradation, add_gaussian_noise, jpeg, to_grayscale
+from vivid.ops.resize import imresize, modcrop
 
 if TYPE_CHECKING:
     from vivid.bench.datasets import Dataset, DatasetItem
@@ -129,7 +135,6 @@ class Protocol:
     # ------------------------------------------------------------------ degrade
     def prepare(self, item: DatasetItem, index: int) -> Case:
         """Read ``item`` and make its case; deterministic (seed = ``index``)."""
-        from vivid.io.image import Image, quantize
         from vivid.io.read import read_image
 
         if self.setting == "noref":
@@ -137,16 +142,12 @@ class Protocol:
             return Case(item.name, Image(src), None, src, src)
         target = read_image(item.target).color  # type: ignore[arg-type]
         if self.task == "sr":
-            from vivid.ops.resize import imresize, modcrop
-
             s = int(self.scale)  # type: ignore[arg-type]
             hr = np.ascontiguousarray(modcrop(target, s))
             lr = imresize(hr, 1.0 / s, quantize=8)
             shown = np.repeat(np.repeat(lr, s, axis=1), s, axis=2)
             return Case(item.name, Image(lr), hr, shown, None)
         if self.task == "denoise":
-            from vivid.ops.degrade import add_gaussian_noise
-
             noisy = add_gaussian_noise(
                 target,
                 sigma=float(self.sigma),
@@ -155,8 +156,6 @@ class Protocol:
             )
             return Case(item.name, Image(noisy), target, np.clip(noisy, 0, 1), noisy)
         if self.task == "dejpeg":
-            from vivid.ops.degrade import jpeg
-
             clean = quantize(target)
             compressed = jpeg(clean, quality=int(self.quality))  # type: ignore[arg-type]
             return Case(item.name, Image(compressed), clean, compressed, compressed)
@@ -164,12 +163,9 @@ class Protocol:
             src = read_image(item.source).color  # type: ignore[arg-type]
             return Case(item.name, Image(src), target, src, src)
         if self.task == "colorize":
-            from vivid.ops.degrade import to_grayscale
-
             gray = quantize(to_grayscale(target, keep_channels=False))
             rgb = np.repeat(gray, 3, axis=0)
             return Case(item.name, Image(gray), target, rgb, rgb)
-        from vivid.ops.degrade import Degradation
 
         # a synthetic input is stored as an 8-bit photo would be
         degraded = quantize(Degradation.parse(self.degradation)(target, seed=index))  # type: ignore[arg-type]
@@ -178,19 +174,13 @@ class Protocol:
     # ------------------------------------------------------------------ score
     def finish(self, output: np.ndarray) -> np.ndarray:
         """The output as scored: colour channels, clipped, rounded to 8 bits where the protocol says."""
-        from vivid.io.image import quantize
-
         out = np.clip(np.asarray(output, dtype=np.float32), 0.0, 1.0)
         return quantize(out) if self.quantize_output else out
 
     def score(self, output: np.ndarray, case: Case) -> dict[str, float]:
         """The metrics of ``output`` (already :meth:`finish`-ed) for ``case``."""
-        from vivid.metrics import ciede2000, colorfulness, psnr, psnr_y, ssim, ssim_y
-
         out = output
         if self.setting == "noref":
-            from vivid.ops.color import rgb_to_gray
-
             rgb = np.repeat(out, 3, axis=0) if out.shape[0] == 1 else out
             return {
                 "mean_luma": float(np.mean(rgb_to_gray(rgb.astype(np.float64)))) * 255.0,
@@ -213,8 +203,6 @@ class Protocol:
             return {"psnr": psnr_y(out, gt, shave=s), "ssim": ssim_y(out, gt, shave=s)}
         scores = {"psnr": psnr(out, gt)}
         if self.task == "dejpeg":
-            from vivid.metrics import psnr_b
-
             return {**scores, "ssim": ssim(out, gt), "psnr_b": psnr_b(out, gt)}
         if self.task == "color":
             scores["delta_e"] = ciede2000(out, gt)
@@ -233,8 +221,6 @@ def gt_mean_corrected(output: np.ndarray, target: np.ndarray) -> np.ndarray:
     The "GT mean" correction some low-light papers apply before scoring (e.g. the use_GT_mean option of
     HVI-CIDNet's measuring script); it removes the global brightness error, so it is reported separately.
     """
-    from vivid.ops.color import rgb_to_gray
-
     def mean_gray(x: np.ndarray) -> float:
         return float(np.mean(rgb_to_gray(x.astype(np.float64)) if x.shape[0] == 3 else x))
 
@@ -243,8 +229,6 @@ def gt_mean_corrected(output: np.ndarray, target: np.ndarray) -> np.ndarray:
 
 
 def _check_degradation(spec: str) -> str:
-    from vivid.ops.degrade import Degradation
-
     d = Degradation.parse(spec)  # raises ConfigError with the syntax on a bad spec
     if d.scale != 1:
         raise ConfigError(
@@ -379,6 +363,5 @@ def make_protocol(
             (PSNR, SSIM, COLORFULNESS),
             "gray input (baseline)",
         )
-    from vivid.models.base import TASKS
 
     raise ConfigError(f"unknown task {task!r}: use one of {', '.join(TASKS)}")

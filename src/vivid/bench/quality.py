@@ -23,7 +23,10 @@ from vivid.bench.machine import Machine, describe_machine
 from vivid.bench.models import BenchModel, load_bench_model, model_label, precision_label
 from vivid.bench.protocols import Case, Metric, Protocol, make_protocol, setting_values
 from vivid.bench.published import PublishedNumber, match_model, published_for
+from vivid.engine.cache import ModelCache
 from vivid.errors import ConfigError
+from vivid.io.image import to_uint
+from vivid.models.base import TASKS
 
 if TYPE_CHECKING:
     from vivid.engine.cache import ModelCache
@@ -176,9 +179,6 @@ def plan_quality(config: QualityConfig, *, cache: ModelCache | None = None) -> Q
     Raises:
         ConfigError, InputError, ModelError: the first problem found, before any work.
     """
-    from vivid.engine.cache import ModelCache
-    from vivid.models.base import TASKS
-
     task = config.task
     if task not in TASKS:
         raise ConfigError(f"unknown task {task!r}: use one of {', '.join(TASKS)}")
@@ -256,8 +256,6 @@ def _crop_box(reference: np.ndarray, size: int) -> tuple[int, int, int, int]:
 
 
 def _panel(label: str, pixels: np.ndarray, box: tuple[int, int, int, int]) -> CropPanel:
-    from vivid.io.image import to_uint
-
     top, left, h, w = box
     crop = np.clip(pixels[:, top : top + h, left : left + w], 0, 1)
     if crop.shape[0] == 1:

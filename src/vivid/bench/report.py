@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vivid import __version__
+from vivid.bench.published import load_published
 from vivid.errors import OutputError
 from vivid.io.atomic import write_bytes_atomic
 
@@ -60,8 +61,6 @@ def _published_cell(p: PublishedNumber | None, group: Group, sources: dict[str, 
 
 def quality_tables(result: QualityResult) -> list[Table]:
     """One results table per task/setting, followed by its table of published references, if any."""
-    from vivid.bench.published import load_published
-
     all_sources = {p.source_key: p.source for p in load_published()}
     tables = []
     for g in result.groups:

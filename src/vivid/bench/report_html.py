@@ -13,6 +13,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from vivid.bench.report import Table, quality_preamble, quality_tables, speed_preamble, speed_tables
+from vivid.io.image import from_array
 
 if TYPE_CHECKING:
     import numpy as np
@@ -34,7 +35,6 @@ def _png_of_figure(fig: Any) -> bytes:
 
 def png_of_array(pixels: np.ndarray) -> bytes:
     """PNG bytes of a uint8 ``(H, W, 3)`` array."""
-    from vivid.io.image import from_array
     from vivid.io.write import encode_image
 
     return encode_image(from_array(pixels), format="png", strip_metadata=True)

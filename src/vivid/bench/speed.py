@@ -29,6 +29,7 @@ import numpy as np
 
 from vivid.bench.machine import Machine, describe_machine
 from vivid.bench.models import load_bench_model, precision_label
+from vivid.engine.cache import ModelCache
 from vivid.errors import ConfigError, ModelError
 
 #: named output sizes (width, height)
@@ -144,8 +145,6 @@ class SpeedResult:
 
 def plan_speed(config: SpeedConfig) -> SpeedPlan:
     """Check sizes and options and load every model once (so that a bad one fails before any timing)."""
-    from vivid.engine.cache import ModelCache
-
     if config.runs < MIN_RUNS:
         raise ConfigError(
             f"--runs must be at least {MIN_RUNS} (the median of at least 5 runs is reported), got {config.runs}"

@@ -14,6 +14,10 @@ import resource
 import sys
 import time
 
+from vivid.io.image import Image
+from vivid.models.torch_runtime import default_threads
+from vivid.zoo.onnx_runtime import load_on_runtime
+
 
 def _peak_rss_mib() -> float:
     """Peak resident memory of this process's own address space, MiB.
@@ -48,8 +52,6 @@ def synthetic_frame(width: int, height: int, *, seed: int = 0):  # noqa: ANN201 
 def _threads(runtime: str) -> int:
     """Threads the model's runtime was given: torch's and OpenCV's own setting, else vivid's default
     (what ``VIVID_THREADS`` or the CPU affinity allows; numpy-only code may use fewer)."""
-    from vivid.models.torch_runtime import default_threads
-
     if runtime == "torch" and "torch" in sys.modules:
         return int(sys.modules["torch"].get_num_threads())
     if runtime == "opencv" and "cv2" in sys.modules:
@@ -60,9 +62,6 @@ def _threads(runtime: str) -> int:
 def main() -> int:
     request = json.loads(sys.stdin.read())
     from vivid.engine import api
-    from vivid.io.image import Image
-    from vivid.zoo.onnx_runtime import load_on_runtime
-
     rss_start = _peak_rss_mib()  # interpreter, numpy and the engine, before the model and its runtime
 
     model = load_on_runtime(request["model"], scale=request["scale"], runtime=request.get("runtime", "auto"),

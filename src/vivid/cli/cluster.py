@@ -12,9 +12,13 @@ import posixpath
 from pathlib import Path
 from typing import Any
 
+from vivid.cli.batch import WRITE_SUFFIXES, out_suffix, plan_jobs
+from vivid.cli.report import REPORT_NAME, FileRecord, finish_batch, report_text
 from vivid.cluster import storage
-from vivid.cluster.batch import Source
+from vivid.cluster.batch import Source, run_batch
+from vivid.cluster.pool import InProcessPool, RayPool, connect, import_ray
 from vivid.errors import ConfigError, InputError
+from vivid.io.formats import is_image_path
 
 ENGINES = ("local", "ray")
 _STATUS = {"done": "written", "skipped": "skipped", "failed": "failed"}
@@ -31,9 +35,6 @@ def wants_cluster(engine: str, address: str | None, workers: int | None, inputs:
 
 def plan_sources(inputs: list[str], output: str, *, fmt: str | None, recursive: bool) -> tuple[list[Source], str]:
     """``(sources, output folder)`` for locations as typed; local ones by ``vivid.cli.batch.plan_jobs``."""
-    from vivid.cli.batch import WRITE_SUFFIXES, out_suffix, plan_jobs
-    from vivid.io.formats import is_image_path
-
     local = [storage.local_path(x) for x in [*inputs, output]]
     if all(p is not None for p in local):
         *ins, out = (Path(p) for p in local)
@@ -74,10 +75,6 @@ def enhance_on_cluster(inputs: list[Path], output: Path, *, engine: str, address
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from vivid.cli.main import console
-    from vivid.cli.report import REPORT_NAME, FileRecord, finish_batch, report_text
-    from vivid.cluster.batch import run_batch
-    from vivid.cluster.pool import InProcessPool, RayPool, connect, import_ray
-
     if engine == "ray":
         import_ray()  # missing: say so before anything is listed
     sources, root = plan_sources([storage.from_cli_path(p) for p in inputs], storage.from_cli_path(output),

@@ -18,6 +18,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from vivid import __version__
+
 
 class _Group(typer.core.TyperGroup):
     """The ``vivid`` command group: usage errors as one ``error:`` line (no boxes), Python warnings as
@@ -120,8 +122,6 @@ console = Console(stderr=True)
 
 def _print_version(value: bool) -> None:
     if value:
-        from vivid import __version__
-
         print(f"vivid {__version__}")
         raise typer.Exit()
 
@@ -444,8 +444,6 @@ def train(config: Annotated[Path, typer.Argument(help="A TOML training config (s
 @app.command()
 def version() -> None:
     """Print vivid's version."""
-    from vivid import __version__
-
     out_console.print(f"vivid {__version__}")
 
 

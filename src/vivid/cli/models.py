@@ -159,9 +159,8 @@ def quantize(
     --precision int8. It is measured, not assumed: compare with 'vivid bench quality --precision float32,int8'."""
     from vivid.bench.datasets import data_root as default_root
     from vivid.cli.main import console
-    from vivid.zoo.quantize import quantize_model
-
     from vivid.errors import ConfigError
+    from vivid.zoo.quantize import quantize_model
 
     root = default_root(data_root)
     if calibration is None and root is None:

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from vivid.engine.plan import step_names  # noqa: F401 - where the batch takes it from
+from vivid.io.atomic import write_bytes_atomic
 
 REPORT_NAME = "vivid-report.jsonl"
 
@@ -38,8 +39,6 @@ def report_text(records: list[FileRecord]) -> str:
 
 def write_report(records: list[FileRecord], folder: Path) -> Path:
     """Write ``folder/vivid-report.jsonl`` (replacing the previous run's) and return its path."""
-    from vivid.io.atomic import write_bytes_atomic
-
     path = folder / REPORT_NAME
     folder.mkdir(parents=True, exist_ok=True)
     write_bytes_atomic(path, report_text(records).encode("utf-8"))

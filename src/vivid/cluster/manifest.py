@@ -21,6 +21,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from vivid import __version__
 from vivid.cluster import storage
 
 MANIFEST_NAME = "vivid-manifest.jsonl"
@@ -44,8 +45,6 @@ class Entry:
 
 def plan_hash(options: dict[str, Any]) -> str:
     """A hash of the options that decide an output's pixels and bytes (plus vivid's version)."""
-    from vivid import __version__
-
     text = json.dumps({"vivid": __version__, **options}, sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 

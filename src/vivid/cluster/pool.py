@@ -117,8 +117,6 @@ class RayPool:
         self._no_worker_since: float | None = None
 
     def start(self) -> None:
-        from vivid.cluster.worker import Worker
-
         self.ray = import_ray()
         self.actor_class = self.ray.remote(Worker).options(num_cpus=self.cpus, max_restarts=0)
         cpus = self.ray.cluster_resources().get("CPU", 1.0)

@@ -19,6 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vivid.cluster import storage
+from vivid.engine.cache import ModelCache
+from vivid.engine.plan import step_names
+from vivid.errors import ImageTooLargeError, VividError
 
 #: outcome statuses: finished, skipped (content unchanged since the recorded run), failed for good, retry
 DONE, SKIPPED, FAILED, RETRY = "done", "skipped", "failed", "retry"
@@ -57,8 +60,6 @@ class Worker:
 
     def __init__(self, *, options: dict[str, Any], cache: dict[str, Any], output_root: str,
                  preload: tuple[str, int | None, str | None] | None = None) -> None:
-        from vivid.engine.cache import ModelCache
-
         self.options = options
         self.cache = ModelCache(**cache)
         self.parts = storage.parts_folder(output_root)
@@ -76,8 +77,6 @@ class Worker:
         return self.cache.loads
 
     def process(self, item: Item) -> Outcome:
-        from vivid.errors import ImageTooLargeError, VividError
-
         t0 = time.perf_counter()
         try:
             with tempfile.TemporaryDirectory(prefix="vivid-item-") as tmp:
@@ -90,9 +89,7 @@ class Worker:
             return self._outcome(item, RETRY, t0, error=f"{type(e).__name__}: {e}")
 
     def _process(self, item: Item, tmp: str, t0: float) -> Outcome:
-        from vivid.engine.plan import step_names
         from vivid.engine.stream import enhance_file
-        from vivid.errors import VividError
 
         src = storage.local_path(item.src)
         if src is None:
@@ -124,8 +121,6 @@ class _StorageFailed(Exception):
 
 @contextmanager
 def _storage() -> Iterator[None]:
-    from vivid.errors import VividError
-
     try:
         yield
     except (VividError, OSError) as e:

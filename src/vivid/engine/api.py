@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from vivid import __version__
+from vivid.engine.cache import ModelCache
 from vivid.engine.options import (  # noqa: F401 - the engine's checks, importable from here too
     DTYPES,
     FITS,
@@ -21,12 +22,20 @@ from vivid.engine.options import (  # noqa: F401 - the engine's checks, importab
     check_size,
     parse_size,
 )
+from vivid.engine.pipeline import make_tile_fn
 from vivid.engine.plan import Plan, Step
 from vivid.engine.progress import Progress, null_progress
+from vivid.engine.routing import GRAY_CHROMA, analyze, chroma_stats, thumbnail
+from vivid.engine.tiling import auto_tile_size, iter_tiled, plan_cores, reflect_border
 from vivid.errors import ConfigError, InputError, ModelError
-from vivid.io.image import Image
+from vivid.io.image import Image, from_array
+from vivid.io.read import from_pil, read_image
+from vivid.metrics import ciede2000
 from vivid.models.base import TASKS, Restorer
+from vivid.models.registry import ENTRIES, get_entry
+from vivid.ops.color import keep_light_chroma, rgb_to_ycbcr, ycbcr_to_rgb
 from vivid.ops.resize import resize_planes
+from vivid.zoo.loader import added_model, runs_a_file
 
 #: default model per task (the first of each list that can be built wins)
 DEFAULT_MODELS: dict[str, tuple[str, ...]] = {
@@ -42,8 +51,6 @@ DEFAULT_MODELS: dict[str, tuple[str, ...]] = {
 
 def default_model(task: str) -> str:
     """The recommended registry model for ``task`` (learned when shipped, else the classical one)."""
-    from vivid.models.registry import ENTRIES
-
     if task not in DEFAULT_MODELS:
         if task in TASKS:  # a task vivid knows, without a default model yet: name one
             raise ModelError(f"vivid has no default model for task {task!r} yet: name a model for it")
@@ -89,8 +96,6 @@ def step_record(restorer: Restorer, seconds: float, delta_e: float | None = None
     runtime = d.runtime if d.runtime == "onnx" and d.name and not d.name.startswith("file:") else None
     yours = None
     if d.provenance.startswith("your model"):
-        from vivid.zoo.loader import added_model
-
         yours = added_model(d.name)
     return StepRecord(d.task, d.name, d.scale, d.sha256, seconds, delta_e,
                       dtype=getattr(restorer, "dtype", "float32"), runtime=runtime,
@@ -144,20 +149,14 @@ def as_image(image: Any) -> Image:
     if isinstance(image, Image):
         return image
     if isinstance(image, (str, Path)):
-        from vivid.io.read import read_image
-
         return read_image(image)
     if isinstance(image, np.ndarray):
-        from vivid.io.image import from_array
-
         return from_array(image)
     try:
         from PIL import Image as PILImage
     except ImportError:  # pragma: no cover - Pillow is a dependency
         PILImage = None  # noqa: N806
     if PILImage is not None and isinstance(image, PILImage.Image):
-        from vivid.io.read import from_pil
-
         return from_pil(image)
     raise ConfigError(f"cannot enhance a {type(image).__name__}: give a file path, a numpy array (H, W, C), "
                       f"a PIL image or a vivid.Image")
@@ -187,9 +186,6 @@ def run_model(
     progress: Progress = null_progress,
 ) -> Image:
     """Run one model on ``image`` (tiling, colour space, alpha, strength, final resize to ``size``)."""
-    from vivid.engine.pipeline import make_tile_fn
-    from vivid.engine.tiling import auto_tile_size, iter_tiled, plan_cores, reflect_border
-
     if not 0.0 <= strength <= 1.0:
         raise ConfigError(f"strength must be between 0 and 1, got {strength}")
     if alpha not in ("resample", "model"):
@@ -249,8 +245,6 @@ def run_model(
 
 def color_shift(before: np.ndarray, after: np.ndarray, *, size: int = 64) -> float:
     """Mean CIEDE2000 between low-pass versions of two RGB images (what a colour shift looks like)."""
-    from vivid.metrics import ciede2000
-
     a = _bicubic(before, (size, size))
     b = _bicubic(after, (size, size))
     return float(ciede2000(np.clip(a, 0, 1), np.clip(b, 0, 1)))
@@ -258,8 +252,6 @@ def color_shift(before: np.ndarray, after: np.ndarray, *, size: int = 64) -> flo
 
 def guard_colors(before: Image, after: Image, *, size: int = 32) -> Image:
     """Match the low-frequency colour of ``after`` to ``before`` (chroma only, luma kept)."""
-    from vivid.ops.color import rgb_to_ycbcr, ycbcr_to_rgb
-
     if before.is_gray or after.is_gray:
         return after
     src = rgb_to_ycbcr(after.color)
@@ -281,8 +273,6 @@ def keep_light_colour(before: Image, after: Image, *, lo: float = 0.35, hi: floa
     the dark parts; it must not whiten the lights (it did: their saturation fell to 0.3-0.4 of the input's).
     Dark parts, whose input chroma is mostly noise, keep the model's colour. Same size, RGB only
     (:func:`vivid.ops.color.keep_light_chroma` on the pixels; video uses it on frames)."""
-    from vivid.ops.color import keep_light_chroma
-
     if before.is_gray or after.is_gray or before.color.shape != after.color.shape:
         return after
     pix = keep_light_chroma(before.color, after.color, lo=lo, hi=hi)
@@ -295,8 +285,6 @@ def check_colorize_input(image: Image) -> None:
     """Refuse to colorize ``image`` when it holds colour: a colorizer keeps only the lightness and
     guesses the colours, so a colour photo would lose its real ones. Gray images (also stored as RGB or
     JPEG) and toned monochromes (sepia) pass."""
-    from vivid.engine.routing import GRAY_CHROMA, chroma_stats, thumbnail
-
     if image.is_gray:
         return
     p99, toned = chroma_stats(thumbnail(image.rgb()))
@@ -311,9 +299,6 @@ def pick_scale(model: str, needed: float) -> int:
     """The model scale to run for an SR factor ``needed``: the smallest offered scale that reaches it,
     else the largest (the engine resamples the rest). Requests above the largest offered scale with
     an explicit integer factor are left to the model to refuse."""
-    from vivid.models.registry import get_entry
-    from vivid.zoo.loader import runs_a_file
-
     want = max(2, math.ceil(needed - 1e-9))
     if runs_a_file(model):
         return want
@@ -341,8 +326,6 @@ def plan_for(
     """
     check_request(task=task, model=model, scale=scale, size=size)
     if task == "auto":
-        from vivid.engine.routing import analyze
-
         return analyze(image, scale=scale, size=size)
     return plan_for_shape(image.height, image.width, task=task, model=model, scale=scale, size=size, models=models)
 
@@ -364,11 +347,7 @@ def plan_for_shape(
     name = model or default_model(task)
     step_scale = 1
     if task == "sr" and scale is None and size is None and model is not None:
-        from vivid.zoo.loader import added_model, runs_a_file
-
         if runs_a_file(model):
-            from vivid.engine.cache import ModelCache
-
             yours = added_model(model)  # its record says its scale: no need to load it
             native = yours.scale if yours is not None else (models or ModelCache()).get(model, None).descriptor.scale
             return Plan(steps=(Step(task=task, model=name, scale=native, reason="chosen by the user"),))
@@ -406,8 +385,6 @@ def enhance(
         models: optional cache with ``get(name, scale) -> Restorer`` (the service reuses loaded models).
         progress: callback ``(done, total, message)``.
     """
-    from vivid.engine.cache import ModelCache
-
     opts = EnhanceOptions.merge(options, changes)
     image = as_image(image)
     if plan is not None and not isinstance(plan, Plan):

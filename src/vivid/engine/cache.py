@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 from vivid.models.base import Restorer
+from vivid.zoo.onnx_runtime import check_runtime, load_on_runtime
 
 
 class ModelCache:
@@ -19,7 +20,6 @@ class ModelCache:
 
     def __init__(self, *, allow_pickle: bool = False, task_hint: str | None = None, runtime: str = "auto",
                  precision: str = "float32") -> None:
-        from vivid.zoo.onnx_runtime import check_runtime
         from vivid.zoo.quantize import check_precision
 
         check_runtime(runtime)
@@ -36,8 +36,6 @@ class ModelCache:
 
     def get(self, name: str, scale: int | None, *, family: str | None = None) -> Restorer:
         """The model ``name`` at ``scale`` (None: the model's own scale), loaded once."""
-        from vivid.zoo.onnx_runtime import load_on_runtime
-
         key = (name, scale)
         with self._lock:
             if key not in self._models:

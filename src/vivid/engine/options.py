@@ -18,12 +18,23 @@ import math
 from collections.abc import Callable
 from typing import Any, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from vivid.errors import ConfigError
 from vivid.models.base import TASKS
+from vivid.models.registry import ENTRIES, get_entry
+from vivid.zoo.loader import is_model_file_ref
 from vivid.zoo.onnx_runtime import RUNTIMES, check_runtime
 from vivid.zoo.quantize import PRECISIONS, check_precision
+from vivid.zoo.user_models import find_user_model
 
 #: the largest SR factor and the largest side of a target size a request may ask for (CLI and REST alike)
 MAX_SCALE = 16
@@ -91,9 +102,6 @@ def check_request(*, task: str, model: str | None, scale: float | None, size: tu
     does not resize, a model without an explicit task, a registered model made for another task.
     ``size`` is ``(height, width)``. Model files are checked when loaded (their task is known then).
     """
-    from vivid.models.registry import get_entry
-    from vivid.zoo.loader import is_model_file_ref
-
     if task != "auto" and task not in TASKS:
         raise ConfigError(f"unknown task {task!r}: use one of {', '.join(TASKS)} or auto")
     if scale is not None:
@@ -109,9 +117,6 @@ def check_request(*, task: str, model: str | None, scale: float | None, size: tu
     if task == "auto":
         raise ConfigError("a model needs an explicit task (auto picks its models itself), for example task sr")
     if not is_model_file_ref(model):
-        from vivid.models.registry import ENTRIES
-        from vivid.zoo.user_models import find_user_model
-
         registered = any(e.name == model for e in ENTRIES)
         yours = None if registered else find_user_model(model)  # added with 'vivid models add'
         made_for = yours.task if yours is not None else get_entry(model).task  # unknown: close names

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import numpy as np
 
 from vivid.models.base import Restorer
+from vivid.ops.color import rgb_to_ycbcr, ycbcr_to_rgb
 from vivid.ops.resize import resize_planes
 
 TileFn = Callable[[np.ndarray], np.ndarray]
@@ -36,8 +37,6 @@ def make_tile_fn(restorer: Restorer, *, channels: int) -> TileFn:
 
     ``channels`` is 1 (gray) or 3 (RGB) — what the image holds. Colorizers turn 1 into 3.
     """
-    from vivid.ops.color import rgb_to_ycbcr, ycbcr_to_rgb
-
     d = restorer.descriptor
     s = d.scale
 

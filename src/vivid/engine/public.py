@@ -18,6 +18,7 @@ from vivid.engine import api
 from vivid.engine.options import EnhanceOptions, Size, check_request, check_size
 from vivid.engine.plan import Plan
 from vivid.engine.progress import Progress, null_progress
+from vivid.engine.routing import analyze as run_analyze
 from vivid.errors import ConfigError
 
 
@@ -80,8 +81,6 @@ def analyze(image: Any, *, scale: float | None = None, size: tuple[int, int] | s
 
     ``scale`` / ``size`` (``(width, height)`` or ``"WxH"``) ask for super-resolution as in :func:`enhance`.
     """
-    from vivid.engine.routing import analyze as run_analyze
-
     hw = engine_size(size)
     check_request(task="auto", model=None, scale=scale, size=hw)
     return run_analyze(api.as_image(image), scale=scale, size=hw)

@@ -8,13 +8,13 @@ every step says why in one line, and lists the other models that could do it.
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
 from vivid.engine.plan import Plan, Step
 from vivid.io.image import Image
+from vivid.models.registry import list_models
 from vivid.ops.resize import resize_planes
 
 #: thresholds (documented in the README's routing section)
@@ -193,8 +193,6 @@ def _has_model(task: str) -> bool:
 
 
 def _alternatives(task: str, chosen: str) -> tuple[str, ...]:
-    from vivid.models.registry import list_models
-
     return tuple(e.name for e in list_models(task) if e.name != chosen)
 
 

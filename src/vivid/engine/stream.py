@@ -34,11 +34,16 @@ from vivid.engine.api import (
     provenance_record,
     step_record,
 )
+from vivid.engine.cache import ModelCache
 from vivid.engine.options import EnhanceOptions
+from vivid.engine.pipeline import make_tile_fn
 from vivid.engine.plan import Plan
 from vivid.engine.progress import Progress, null_progress
+from vivid.engine.tiling import auto_tile_size, iter_tiled, plan_cores
 from vivid.errors import ConfigError
-from vivid.io.read import DEFAULT_MAX_PIXELS
+from vivid.io.image import from_array
+from vivid.io.read import DEFAULT_MAX_PIXELS, read_image_uint
+from vivid.io.write import png_row_writer, write_image
 from vivid.models.base import Restorer
 
 #: with ``stream=None`` (auto), stream when the output has at least this many pixels (3000x4000 at x2;
@@ -85,9 +90,6 @@ def enhance_file(
     least :data:`STREAM_OVER_PIXELS` pixels; True streams or raises :class:`ConfigError` saying why not;
     False never streams. The written file carries the provenance record as its ``vivid`` text entry.
     """
-    from vivid.engine.cache import ModelCache
-    from vivid.io.read import read_image_uint
-
     opts = EnhanceOptions.merge(options, changes)
     task, scale, size = opts.task, opts.scale, opts.size
     models = models if models is not None else ModelCache(allow_pickle=opts.allow_pickle, runtime=opts.runtime,
@@ -169,9 +171,6 @@ def stream_problem(
 def _in_memory(array: np.ndarray, meta: Any, out: Path, *, plan: Plan | None, options: EnhanceOptions, models: Any,
                quality: int | None, bit_depth: int | None, strip_metadata: bool, overwrite: bool,
                progress: Progress) -> FileResult:
-    from vivid.io.image import from_array
-    from vivid.io.write import write_image
-
     image = from_array(array, meta=meta)
     del array
     result = enhance(image, plan, options=options, models=models, progress=progress)
@@ -195,10 +194,6 @@ def _stream(
     progress: Progress,
     provenance: Callable[[], dict[str, Any]],
 ) -> None:
-    from vivid.engine.pipeline import make_tile_fn
-    from vivid.engine.tiling import auto_tile_size, iter_tiled, plan_cores
-    from vivid.io.write import png_row_writer
-
     d = restorer.descriptor  # strength and alpha were checked with the options
     s = d.scale
     h, w, c = array.shape

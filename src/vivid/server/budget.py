@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from vivid.engine.routing import SMALL_SIDE
 from vivid.errors import InputError
+from vivid.models.registry import get_entry
 
 if TYPE_CHECKING:
     from vivid.server.settings import Settings
@@ -70,8 +72,6 @@ class Geometry:
 
 
 def _any_scale(model: str) -> bool:
-    from vivid.models.registry import get_entry
-
     try:
         return get_entry(model).any_scale
     except Exception:  # noqa: BLE001 - an unknown model is refused elsewhere; assume the costlier path
@@ -124,7 +124,6 @@ def planned_steps(opts: EnhanceRequest, height: int, width: int) -> list[tuple[s
     (the requested scale or size, or x2 for a small image), which is all the sizes depend on.
     """
     from vivid.engine.api import default_model, pick_scale, plan_for_shape
-    from vivid.engine.routing import SMALL_SIDE
 
     if opts.plan is not None:
         return [(s.task, s.model, s.scale) for s in opts.plan.steps]

@@ -16,7 +16,9 @@ import queue
 import threading
 from typing import Any
 
-from vivid.errors import VividError
+from vivid.cluster.pool import connect
+from vivid.engine.cache import ModelCache
+from vivid.errors import ConfigError, VividError
 
 ATTEMPTS = 3
 #: seconds the service waits at startup for its Ray workers to run
@@ -34,8 +36,6 @@ class ServiceWorker:
     """One Ray actor: the service's in-memory item path with its own model cache."""
 
     def __init__(self) -> None:
-        from vivid.engine.cache import ModelCache
-
         self.models = ModelCache()
 
     def ready(self) -> int:
@@ -65,9 +65,6 @@ class RayEngine:
 
     def start(self, timeout: float = START_TIMEOUT) -> RayEngine:
         """Start the actors and wait until each runs (a full cluster is an error now, not a job that waits)."""
-        from vivid.cluster.pool import connect
-        from vivid.errors import ConfigError
-
         self.ray = connect(self.address)
         self.actor_class = self.ray.remote(ServiceWorker).options(num_cpus=1, max_restarts=0)
         actors = [self.actor_class.remote() for _ in range(self.workers)]

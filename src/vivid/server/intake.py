@@ -11,9 +11,11 @@ from fastapi import UploadFile
 
 from vivid.errors import ImageTooLargeError, InputError
 from vivid.io.image import Image
+from vivid.server.budget import check_input, header_size
 from vivid.server.errors import NotFoundError, SyncTooLargeError, UnsupportedMediaError, UploadTooLargeError
 from vivid.server.media import decode_image, display_name, sniff
 from vivid.server.records import Upload, utcnow
+from vivid.server.video import check_video
 
 if TYPE_CHECKING:
     from vivid.server.services import Caller, Services
@@ -64,8 +66,6 @@ def accept_image(services: Services, settings: Settings, file: UploadFile, *, ow
     will take for this input; one that will be streamed is stored without decoding it here (None).
     ``heavy``: a context (a slot of the service's gate) held while the file is decoded.
     """
-    from vivid.server.budget import check_input, header_size
-
     name = display_name(file.filename)
     data = read_bytes(file, limit=settings.max_upload_bytes)
     media, fmt = sniff(data)
@@ -109,8 +109,6 @@ def accept_video(services: Services, settings: Settings, file: UploadFile, *, ow
                  precheck: VideoPrecheck | None = None) -> Upload:
     """Store an uploaded video (streamed) after the video pipeline has probed it (and ``precheck``
     accepted its size and frame count)."""
-    from vivid.server.video import check_video
-
     name = display_name(file.filename)
     head = file.file.read(64)
     file.file.seek(0)
@@ -165,7 +163,6 @@ def load_image(services: Services, settings: Settings, upload_id: str, caller: C
     """A stored upload, decoded again (the client refers to an earlier upload by its id); its recorded
     size is checked first, as for a new upload."""
     from vivid.io.read import read_image
-    from vivid.server.budget import check_input
 
     rec = get_upload(services, upload_id, caller)
     if rec.media != "image":

@@ -22,7 +22,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from vivid.errors import VividError
+from vivid.errors import InputError, VividError
+from vivid.server.budget import header_size, route_job_input
 from vivid.server.db import Database
 from vivid.server.records import (
     CANCELLED,
@@ -447,7 +448,6 @@ class JobRunner:
 
     def _run_images(self, job_id: str, options: dict[str, Any], items: list[tuple[int, str, str, str]],
                     progress: StepProgress, *, created_at: Any) -> None:
-        from vivid.server.budget import header_size, route_job_input
         from vivid.server.work import EnhanceRequest, enhance_upload
 
         opts = EnhanceRequest.model_validate(options)
@@ -492,8 +492,6 @@ class JobRunner:
                 self.save_item(job_id, index, FAILED, error_message=message)
         n = len(items)
         if failures and len(failures) == n:
-            from vivid.errors import InputError
-
             if n == 1 and first_error is not None:  # keeps its code (e.g. over_budget)
                 raise first_error
             raise InputError(f"all {n} inputs failed; first: {failures[0]}")
@@ -507,7 +505,6 @@ class JobRunner:
         import os
 
         from vivid.engine.stream import enhance_file
-        from vivid.server.budget import header_size
 
         progress.start_item(index, 1, "streaming")
         rel = self.store.result_name(job_id, index, opts.extension, created_at)

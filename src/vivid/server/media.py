@@ -9,7 +9,7 @@ import unicodedata
 import numpy as np
 
 from vivid.errors import InputError, VividError
-from vivid.io.image import Image
+from vivid.io.image import Image, from_array
 from vivid.ops.resize import resize_planes
 from vivid.server.errors import UnsupportedMediaError
 
@@ -80,7 +80,6 @@ def encode(image: Image, *, format: str, quality: int | None, text: dict[str, st
 
 def thumbnail(image: Image, *, side: int = 256) -> bytes:
     """A small JPEG preview (alpha composited over mid-gray)."""
-    from vivid.io.image import from_array
     from vivid.io.write import encode_image
 
     rgb = image.rgb()

@@ -10,7 +10,9 @@ from typing import Annotated, Any
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
 
-from vivid.server.db import Database
+from vivid.engine.cache import ModelCache
+from vivid.server.cluster import RayEngine
+from vivid.server.db import Database, migrate
 from vivid.server.errors import ServiceUnavailableError, UnauthorizedError
 from vivid.server.gate import SyncGate
 from vivid.server.jobs import JobRunner
@@ -31,9 +33,6 @@ class Services:
 
     @classmethod
     def start(cls, settings: Settings) -> Services:
-        from vivid.engine.cache import ModelCache
-        from vivid.server.db import migrate
-
         store = Store(settings.data_dir)
         store.prepare()
         db = Database(settings.resolved_database_url())
@@ -41,8 +40,6 @@ class Services:
         models = ModelCache()
         engine = None
         if settings.engine == "ray":
-            from vivid.server.cluster import RayEngine
-
             engine = RayEngine(address=settings.ray_address, workers=settings.workers).start()
         runner = JobRunner(db=db, store=store, models=models, settings=settings, engine=engine)
         runner.start()

@@ -9,6 +9,8 @@ from fastapi import Request
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from vivid.errors import ConfigError
+
 
 class Settings(BaseSettings):
     """Service settings. Every field can be set as ``VIVID_<FIELD>`` (e.g. ``VIVID_DATABASE_URL``)."""
@@ -125,8 +127,6 @@ class Settings(BaseSettings):
 def check_exposure(settings: Settings) -> str | None:
     """Refuse to serve a non-loopback address without API keys unless ``allow_public_without_keys``;
     returns a warning to print when it is allowed (None when the address is loopback or keys are set)."""
-    from vivid.errors import ConfigError
-
     if not settings.binds_publicly():
         return None
     hosts = settings.host_names()

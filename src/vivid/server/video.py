@@ -10,7 +10,9 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from vivid import __version__
 from vivid.errors import ConfigError, InputError, VividError
+from vivid.io.image import Image
 
 if TYPE_CHECKING:
     from vivid.server.jobs import JobRunner, StepProgress
@@ -103,7 +105,6 @@ def run_video_job(runner: JobRunner, job_id: str, options: dict[str, Any], items
         if isinstance(e, VividError):  # the library names its files by path: show the upload's name
             e.args = tuple(str(a).replace(str(src), name).replace(str(dst), "the result") for a in e.args)
         raise
-    from vivid import __version__
 
     provenance = {"software": f"vivid {__version__}", "frames": result.frames, "fps": round(result.fps, 2),
                   "codec": result.settings.encoder if hasattr(result.settings, "encoder") else codec,
@@ -115,8 +116,6 @@ def run_video_job(runner: JobRunner, job_id: str, options: dict[str, Any], items
 
 def video_thumbnail(path: Path) -> bytes | None:
     """A JPEG of a frame from the middle of the video, or None when it cannot be decoded."""
-    from vivid.errors import VividError
-    from vivid.io.image import Image
     from vivid.server.media import thumbnail
     from vivid.video import probe
     from vivid.video.planning import sample_frames

@@ -15,14 +15,18 @@ from fastapi import Depends, Form
 from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from vivid.engine.api import EnhanceResult
+from vivid.engine.api import EnhanceResult, enhance, plan_for
 from vivid.engine.options import EnhanceOptions, Size, TaskName, check_request  # noqa: F401 - TaskName: the API's tasks
 from vivid.engine.plan import Plan, Step
 from vivid.engine.progress import Progress, null_progress
 from vivid.errors import ConfigError, ModelError
 from vivid.io.image import Image
+from vivid.io.read import read_image_bytes
 from vivid.models.base import TASKS
+from vivid.models.registry import ENTRIES, get_entry
+from vivid.server.budget import TILE, check_input, check_plan, target_size
 from vivid.server.media import OUTPUT_FORMATS, encode
+from vivid.zoo.user_models import find_user_model
 
 #: the engine's tasks (a plan analysed by the engine always validates; e.g. dejpeg when routing picks it)
 StepTask = Literal[TASKS]  # type: ignore[valid-type]
@@ -32,9 +36,6 @@ FormatName = Literal["png", "jpeg", "webp", "tiff"]
 def check_model(name: str, task: str) -> str:
     """A registered model, or one added with ``vivid models add``, for ``task``; the API never loads model
     files named by a path."""
-    from vivid.models.registry import ENTRIES, get_entry
-    from vivid.zoo.user_models import find_user_model
-
     if name.startswith("file:") or "/" in name or "\\" in name:
         raise ModelError(f"model {name!r}: the API runs the models GET /v1/models lists, not files named by a path")
     yours = None if any(e.name == name for e in ENTRIES) else find_user_model(name)
@@ -88,8 +89,6 @@ class EnhanceRequest(EnhanceOptions):
     @field_validator("tile")
     @classmethod
     def _server_tile(cls, v: int | None) -> int | None:
-        from vivid.server.budget import TILE
-
         if v is not None and v > TILE:
             raise ConfigError(f"tile must be at most {TILE} on this server (its memory budget is measured with "
                               f"{TILE}-pixel tiles), got {v}")
@@ -112,8 +111,6 @@ class EnhanceRequest(EnhanceOptions):
 
     def engine_options(self) -> EnhanceOptions:
         """The library's options for this request (the server's tile when none was asked for)."""
-        from vivid.server.budget import TILE
-
         fields = {k: getattr(self, k) for k in EnhanceOptions.model_fields}
         return EnhanceOptions(**{**fields, "tile": self.tile or TILE})
 
@@ -187,9 +184,6 @@ def options_from_form(**fields: Any) -> EnhanceRequest:
 
 def make_plan(image: Image, opts: EnhanceRequest, *, models: Any) -> Plan:
     """The plan that will run: the client's plan, or the library's (auto analysis or the chosen task)."""
-    from vivid.engine.api import plan_for
-    from vivid.server.budget import target_size
-
     if opts.plan is not None:
         return opts.plan.to_plan()
     return plan_for(image, task=opts.task, model=opts.model, scale=opts.scale,
@@ -199,8 +193,6 @@ def make_plan(image: Image, opts: EnhanceRequest, *, models: Any) -> Plan:
 def run_enhance(image: Image, opts: EnhanceRequest, *, models: Any, plan: Plan | None = None,
                 progress: Progress = null_progress) -> EnhanceResult:
     """``vivid.enhance`` with the request's options and the service's shared model cache."""
-    from vivid.engine.api import enhance
-
     the_plan = plan if plan is not None else make_plan(image, opts, models=models)
     return enhance(image, the_plan, options=opts.engine_options(), models=models.with_runtime(opts.runtime, opts.precision),
                    progress=progress)
@@ -231,9 +223,6 @@ def enhance_upload(data: bytes, opts: EnhanceRequest, *, settings: Any, models: 
     """Decode one stored input, plan (checked against the budget), enhance and encode it: the job workers'
     in-memory path, run where the job runs it (this process, or a Ray worker with ``vivid serve --engine
     ray``). ``checked``: the input's size was checked from its header already."""
-    from vivid.io.read import read_image_bytes
-    from vivid.server.budget import check_input, check_plan, target_size
-
     image = read_image_bytes(data, name=name, max_pixels=settings.max_pixels)
     if not checked:  # a header only the full decoder reads
         check_input(image.width, image.height, settings, name=name)

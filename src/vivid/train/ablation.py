@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from vivid.metrics import psnr_y
+from vivid.ops.resize import imresize
 from vivid.train.config import DataConfig, ModelConfig, OptimConfig, RunConfig, TrainConfig
 
 
@@ -48,8 +50,6 @@ def bicubic_psnr(val_dir: str, scale: int) -> float:
     """Mean Y-PSNR of MATLAB-bicubic upscaling of the protocol's LR images (the table's baseline)."""
     import numpy as np
 
-    from vivid.metrics import psnr_y
-    from vivid.ops.resize import imresize
     from vivid.train.sr_data import list_images, load_rgb, make_pair
 
     scores = []

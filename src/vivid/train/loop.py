@@ -30,6 +30,7 @@ from vivid.models.archs.factory import build_arch
 from vivid.train import restore_data
 from vivid.train.config import TrainConfig
 from vivid.train.sr_data import PatchSampler, build_pairs, list_images, load_rgb, make_pair
+from vivid.train.zero_ref_losses import zero_reference_loss
 
 
 def lr_factor(it: int, cfg: TrainConfig) -> float:
@@ -145,7 +146,6 @@ def restore_task_data(cfg: TrainConfig, seed: int) -> TrainingData:
 def loss_function(cfg: TrainConfig, model: torch.nn.Module) -> Callable[[np.ndarray, np.ndarray], torch.Tensor]:
     """The objective of one batch (input, target): zero-reference losses, the model's own, or L1/L2."""
     if cfg.data.task == "zero_ref":  # no target: the zero-reference losses judge the output and the curve maps
-        from vivid.train.zero_ref_losses import zero_reference_loss
 
         if not all(callable(getattr(model, f, None)) for f in ("curve_maps", "apply_curves")):
             raise ConfigError(f"task zero_ref needs a curve-map model (e.g. zero_dce), got arch {cfg.model.arch!r}")

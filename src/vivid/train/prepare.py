@@ -14,6 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from vivid.errors import ConfigError, InputError
+from vivid.io.formats import is_image_path
+from vivid.io.image import Image
+from vivid.ops.resize import imresize
 
 MODES = ("resize", "center", "grid", "random")
 
@@ -39,8 +42,6 @@ class PrepareOptions:
 
 
 def _pieces(img: np.ndarray, o: PrepareOptions, rng: np.random.Generator) -> list[tuple[str, np.ndarray]]:
-    from vivid.ops.resize import imresize
-
     _, h, w = img.shape
     s = o.size
     if o.mode == "resize":
@@ -61,11 +62,8 @@ def _pieces(img: np.ndarray, o: PrepareOptions, rng: np.random.Generator) -> lis
 
 def prepare_folder(src: str | Path, dst: str | Path, options: PrepareOptions) -> int:
     """Write the prepared images of ``src`` (recursively) into ``dst``; returns how many were written."""
-    from vivid.io.formats import is_image_path
-    from vivid.io.image import Image
     from vivid.io.read import read_image
     from vivid.io.write import write_image
-    from vivid.ops.resize import imresize
 
     src, dst = Path(src), Path(dst)
     if not src.is_dir():

@@ -20,7 +20,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from vivid.errors import InputError, OutputError
-from vivid.video.codecs import CONTAINERS, EncoderSettings
+from vivid.video.codecs import CONTAINERS, EncoderSettings, quiet_encoder_logs
 from vivid.video.probe import VideoInfo
 from vivid.video.segments import StreamFormat, WorkDir
 
@@ -98,7 +98,6 @@ def check_muxable(info: VideoInfo, *, fmt: str, settings: EncoderSettings,
     """Raise :class:`InputError` now if the output container cannot hold a stream of the input."""
     import av
 
-    from vivid.video.codecs import quiet_encoder_logs
 
     quiet_encoder_logs(settings.encoder)
     with av.open(str(info.path)) as inp:

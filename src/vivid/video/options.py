@@ -11,8 +11,11 @@ from typing import Any
 
 from pydantic import model_validator
 
+from vivid import __version__
 from vivid.engine.options import EnhanceOptions, check_request, check_scale
 from vivid.errors import ConfigError
+from vivid.models.registry import ENTRIES
+from vivid.zoo.loader import runs_a_file
 
 
 class VideoOptions(EnhanceOptions):
@@ -87,8 +90,6 @@ class VideoOptions(EnhanceOptions):
         ``batch``, ``resume``, ``overwrite``, ``allow_pickle`` and ``runtime`` do not change the pixels (ONNX
         Runtime and torch agree within rounding) and may differ; the image options video refuses are left out.
         """
-        from vivid import __version__
-
         st = src.stat()
         d = self.model_dump(exclude={"batch", "resume", "overwrite", "allow_pickle", "runtime", *_NOT_FOR_VIDEO})
         d["input"] = {"path": str(src.resolve()), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
@@ -99,9 +100,6 @@ class VideoOptions(EnhanceOptions):
 def _known(model: str | None) -> bool:
     """A model vivid can name: registered, added, or a file. Other names are checked when the model cache
     given to :func:`~vivid.video.enhance_video` loads them (a caller's cache may know more)."""
-    from vivid.models.registry import ENTRIES
-    from vivid.zoo.loader import runs_a_file
-
     return model is not None and (any(e.name == model for e in ENTRIES) or runs_a_file(model))
 
 

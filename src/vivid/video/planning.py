@@ -12,7 +12,10 @@ from typing import Any
 
 import numpy as np
 
+from vivid.engine.api import check_colorize_input, plan_for
 from vivid.engine.plan import Plan, Step
+from vivid.engine.routing import analyze
+from vivid.errors import InputError
 from vivid.io.image import Image
 from vivid.video.frames import frame_to_rgb
 from vivid.video.probe import VideoInfo
@@ -29,7 +32,6 @@ def sample_frames(info: VideoInfo, *, count: int = 5,
     """
     import av
 
-    from vivid.errors import InputError
 
     try:
         return _sample_frames(info, count=count, end=end)
@@ -66,16 +68,12 @@ def _sample_frames(info: VideoInfo, *, count: int, end: float | None) -> list[tu
                 ft = float(chosen.pts * tb) if chosen.pts is not None else t
                 out.append((frame_to_rgb(chosen, bit_depth=info.bit_depth), ft))
     if not out:
-        from vivid.errors import InputError
-
         raise InputError(f"{info.path}: no frame could be decoded for analysis")
     return out
 
 
 def plan_from_samples(images: list[Image], *, scale: float | None) -> Plan:
     """Analyse each sampled frame; keep the steps that at least half of them ask for."""
-    from vivid.engine.routing import analyze
-
     plans = [analyze(img, scale=scale) for img in images]
     n = len(plans)
     first: dict[str, Step] = {}
@@ -114,8 +112,6 @@ def plan_video(samples: list[tuple[np.ndarray, float]], *, task: str, model: str
                models: Any, recolor: bool = False) -> Plan:
     """The plan for the clip: routed from the samples for ``auto``, else the explicit task's. ``colorize``
     of a clip whose sampled frames hold colour is refused unless ``recolor``."""
-    from vivid.engine.api import check_colorize_input, plan_for
-
     images = [Image(np.ascontiguousarray(x)) for x, _ in samples]
     if task == "auto":
         return plan_from_samples(images, scale=scale)

@@ -29,6 +29,7 @@ from vivid.zoo.byo import (
     speed_class_for,
     user_descriptor,
 )
+from vivid.zoo.peers import load_peer
 
 # what torch.load(weights_only=True) says when a file pickles Python objects, or is no pickle at all
 _UNSAFE_GLOBAL = re.compile(r"GLOBAL (\S+) was not an allowed global")
@@ -119,7 +120,6 @@ def _from_state_dict(path: Path, sha: str, obj: Any, *, task: str | None, scale:
         raise ModelError(
             f"{path.name!r} is not a model file: it holds no weight tensors ({type(obj).__name__})"
         )
-    from vivid.zoo.peers import load_peer
 
     peer = load_peer(path, sha, state, task=task, scale=scale)  # published low-light methods spandrel lacks
     if peer is not None:

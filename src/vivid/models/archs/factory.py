@@ -8,7 +8,6 @@ from importlib import import_module
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
-
 from torch import nn
 
 from vivid.errors import ConfigError

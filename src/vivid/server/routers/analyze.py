@@ -6,11 +6,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, UploadFile
 
+from vivid.engine.routing import analyze as run_analyze
 from vivid.errors import ConfigError
+from vivid.models.base import TASKS
+from vivid.models.registry import list_models
 from vivid.server.intake import accept_image, load_image
 from vivid.server.schemas import AnalyzeOut, ErrorOut, StepOut, upload_out
 from vivid.server.services import CallerDep, ServicesDep, SettingsDep
 from vivid.server.work import parse_size
+from vivid.zoo.user_models import list_user_models
 
 router = APIRouter(prefix="/v1", tags=["analyze"])
 
@@ -29,11 +33,6 @@ def analyze(
     size: Annotated[str | None, Form(description="Planned SR target WxH.")] = None,
 ) -> AnalyzeOut:
     """The image is stored (its ``upload.id`` can be passed to ``/v1/enhance`` and ``/v1/jobs``)."""
-    from vivid.engine.routing import analyze as run_analyze
-    from vivid.models.base import TASKS
-    from vivid.models.registry import list_models
-    from vivid.zoo.user_models import list_user_models
-
     if (image is None) == (upload_id is None):
         raise ConfigError("send exactly one of: an image file (field 'image') or an upload_id")
     with services.gate.enter(caller.owner):

@@ -9,13 +9,14 @@ from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import Response
 
 from vivid.errors import ConfigError, VividError
+from vivid.server.budget import check_plan, planned_steps, target_size
 from vivid.server.errors import SyncTooLargeError, error_code
 from vivid.server.intake import accept_image, load_image, new_id
 from vivid.server.jobs import JobRunner
 from vivid.server.media import download_name
 from vivid.server.records import DONE, FAILED, RUNNING, Job, Result, utcnow
-from vivid.server.schemas import EnhanceOut, ErrorOut
-from vivid.server.budget import check_plan, planned_steps, target_size
+from vivid.server.routers.jobs import load_job
+from vivid.server.schemas import EnhanceOut, ErrorOut, job_out
 from vivid.server.services import CallerDep, ServicesDep, SettingsDep
 from vivid.server.work import FormOptions, encode_result, make_plan, run_enhance
 
@@ -86,9 +87,6 @@ def enhance(
         "size_bytes": len(data), "plan": result.plan.to_dict(), "provenance": prov})
     result_url = f"/v1/jobs/{job.id}/result/0"
     if response == "json":
-        from vivid.server.routers.jobs import load_job
-        from vivid.server.schemas import job_out
-
         with services.db.session() as s:
             out = job_out(load_job(s, job.id, caller))
         body = EnhanceOut(job=out, result_url=result_url, explanation=result.plan.explain(), provenance=prov)

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from vivid import __version__
+from vivid.server.media import OUTPUT_FORMATS
 from vivid.server.schemas import InfoOut
 from vivid.server.services import SettingsDep
+from vivid.server.video import video_available
 
 router = APIRouter(prefix="/v1", tags=["info"])
 
 
 @router.get("/info", response_model=InfoOut, summary="Version, limits and what this server offers")
 def info(settings: SettingsDep) -> InfoOut:
-    from vivid import __version__
-    from vivid.server.media import OUTPUT_FORMATS
-    from vivid.server.video import video_available
-
     return InfoOut(version=__version__, video=video_available(), auth=bool(settings.api_keys),
                    formats=list(OUTPUT_FORMATS), max_upload_mb=settings.max_upload_mb,
                    max_pixels=settings.max_pixels, sync_max_pixels=settings.sync_max_pixels,

@@ -22,6 +22,7 @@ from vivid.server.records import DONE, FINAL_STATES, LOCAL_OWNER, PENDING, QUEUE
 from vivid.server.schemas import ErrorOut, JobListOut, JobOut, job_out
 from vivid.server.services import Caller, CallerDep, Services, ServicesDep, SettingsDep
 from vivid.server.settings import Settings
+from vivid.server.video import video_available, video_options
 from vivid.server.work import FormOptions
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
@@ -85,8 +86,6 @@ def submit(
     Follow it with ``GET /v1/jobs/{id}`` or ``GET /v1/jobs/{id}/events``. In a batch, a file that cannot be
     used (corrupt, not an image, over a limit) is listed in ``rejected`` with its reason and the others run;
     when none can, the answer is the first file's error."""
-    from vivid.server.video import video_available, video_options
-
     files = [f for f in (files or []) if f.filename or f.size]
     ids = [i for i in (upload_ids or []) if i]
     n = len(files) + len(ids)

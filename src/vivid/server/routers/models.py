@@ -6,16 +6,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from vivid.errors import ConfigError
+from vivid.errors import ConfigError, VividError
+from vivid.models import registry
 from vivid.models.base import TASKS
 from vivid.server.schemas import ErrorOut, ModelOut, ModelsOut
+from vivid.zoo.user_models import list_user_models
 
 router = APIRouter(prefix="/v1", tags=["models"])
 
 
 def _recommended() -> dict[str, str]:
     from vivid.engine.api import DEFAULT_MODELS, default_model
-    from vivid.errors import VividError
 
     out = {}
     for task in DEFAULT_MODELS:
@@ -32,9 +33,6 @@ def list_models(task: Annotated[str | None, Query(max_length=40, description="On
                                                   + ", ".join(TASKS) + ".")] = None) -> ModelsOut:
     """vivid's registered models, then yours (``yours`` true, with their file and architecture): every
     name here can be given as ``model`` to ``POST /v1/enhance`` and ``POST /v1/jobs``."""
-    from vivid.models.registry import list_models as registry
-    from vivid.zoo.user_models import list_user_models
-
     if task is not None and task not in TASKS:
         raise ConfigError(f"unknown task {task!r}: use one of {', '.join(TASKS)}")
     rec = _recommended()
@@ -42,7 +40,7 @@ def list_models(task: Annotated[str | None, Query(max_length=40, description="On
         ModelOut(name=e.name, task=e.task, scales=list(e.scales), any_scale=e.any_scale, kind=e.kind,
                  speed_class=e.speed_class, license=e.license, summary=e.summary,
                  recommended=rec.get(e.task) == e.name)
-        for e in registry(task)
+        for e in registry.list_models(task)
     ]
     yours = [
         ModelOut(name=m.name, task=m.task, scales=[m.scale], any_scale=False, kind="yours", speed_class="?",

@@ -5,11 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, Response
 
+from vivid.server.budget import check_input
 from vivid.server.errors import NotFoundError
 from vivid.server.intake import get_upload
+from vivid.server.media import thumbnail as make_thumbnail
 from vivid.server.schemas import ErrorOut, UploadOut, upload_out
-from vivid.server.budget import check_input
 from vivid.server.services import CallerDep, ServicesDep
+from vivid.server.video import video_thumbnail
 
 router = APIRouter(prefix="/v1/uploads", tags=["uploads"])
 
@@ -60,11 +62,8 @@ def thumbnail(services: ServicesDep, caller: CallerDep, upload_id: str) -> Respo
 def _make_thumbnail(services, rec) -> bytes | None:  # noqa: ANN001
     """A JPEG preview of an upload (None: a video with no decodable frame)."""
     if rec.media == "video":
-        from vivid.server.video import video_thumbnail
-
         return video_thumbnail(services.store.path(rec.stored_path))
     from vivid.io.read import read_image
-    from vivid.server.media import thumbnail as make_thumbnail
 
     if rec.width and rec.height:  # uploads accepted before the memory budget existed are checked here
         check_input(rec.width, rec.height, services.settings, name=rec.original_name)

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vivid.errors import ModelError
+from vivid.models.torch_runtime import TorchRestorer
+from vivid.zoo.byo import check_scale, speed_class_for, user_descriptor
 
 if TYPE_CHECKING:
     import re
@@ -82,9 +84,6 @@ def load_peer(
     arch = recognise(state)
     if arch is None:
         return None
-    from vivid.models.torch_runtime import TorchRestorer
-    from vivid.zoo.byo import check_scale, speed_class_for, user_descriptor
-
     check_scale(path, 1, scale)
     if task is not None and task != arch.task:
         raise ModelError(
