@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 
 from vivid import __version__
+from vivid.cli.options import AllowPickle, Dtype, Model, ModelFile, Precision, Runtime
 
 
 class _Group(typer.core.TyperGroup):
@@ -226,10 +227,10 @@ def enhance(
     scale: Annotated[float | None, typer.Option(help="Super-resolution factor above 0, at most 16 (e.g. 2, 3, 4, 1.5).")] = None,
     size: Annotated[str | None, typer.Option(help=SIZE_HELP)] = None,
     fit: Annotated[str, typer.Option(help=FIT_HELP)] = "contain",
-    model: Annotated[str | None, typer.Option(help="Model name (see 'vivid models').")] = None,
-    model_file: Annotated[Path | None, typer.Option(help="Your own model: .pth/.safetensors, OpenCV .pb, .onnx.")] = None,
+    model: Model = None,
+    model_file: ModelFile = None,
     model_family: Annotated[str | None, typer.Option(help="Family of an OpenCV .pb (fsrcnn, espcn, lapsrn).")] = None,
-    allow_pickle: Annotated[bool, typer.Option(help="Allow model files that run pickled code (trusted files only).")] = False,
+    allow_pickle: AllowPickle = False,
     strength: Annotated[float, typer.Option(min=0.0, max=1.0, help="Blend with the baseline (0..1).")] = 1.0,
     format: Annotated[str | None, typer.Option("--format", help="Output format for folder outputs: png, jpeg, webp, tiff, bmp, avif (a file output's extension must agree).")] = None,
     quality: Annotated[int | None, typer.Option(min=1, max=100, help="JPEG/WebP/AVIF quality.")] = None,
@@ -241,9 +242,9 @@ def enhance(
     alpha: Annotated[str, typer.Option(help="Alpha channel: resample or model.")] = "resample",
     color_guard: Annotated[bool, typer.Option(help="Keep the input's low-frequency colour (SR/denoise).")] = False,
     recolor: Annotated[bool, typer.Option(help="Let --task colorize recolour a colour image (its colours are replaced by guessed ones).")] = False,
-    dtype: Annotated[str, typer.Option(help="float32, or bfloat16 for vivid's torch models (faster on AVX512-BF16 CPUs).")] = "float32",
-    runtime: Annotated[str, typer.Option(help="auto (ONNX Runtime where measured faster), torch, onnx or openvino (the [openvino] extra).")] = "auto",
-    precision: Annotated[str, typer.Option(help="float32, or int8 for vivid's networks after 'vivid models quantize NAME' (opt-in; see README 'Runtimes').")] = "float32",
+    dtype: Dtype = "float32",
+    runtime: Runtime = "auto",
+    precision: Precision = "float32",
     max_pixels: Annotated[int | None, typer.Option(help="Refuse inputs with more pixels (default 160 million; a guard against decompression bombs).")] = None,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar, plan or table; only the summary line and failures.")] = False,
     engine: Annotated[str, typer.Option(help="local (this process) or ray (workers on a Ray cluster; pip install 'vivid-restore[ray]').")] = "local",

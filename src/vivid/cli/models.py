@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from vivid.cli.deferred import guarded as _guarded
+from vivid.cli.options import AllowPickle
 
 models_app = typer.Typer(
     help="List every model (vivid's and yours); add, download or remove your own.",
@@ -76,7 +77,7 @@ def add(
     task: Annotated[str | None, typer.Option(help="What it does, where the file does not say (scale-1 ONNX models).")] = None,
     model_family: Annotated[str | None, typer.Option(help="Family of an OpenCV .pb whose name does not say (fsrcnn, espcn, lapsrn, edsr).")] = None,
     license: Annotated[str | None, typer.Option(help="Its licence, as its authors state it (recorded and listed).")] = None,  # noqa: A002
-    allow_pickle: Annotated[bool, typer.Option(help="Allow model files that run pickled code (trusted files only).")] = False,
+    allow_pickle: AllowPickle = False,
     overwrite: Annotated[bool, typer.Option(help="Replace your model of the same name.")] = False,
 ) -> None:
     """Add your model file under a name: loaded once to detect its task and scale, copied into your
@@ -106,7 +107,7 @@ def pull(
     task: Annotated[str | None, typer.Option(help="What it does, where the file does not say.")] = None,
     sha256: Annotated[str | None, typer.Option(help="The file's expected sha256 (for a URL; catalog entries carry theirs).")] = None,
     license: Annotated[str | None, typer.Option(help="Its licence (catalog entries carry theirs).")] = None,  # noqa: A002
-    allow_pickle: Annotated[bool, typer.Option(help="Allow model files that run pickled code (trusted files only).")] = False,
+    allow_pickle: AllowPickle = False,
     overwrite: Annotated[bool, typer.Option(help="Replace your model of the same name.")] = False,
     catalog: Annotated[Path | None, typer.Option(help="Another catalog file (OpenModelDB JSON format).")] = None,
     list_catalog: Annotated[bool, typer.Option("--list", help="List the catalog and exit.")] = False,

@@ -7,14 +7,16 @@ from typing import Annotated
 
 import typer
 
+from vivid.cli.options import AllowPickle, Dtype, Model, ModelFile, Precision, Runtime
+
 
 def video(
     input: Annotated[Path, typer.Argument(help="The video file.", show_default=False)],  # noqa: A002
     output: Annotated[Path, typer.Option("-o", "--output", help="Output file: .mp4, .mkv, .mov or .webm.")],
     task: Annotated[str, typer.Option(help="sr, denoise, dejpeg, lowlight, color, colorize, or auto (analyse sampled frames and plan).")] = "auto",
     scale: Annotated[float | None, typer.Option(help="Super-resolution factor above 0, at most 16 (default 2 for --task sr).")] = None,
-    model: Annotated[str | None, typer.Option(help="Model name (see 'vivid models').")] = None,
-    model_file: Annotated[Path | None, typer.Option(help="Your own model: .pth/.safetensors, OpenCV .pb, .onnx.")] = None,
+    model: Model = None,
+    model_file: ModelFile = None,
     codec: Annotated[str, typer.Option(help="Video codec: h264, h265, vp9 or av1.")] = "h264",
     crf: Annotated[int | None, typer.Option(help="Encoder quality, lower is better (default: 18 h264, 22 h265, 32 vp9/av1).")] = None,
     preset: Annotated[str | None, typer.Option(help="Encoder speed: x264/x265 preset name, or vp9 0-8 / av1 0-13.")] = None,
@@ -25,10 +27,10 @@ def video(
     smooth: Annotated[float, typer.Option(min=0.0, max=60.0, help="Seconds over which lowlight/color/colorize decisions are smoothed (0: off).")] = 0.5,
     segment_seconds: Annotated[float, typer.Option(min=0.01, help="Length of resumable segments (each starts with a keyframe).")] = 10.0,
     duration: Annotated[float | None, typer.Option(help="Process only the first this-many seconds (a preview).")] = None,
-    allow_pickle: Annotated[bool, typer.Option(help="Allow model files that run pickled code (trusted files only).")] = False,
-    dtype: Annotated[str, typer.Option(help="float32, or bfloat16 for vivid's torch models (faster on AVX512-BF16 CPUs).")] = "float32",
-    runtime: Annotated[str, typer.Option(help="auto (ONNX Runtime where measured faster), torch, onnx or openvino (the [openvino] extra).")] = "auto",
-    precision: Annotated[str, typer.Option(help="float32, or int8 for vivid's networks after 'vivid models quantize NAME' (opt-in).")] = "float32",
+    allow_pickle: AllowPickle = False,
+    dtype: Dtype = "float32",
+    runtime: Runtime = "auto",
+    precision: Precision = "float32",
     recolor: Annotated[bool, typer.Option(help="Let --task colorize recolour a colour clip (its colours are replaced by guessed ones).")] = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar.")] = False,
 ) -> None:
