@@ -141,12 +141,14 @@ def _plot(points: list[dict], bicubic: dict[str, float], path: Path) -> None:
 
     fig, axes = plt.subplots(1, 2, figsize=(12, 5), sharex=True)
     for ax, key, ds in ((axes[0], "set5", "Set5"), (axes[1], "set14", "Set14")):
-        for p in points:
+        for i, p in enumerate(points):
             if p[key] is None:
                 continue
             mine = p["model"].startswith("vivid")
             ax.scatter(p["ms_720p"], p[key], marker="o" if mine else "s", color="C0" if mine else "C1")
-            ax.annotate(p["model"], (p["ms_720p"], p[key]), fontsize=7, xytext=(4, 2), textcoords="offset points")
+            # points of one model on several runtimes sit close together: stagger their labels
+            ax.annotate(p["model"], (p["ms_720p"], p[key]), fontsize=7, xytext=(4, 2 + 9 * (i % 3) - 9),
+                        textcoords="offset points")
         if ds in bicubic:
             ax.axhline(bicubic[ds], color="gray", linestyle=":", label="bicubic")
         ax.set_xscale("log")
