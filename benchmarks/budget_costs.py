@@ -17,7 +17,6 @@ import json
 import subprocess
 import sys
 import tempfile
-from pathlib import Path
 
 CASES = "bicubic:2,vivid-sr:2,vivid-denoise:1,vivid-lowlight:1,vivid-tone:1,vivid-colorize:1,nlm:1,lime:1,analyze:1"
 

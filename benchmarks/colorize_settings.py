@@ -36,9 +36,9 @@ def main() -> int:
     args = ap.parse_args()
 
     import torch
+    from colorize_distribution import hue_stats
     from safetensors.torch import load_file
 
-    from colorize_distribution import hue_stats
     from vivid.metrics import colorfulness
     from vivid.models.archs.factory import build_arch
     from vivid.train import restore_data as rd

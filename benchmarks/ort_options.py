@@ -8,7 +8,7 @@ Usage (from the repository root)::
 Each model (x2 for SR models that have it, else its own scale) runs one engine step
 (:func:`vivid.engine.api.run_model`) on the same image-like 854x480 input
 (``vivid.bench.speed_worker.synthetic_frame``; gray for colorizers) in ONNX Runtime sessions made with every
-:class:`vivid.zoo.byo_onnx.SessionTuning` of intra-op threads (1 or all usable cores), spinning (off/on) and
+:class:`vivid.zoo.onnx_files.SessionTuning` of intra-op threads (1 or all usable cores), spinning (off/on) and
 graph optimisation level (basic, extended, all). The combinations run round-robin, one call each per round,
 so that load from other processes hits all alike; reported is the median of ``--runs`` rounds after one
 warm-up round, per combination, and the chosen one: the fastest, unless vivid's default (all cores, no
@@ -40,7 +40,7 @@ def main() -> int:
     from vivid.io.image import Image
     from vivid.models.torch_runtime import default_threads
     from vivid.zoo.builtin import shipped_weights
-    from vivid.zoo.byo_onnx import SessionTuning
+    from vivid.zoo.onnx_files import SessionTuning
     from vivid.zoo.shipped_onnx import load_shipped_onnx
 
     onnxruntime.set_default_logger_severity(3)

@@ -41,9 +41,9 @@ def main() -> int:
     from vivid.bench.speed_worker import synthetic_frame
     from vivid.engine.api import run_model
     from vivid.io.image import Image
-    from vivid.zoo.loader import load_model
-    from vivid.zoo import byo_onnx
+    from vivid.zoo import onnx_files as byo_onnx
     from vivid.zoo.builtin import shipped_weights
+    from vivid.zoo.loader import load_model
     from vivid.zoo.onnx_runtime import to_onnx
 
     plain_session = byo_onnx.make_session

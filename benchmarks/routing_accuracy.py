@@ -23,7 +23,6 @@ missed. Only ``vivid.engine.routing.analyze`` runs (no model).
 from __future__ import annotations
 
 import argparse
-import io
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path

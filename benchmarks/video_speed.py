@@ -9,7 +9,7 @@ The 480p clip (854x480, yuv420p H.264) is made from the first frames of
 ../shared/datasets/video/car-detection.mp4 (resized), or synthesised when that file is absent. Both
 pipelines run in the same process on the same clip, with the same number of CPU threads:
 
-* stages: vivid's planar path (:mod:`vivid.video.planar`, what ``vivid video`` runs for a Y-channel SR
+* stages: vivid's planar path (:mod:`vivid.video.planar_sr`, what ``vivid video`` runs for a Y-channel SR
   model on 8-bit 4:2:0 video) split into decode (yuv420p planes), model (Y plane), chroma (U/V resized),
   frame building, and encode (libx264 at the output size, for each preset in ``--encode-presets``);
 * model only: decoded frames in memory -> x2 -> frames ready for the encoder (vivid: the planar path,
@@ -89,7 +89,7 @@ def decode_planes(path: Path) -> tuple[list[tuple[np.ndarray, np.ndarray, np.nda
     """The clip's frames as yuv420p planes (copies) and the seconds per frame that decoding took."""
     import av
 
-    from vivid.video.planar import frame_planes
+    from vivid.video.planar_sr import frame_planes
 
     with av.open(str(path)) as c:
         vs = c.streams.video[0]
@@ -153,7 +153,7 @@ def vivid_models(model: str, h: int, w: int, runtime: str = "auto") -> tuple:  #
 def vivid_planar(model: str, planes: list, *, warmup: int, repeats: int, variant: str = "auto"):  # noqa: ANN201
     """Frames per second of the planar path (planes in memory -> x2 -> yuv420p frames), its stage
     seconds per frame, the frames it made (for the encoder timing) and what ran."""
-    from vivid.video.planar import PlanarSR
+    from vivid.video.planar_sr import PlanarSR
     from vivid.video.probe import ColorTags
 
     h, w = planes[0][0].shape
@@ -232,11 +232,10 @@ def espcn_model_fps(frames: list[np.ndarray], *, warmup: int, repeats: int, thre
 def vivid_end_to_end(model: str, clip: Path, out: Path, *, batch: int, preset: str, crf: int,
                      repeats: int, variant: str = "auto") -> tuple[float, str]:
     """Frames per second of ``enhance_video`` (best of ``repeats`` runs) and the frame path it took."""
+    from vivid.engine.cache import ModelCache
     from vivid.models import registry
     from vivid.models.registry import ModelEntry
     from vivid.video import VideoOptions, enhance_video
-
-    from vivid.engine.cache import ModelCache
 
     runtime, dtype = VARIANTS[variant]
     cache = ModelCache(runtime=runtime) if runtime != "auto" else None  # None: vivid video's own cache

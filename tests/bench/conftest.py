@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from tests.images import textured as shared_textured
-
 from vivid.io.image import Image
 from vivid.io.write import write_image
 

@@ -181,7 +181,7 @@ def test_the_cli_and_the_rest_api_refuse_the_same_requests(tmp_path: Path, form:
     from vivid.engine.cache import ModelCache
     from vivid.errors import VividError
     from vivid.io.read import read_image
-    from vivid.server.work import make_plan, options_from_form
+    from vivid.server.enhancement import make_plan, options_from_form
 
     src = make_png(tmp_path / "in.png")
     res = run("enhance", str(src), "-o", str(tmp_path / "o.png"), *cli)

@@ -220,7 +220,7 @@ def test_colour_video_of_a_gray_road_is_not_grayscale() -> None:
     now measures as colour, and the clip's plan has no colorize step."""
     import av
 
-    from vivid.video.planning import plan_from_samples
+    from vivid.video.clip_plan import plan_from_samples
 
     clip = SHARED / "video" / "car-detection.mp4"
     if not clip.is_file():
@@ -239,7 +239,7 @@ def test_colour_video_of_a_gray_road_is_not_grayscale() -> None:
 
 
 def test_video_colorizes_only_when_every_sampled_frame_is_gray() -> None:
-    from vivid.video.planning import plan_from_samples
+    from vivid.video.clip_plan import plan_from_samples
 
     photo = photo_like(240, 320)
     luma = 0.299 * photo[0] + 0.587 * photo[1] + 0.114 * photo[2]

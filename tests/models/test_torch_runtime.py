@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from tests.images import textured as shared_textured
-
 from vivid.engine.api import enhance
 from vivid.errors import ConfigError, ModelError
 from vivid.io.image import Image

@@ -76,7 +76,7 @@ def _clip(path: Path, *, codec: str, frames: int = 8) -> bytes:
 @pytest.mark.parametrize(("ext", "codec"), [("mp4", "libx264"), ("mkv", "libx264"), ("webm", "libvpx-vp9")])
 def test_video_probe_and_sampling_mutants_are_vivid_errors(tmp_path: Path, ext: str, codec: str) -> None:
     from vivid.video import probe
-    from vivid.video.planning import sample_frames
+    from vivid.video.clip_plan import sample_frames
 
     try:
         seed = _clip(tmp_path / f"seed.{ext}", codec=codec)

@@ -522,7 +522,7 @@ def test_plans_accept_every_engine_task() -> None:
 
     from vivid.models.base import TASKS
     from vivid.models.registry import list_models
-    from vivid.server.work import StepIn, StepTask, TaskName
+    from vivid.server.enhancement import StepIn, StepTask, TaskName
 
     assert set(get_args(StepTask)) == set(TASKS) and set(get_args(TaskName)) == {"auto", *TASKS}
     for task in TASKS:

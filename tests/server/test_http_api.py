@@ -264,9 +264,9 @@ def test_ui_is_served_offline(client) -> None:  # noqa: ANN001
 
 
 def test_unexpected_errors_are_a_generic_500(settings, monkeypatch) -> None:  # noqa: ANN001
-    import vivid.models.registry as registry
     from fastapi.testclient import TestClient
 
+    import vivid.models.registry as registry
     from vivid.server.app import create_app
 
     def broken(task=None):  # noqa: ANN001, ANN202

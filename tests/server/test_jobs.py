@@ -118,7 +118,7 @@ class Gate:
 
 @pytest.fixture
 def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[Gate]:
-    from vivid.server import work
+    from vivid.server import enhancement as work
 
     g = Gate()
     real = work.run_enhance

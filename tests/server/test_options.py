@@ -121,7 +121,7 @@ def your_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     from vivid.models.base import ModelDescriptor
     from vivid.models.torch_runtime import TorchRestorer
     from vivid.zoo import user_models as um
-    from vivid.zoo.byo_onnx import export_onnx
+    from vivid.zoo.onnx_files import export_onnx
 
     monkeypatch.setenv(um.MODELS_DIR_ENV, str(tmp_path / "my-models"))
     torch.manual_seed(0)

@@ -95,7 +95,7 @@ def test_a_cancel_stops_a_job_whose_item_runs_on_ray(ray_settings: Settings) -> 
                 checks.append(1)
                 raise JobCancelled()
 
-        from vivid.server.work import EnhanceOptions
+        from vivid.server.enhancement import EnhanceOptions
 
         opts = EnhanceOptions(task="sr", model="vivid-sr", scale=2)
         with pytest.raises(JobCancelled):

@@ -14,6 +14,7 @@ from PIL import Image as PILImage
 from vivid.engine.api import run_model
 from vivid.errors import ConfigError
 from vivid.io.image import Image
+from vivid.models import registry
 from vivid.train.config import load_config
 from vivid.train.loop import train
 from vivid.train.restore_data import (
@@ -25,7 +26,6 @@ from vivid.train.restore_data import (
     is_colourful,
     synthetic_validation_set,
 )
-from vivid.models import registry
 from vivid.zoo import builtin, export
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"

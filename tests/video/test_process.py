@@ -10,7 +10,7 @@ from vivid.engine.api import run_model
 from vivid.engine.plan import Plan, Step
 from vivid.io.image import Image
 from vivid.models.base import Restorer
-from vivid.video.planning import output_size
+from vivid.video.clip_plan import output_size
 from vivid.video.process import FrameProcessor, apply_model, batch_fits
 
 

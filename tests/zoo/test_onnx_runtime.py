@@ -13,8 +13,8 @@ from vivid.engine.cache import ModelCache
 from vivid.errors import ConfigError, ModelError
 from vivid.io.image import Image
 from vivid.models.registry import list_models
-from vivid.zoo.loader import load_model
 from vivid.zoo import builtin, shipped_onnx
+from vivid.zoo.loader import load_model
 from vivid.zoo.onnx_runtime import cache_dir, exportable, to_onnx, with_runtime
 from vivid.zoo.shipped_onnx import ShippedOnnxRestorer
 

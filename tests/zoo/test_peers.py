@@ -19,7 +19,7 @@ import torch
 from typer.testing import CliRunner
 
 from vivid.errors import ModelError
-from vivid.zoo.byo import load_model_file
+from vivid.zoo.model_files import load_model_file
 
 _RNG = np.random.default_rng(0)
 

@@ -12,9 +12,9 @@ from tests.images import textured
 from vivid.engine.api import run_model
 from vivid.errors import ModelError
 from vivid.io.image import Image
-from vivid.zoo import builtin, shipped_onnx
 from vivid.models import registry
 from vivid.models.registry import Network, get_entry, learned
+from vivid.zoo import builtin, shipped_onnx
 from vivid.zoo.builtin import file_sha256, read_index, shipped_weights, weights_dir
 from vivid.zoo.shipped_onnx import area_resize, load_shipped_onnx, parts_of
 

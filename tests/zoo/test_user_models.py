@@ -15,7 +15,7 @@ import pytest
 
 from vivid.errors import ConfigError, InputError, ModelError
 from vivid.zoo import user_models as um
-from vivid.zoo.byo import MODEL_SUFFIXES
+from vivid.zoo.model_files import MODEL_SUFFIXES
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def onnx_x2(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from vivid.models.archs.rep_sr import RepSR
     from vivid.models.base import ModelDescriptor
     from vivid.models.torch_runtime import TorchRestorer
-    from vivid.zoo.byo_onnx import export_onnx
+    from vivid.zoo.onnx_files import export_onnx
 
     torch.manual_seed(0)
     net = RepSR(scale=2, in_channels=3, channels=8, blocks=1).eval().fuse()

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from vivid import __version__
+from vivid.engine.adapter import make_tile_fn
 from vivid.engine.cache import ModelCache
 from vivid.engine.options import (  # noqa: F401 - the engine's checks, importable from here too
     DTYPES,
@@ -22,7 +23,6 @@ from vivid.engine.options import (  # noqa: F401 - the engine's checks, importab
     check_size,
     parse_size,
 )
-from vivid.engine.pipeline import make_tile_fn
 from vivid.engine.plan import Plan, Step
 from vivid.engine.progress import Progress, null_progress
 from vivid.engine.routing import GRAY_CHROMA, analyze, chroma_stats, thumbnail

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from vivid.engine.adapter import make_tile_fn
 from vivid.engine.api import (
     StepRecord,
     _bicubic,
@@ -36,7 +37,6 @@ from vivid.engine.api import (
 )
 from vivid.engine.cache import ModelCache
 from vivid.engine.options import EnhanceOptions
-from vivid.engine.pipeline import make_tile_fn
 from vivid.engine.plan import Plan
 from vivid.engine.progress import Progress, null_progress
 from vivid.engine.tiling import auto_tile_size, iter_tiled, plan_cores

@@ -23,8 +23,8 @@ from vivid.errors import InputError
 from vivid.models.registry import get_entry
 
 if TYPE_CHECKING:
+    from vivid.server.enhancement import EnhanceRequest
     from vivid.server.settings import Settings
-    from vivid.server.work import EnhanceRequest
 
 #: peak bytes per input pixel: the decoded file, its float32 copy and the routing analysis' copies
 #: (measured 25 on a 12 MP PNG)

@@ -45,7 +45,7 @@ class ServiceWorker:
         return os.getpid()
 
     def enhance(self, data: bytes, options: dict[str, Any], settings: Any, name: str, checked: bool) -> Any:
-        from vivid.server.work import EnhanceRequest, enhance_upload
+        from vivid.server.enhancement import EnhanceRequest, enhance_upload
 
         return enhance_upload(data, EnhanceRequest.model_validate(options), settings=settings, models=self.models,
                               name=name, checked=checked)
@@ -81,7 +81,7 @@ class RayEngine:
         return self
 
     def enhance(self, data: bytes, opts: Any, *, settings: Any, name: str, checked: bool, progress: Any) -> Any:
-        """:func:`vivid.server.work.enhance_upload` on a Ray worker; ``progress.check()`` is called while it runs
+        """:func:`vivid.server.enhancement.enhance_upload` on a Ray worker; ``progress.check()`` is called while it runs
         (a cancelled job or a stopping server ends the wait)."""
         ray = self.ray
         last = ""

@@ -448,7 +448,7 @@ class JobRunner:
 
     def _run_images(self, job_id: str, options: dict[str, Any], items: list[tuple[int, str, str, str]],
                     progress: StepProgress, *, created_at: Any) -> None:
-        from vivid.server.work import EnhanceRequest, enhance_upload
+        from vivid.server.enhancement import EnhanceRequest, enhance_upload
 
         opts = EnhanceRequest.model_validate(options)
         failures: list[str] = []

@@ -15,8 +15,8 @@ from vivid.errors import ConfigError, InputError, VividError
 from vivid.io.image import Image
 
 if TYPE_CHECKING:
+    from vivid.server.enhancement import EnhanceRequest
     from vivid.server.jobs import JobRunner, StepProgress
-    from vivid.server.work import EnhanceRequest
 
 #: input container → (output suffix, codec): browsers play MP4/H.264; WebM keeps VP9; the rest go to MKV
 _OUTPUT = {"mp4": ("mp4", "h264"), "mov": ("mov", "h264"), "webm": ("webm", "vp9")}
@@ -65,9 +65,9 @@ def check_video_file(path: Path, name: str, *, max_pixels: int | None = None) ->
 
 def run_video_job(runner: JobRunner, job_id: str, options: dict[str, Any], items: list[tuple[int, str, str, str]],
                   progress: StepProgress, *, created_at: Any) -> None:
+    from vivid.server.enhancement import EnhanceRequest
     from vivid.server.jobs import ServerStopping
     from vivid.server.records import DONE
-    from vivid.server.work import EnhanceRequest
     from vivid.video import enhance_video
     from vivid.video.segments import WorkDir
 
@@ -118,7 +118,7 @@ def video_thumbnail(path: Path) -> bytes | None:
     """A JPEG of a frame from the middle of the video, or None when it cannot be decoded."""
     from vivid.server.media import thumbnail
     from vivid.video import probe
-    from vivid.video.planning import sample_frames
+    from vivid.video.clip_plan import sample_frames
 
     try:
         frame, _t = sample_frames(probe(path), count=1)[0]

@@ -1,7 +1,7 @@
 """Run a plan's steps over batches of frames ``(N, 3, H, W)``.
 
 Small frames through a tileable model (or a resampler) go to the :class:`Restorer` as one batch: the
-colour-space adaptation mirrors :func:`vivid.engine.pipeline.make_tile_fn` (Y / RGB / gray / colorize,
+colour-space adaptation mirrors :func:`vivid.engine.adapter.make_tile_fn` (Y / RGB / gray / colorize,
 padding to the size multiple) on a whole batch, which gives the same pixels as
 :func:`vivid.engine.api.run_model` on each frame (tested). Everything else (large frames that need tiles,
 models with global decisions, models that bind per-image parameters) goes through ``run_model`` frame by
@@ -74,7 +74,7 @@ def batch_fits(restorer: Restorer, shape: tuple[int, ...]) -> bool:
 def run_batch(restorer: Restorer, x: np.ndarray) -> np.ndarray:
     """One model call on a batch of RGB frames ``(N, 3, H, W)`` -> ``(N, 3, H*s, W*s)`` (not clipped).
 
-    The batched twin of :func:`vivid.engine.pipeline.make_tile_fn` (same colour-space handling).
+    The batched twin of :func:`vivid.engine.adapter.make_tile_fn` (same colour-space handling).
     """
     from vivid.ops.color import rgb_to_ycbcr, ycbcr_to_rgb
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from vivid.models.base import Restorer
 from vivid.models.registry import ENTRIES, build, get_entry
-from vivid.zoo.byo import MODEL_SUFFIXES, load_model_file
+from vivid.zoo.model_files import MODEL_SUFFIXES, load_model_file
 
 if TYPE_CHECKING:  # user_models names files with this module's is_model_file_ref
     from vivid.zoo.user_models import UserModel

@@ -27,8 +27,8 @@ from vivid.models.base import Restorer
 from vivid.models.registry import get_entry
 from vivid.models.torch_runtime import TorchRestorer
 from vivid.zoo import builtin, shipped_onnx
-from vivid.zoo.byo_onnx import OnnxRestorer, export_onnx
 from vivid.zoo.loader import is_model_file_ref, load_model
+from vivid.zoo.onnx_files import OnnxRestorer, export_onnx
 from vivid.zoo.openvino_runtime import load_shipped_openvino
 
 RUNTIMES = ("auto", "torch", "onnx", "openvino")

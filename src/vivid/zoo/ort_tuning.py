@@ -4,13 +4,13 @@
 intra-op threads (1, or all usable cores), spinning (off, on) and graph optimisation level (basic, extended,
 all), round-robin so that load from other processes hits every combination alike, and prints the fastest
 per model. :data:`TUNED` holds what it chose (its output is quoted in the README, "Runtimes"); a model not
-listed gets :class:`~vivid.zoo.byo_onnx.SessionTuning`'s defaults (all usable cores, no spinning, all
+listed gets :class:`~vivid.zoo.onnx_files.SessionTuning`'s defaults (all usable cores, no spinning, all
 optimisations).
 """
 
 from __future__ import annotations
 
-from vivid.zoo.byo_onnx import SessionTuning
+from vivid.zoo.onnx_files import SessionTuning
 
 #: model name -> session options (see the module docstring); filled from benchmarks/ort_options.py
 TUNED: dict[str, SessionTuning] = {}

@@ -53,7 +53,7 @@ from vivid.zoo.builtin import (
     rgb_batch,
     torch_installed,
 )
-from vivid.zoo.byo_onnx import SessionTuning, make_session
+from vivid.zoo.onnx_files import SessionTuning, make_session
 from vivid.zoo.ort_tuning import tuning_for
 
 OPSET = 17
@@ -238,7 +238,7 @@ def load_shipped_onnx(name: str, scale: int, *, tuning: SessionTuning | None = N
                       session_factory: Any = None) -> Restorer:
     """Shipped model ``name`` at ``scale`` in ONNX Runtime (each graph hash-checked; no torch needed), its
     sessions made with ``tuning`` (default: the model's measured options, :func:`vivid.zoo.ort_tuning.tuning_for`)
-    by ``session_factory(path, tuning)`` (default :func:`~vivid.zoo.byo_onnx.make_session`; OpenVINO's is in
+    by ``session_factory(path, tuning)`` (default :func:`~vivid.zoo.onnx_files.make_session`; OpenVINO's is in
     :mod:`vivid.zoo.openvino_runtime`)."""
     index = read_index()
     weights = find_weights(name, scale, index)

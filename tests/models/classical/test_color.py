@@ -7,8 +7,8 @@ import pytest
 
 from vivid.errors import ConfigError
 from vivid.metrics import ciede2000, psnr
-from vivid.models.classical.per_image import luma
 from vivid.models.classical.color import build_grayworld, grayworld_autolevels
+from vivid.models.classical.per_image import luma
 
 
 def neutral(textured, h: int = 96, w: int = 96) -> np.ndarray:

@@ -7,7 +7,6 @@ import pytest
 
 from vivid.errors import ConfigError, InputError
 from vivid.metrics import psnr
-from vivid.models.classical.per_image import luma
 from vivid.models.classical.lowlight import (
     build_clahe,
     build_gamma,
@@ -16,6 +15,7 @@ from vivid.models.classical.lowlight import (
     gamma_enhance,
     lime_enhance,
 )
+from vivid.models.classical.per_image import luma
 
 METHODS = [gamma_enhance, clahe_enhance, lime_enhance]
 

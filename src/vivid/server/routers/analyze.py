@@ -10,10 +10,10 @@ from vivid.engine.routing import analyze as run_analyze
 from vivid.errors import ConfigError
 from vivid.models.base import TASKS
 from vivid.models.registry import list_models
+from vivid.server.enhancement import parse_size
 from vivid.server.intake import accept_image, load_image
 from vivid.server.schemas import AnalyzeOut, ErrorOut, StepOut, upload_out
 from vivid.server.services import CallerDep, ServicesDep, SettingsDep
-from vivid.server.work import parse_size
 from vivid.zoo.user_models import list_user_models
 
 router = APIRouter(prefix="/v1", tags=["analyze"])

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from vivid.errors import ConfigError, VividError
 from vivid.server.budget import check_plan, planned_steps, target_size
+from vivid.server.enhancement import FormOptions, encode_result, make_plan, run_enhance
 from vivid.server.errors import SyncTooLargeError, error_code
 from vivid.server.intake import accept_image, load_image, new_id
 from vivid.server.jobs import JobRunner
@@ -18,7 +19,6 @@ from vivid.server.records import DONE, FAILED, RUNNING, Job, Result, utcnow
 from vivid.server.routers.jobs import load_job
 from vivid.server.schemas import EnhanceOut, ErrorOut, job_out
 from vivid.server.services import CallerDep, ServicesDep, SettingsDep
-from vivid.server.work import FormOptions, encode_result, make_plan, run_enhance
 
 router = APIRouter(prefix="/v1", tags=["enhance"])
 

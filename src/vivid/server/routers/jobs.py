@@ -15,6 +15,7 @@ from starlette.background import BackgroundTask
 
 from vivid.errors import ConfigError, VividError
 from vivid.server.budget import check_video, plan_geometry, planned_steps, route_job_input
+from vivid.server.enhancement import FormOptions
 from vivid.server.errors import ConflictError, NotFoundError, TooManyRequestsError, UnsupportedMediaError
 from vivid.server.intake import accept_image, accept_video, get_upload, new_id
 from vivid.server.media import OUTPUT_FORMATS, display_name, download_name, sniff
@@ -23,7 +24,6 @@ from vivid.server.schemas import ErrorOut, JobListOut, JobOut, job_out
 from vivid.server.services import Caller, CallerDep, Services, ServicesDep, SettingsDep
 from vivid.server.settings import Settings
 from vivid.server.video import video_available, video_options
-from vivid.server.work import FormOptions
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 

@@ -6,7 +6,7 @@ of the official weight files: Zero-DCE, Zero-DCE++, SCI, RUAS, PairLIE and CLIP-
 ground truth) and IAT (supervised). A recognised file becomes a
 :class:`~vivid.models.torch_runtime.TorchRestorer` whose descriptor is named ``file:<filename>`` like any
 user model, with the licence of the official weights and the method's source; the weights are read with
-``torch.load(weights_only=True)`` as for every PyTorch file (:mod:`vivid.zoo.byo_spandrel`).
+``torch.load(weights_only=True)`` as for every PyTorch file (:mod:`vivid.zoo.spandrel_files`).
 
 Adding a method = one module here with its network and a :class:`PeerArch`, plus one line in
 :func:`peer_archs`.
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from vivid.errors import ModelError
 from vivid.models.torch_runtime import TorchRestorer
-from vivid.zoo.byo import check_scale, speed_class_for, user_descriptor
+from vivid.zoo.model_files import check_scale, speed_class_for, user_descriptor
 
 if TYPE_CHECKING:
     import re

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from vivid.errors import ModelError
-from vivid.zoo.byo import load_model_file
+from vivid.zoo.model_files import load_model_file
 
 
 def _tiny_compact(scale: int = 2) -> torch.nn.Module:

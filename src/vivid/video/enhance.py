@@ -37,7 +37,7 @@ from vivid.video.codecs import (
 from vivid.video.frames import frame_to_rgb, rgb_to_frame
 from vivid.video.options import VideoOptions, key_differences, key_hash
 from vivid.video.overlap import Prefetch, Worker
-from vivid.video.planar import frame_planes, planar_sr
+from vivid.video.planar_sr import frame_planes, planar_sr
 from vivid.video.probe import VideoInfo, probe
 from vivid.video.process import FrameProcessor
 from vivid.video.realtime import RealtimeChoice
@@ -61,7 +61,7 @@ class VideoResult:
     settings: EncoderSettings
     realtime: RealtimeChoice | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
-    #: how frames went through the model: "planar" (yuv420p planes, :mod:`vivid.video.planar`) or "rgb"
+    #: how frames went through the model: "planar" (yuv420p planes, :mod:`vivid.video.planar_sr`) or "rgb"
     frame_path: str = "rgb"
     #: seconds each overlapped stage was busy: ``decode`` (its thread), ``model`` (this thread), ``encode``
     #: (its thread); the largest one sets the pace when the machine has the cores to overlap them
@@ -176,7 +176,7 @@ def _realtime(info: VideoInfo, options: VideoOptions, samples: list[tuple[np.nda
     from vivid.engine.api import plan_for
     from vivid.io.image import Image
     from vivid.models.registry import get_entry
-    from vivid.video.planning import output_size
+    from vivid.video.clip_plan import output_size
     from vivid.video.process import resize_batch
     from vivid.video.realtime import (
         candidates_for,
@@ -299,7 +299,7 @@ def _plan_job(job: _Job, options: VideoOptions, ckpt: Checkpoint | None, models:
     """The plan for the whole clip (a resumed run's own, else from sampled frames; ``--realtime`` measures
     the candidates first), the realtime choice, and the model cache to run it with."""
     from vivid.engine.cache import ModelCache
-    from vivid.video.planning import plan_video, sample_frames
+    from vivid.video.clip_plan import plan_video, sample_frames
 
     choice: RealtimeChoice | None = None
     if ckpt is not None:
@@ -446,8 +446,8 @@ def enhance_video(
     Raises :class:`InputError`, :class:`OutputError`, :class:`ConfigError` or :class:`ModelError` before
     any work when something cannot work; an interruption leaves the finished segments for ``resume``.
     """
+    from vivid.video.clip_plan import output_size
     from vivid.video.mux import assemble
-    from vivid.video.planning import output_size
 
     t_start = time.perf_counter()
     options = options or VideoOptions()

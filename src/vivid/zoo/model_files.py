@@ -3,11 +3,11 @@
 :func:`load_model_file` dispatches on the file suffix:
 
 * ``.pth .pt .ckpt .bin .safetensors`` — PyTorch weights, architecture recognised by spandrel
-  (:mod:`vivid.zoo.byo_spandrel`) or one of the published low-light methods (:mod:`vivid.zoo.peers`).
+  (:mod:`vivid.zoo.spandrel_files`) or one of the published low-light methods (:mod:`vivid.zoo.peers`).
   Loading is safe by default: only tensors are unpickled.
 * ``.pb`` — OpenCV ``dnn_superres`` graphs: FSRCNN, FSRCNN-small, ESPCN, LapSRN, EDSR
-  (:mod:`vivid.zoo.byo_opencv`).
-* ``.onnx`` — any ONNX image-to-image model, run by ONNX Runtime (:mod:`vivid.zoo.byo_onnx`).
+  (:mod:`vivid.zoo.opencv_files`).
+* ``.onnx`` — any ONNX image-to-image model, run by ONNX Runtime (:mod:`vivid.zoo.onnx_files`).
 
 The helpers below are shared by those modules: every user model gets the name ``file:<filename>``,
 the licence ``"unknown (user file)"`` and the file's sha256 in its descriptor.
@@ -72,7 +72,7 @@ def load_model_file(
     if family is not None and suffix not in OPENCV_SUFFIXES:
         raise ConfigError(f"family={family!r} applies to OpenCV .pb files only, not to {p.name!r}: drop it")
     if suffix in TORCH_SUFFIXES:
-        from vivid.zoo.byo_spandrel import load_torch_file
+        from vivid.zoo.spandrel_files import load_torch_file
 
         if not builtin.torch_installed():
             raise ModelError(
@@ -82,11 +82,11 @@ def load_model_file(
 
         return load_torch_file(p, task=task, scale=scale, allow_pickle=allow_pickle)
     if suffix in OPENCV_SUFFIXES:
-        from vivid.zoo.byo_opencv import load_opencv_file
+        from vivid.zoo.opencv_files import load_opencv_file
 
         return load_opencv_file(p, task=task, scale=scale, family=family)
     if suffix in ONNX_SUFFIXES:
-        from vivid.zoo.byo_onnx import load_onnx_file
+        from vivid.zoo.onnx_files import load_onnx_file
 
         return load_onnx_file(p, task=task, scale=scale)
     formats = ", ".join(MODEL_SUFFIXES)

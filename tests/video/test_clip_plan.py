@@ -11,7 +11,7 @@ from tests.video.conftest import AutoGain, Cache, Upscale, make_clip
 from vivid.engine.plan import Plan, Step
 from vivid.io.image import Image
 from vivid.video import VideoOptions, enhance_video, probe
-from vivid.video.planning import plan_from_samples, sample_frames
+from vivid.video.clip_plan import plan_from_samples, sample_frames
 
 
 def fake_analyze(image: Image, *, scale: float | None = None, size: tuple[int, int] | None = None) -> Plan:
@@ -34,7 +34,7 @@ def test_sample_frames_spread_over_the_clip(tmp_path: Path) -> None:
 
 
 def test_steps_are_kept_by_majority(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("vivid.video.planning.analyze", fake_analyze)  # where the clip planner calls it
+    monkeypatch.setattr("vivid.video.clip_plan.analyze", fake_analyze)  # where the clip planner calls it
     dark = Image(np.full((3, 8, 8), 0.1, np.float32))
     bright = Image(np.full((3, 8, 8), 0.6, np.float32))
     plan = plan_from_samples([dark, dark, bright, bright, bright], scale=None)
@@ -47,7 +47,7 @@ def test_steps_are_kept_by_majority(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_auto_applies_one_plan_to_the_whole_clip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("vivid.video.planning.analyze", fake_analyze)  # where the clip planner calls it
+    monkeypatch.setattr("vivid.video.clip_plan.analyze", fake_analyze)  # where the clip planner calls it
     src = make_clip(tmp_path / "in.mkv", frames=10,
                     content=lambda i: np.full((48, 64, 3), 30 + 2 * i, np.uint8))
     gain, up = AutoGain(), Upscale()

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from vivid.errors import ConfigError, InputError, ModelError
-from vivid.zoo.byo import load_model_file
+from vivid.zoo.model_files import load_model_file
 
 
 def _jpeg_bytes() -> bytes:

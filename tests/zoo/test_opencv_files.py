@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from vivid.errors import ModelError
-from vivid.zoo.byo import load_model_file
-from vivid.zoo.byo_opencv import family_and_scale_from_name
+from vivid.zoo.model_files import load_model_file
+from vivid.zoo.opencv_files import family_and_scale_from_name
 
 SET5 = ["baby_GT.bmp", "bird_GT.bmp", "butterfly_GT.bmp", "head_GT.bmp", "woman_GT.bmp"]
 

@@ -13,8 +13,8 @@ import torch
 from vivid.errors import ModelError
 from vivid.models.base import ModelDescriptor
 from vivid.models.torch_runtime import TorchRestorer
-from vivid.zoo.byo import load_model_file
-from vivid.zoo.byo_onnx import OnnxRestorer, export_onnx
+from vivid.zoo.model_files import load_model_file
+from vivid.zoo.onnx_files import OnnxRestorer, export_onnx
 
 
 def _rep_sr(scale: int = 2) -> TorchRestorer:
@@ -81,8 +81,8 @@ def test_fixed_size_onnx_runs_on_tiles(tmp_path: Path) -> None:
 
 
 def test_sessions_use_vivids_threads_and_do_not_spin(monkeypatch) -> None:
-    from vivid.zoo.byo_onnx import make_session
     from vivid.zoo.builtin import weights_dir
+    from vivid.zoo.onnx_files import make_session
 
     monkeypatch.setenv("VIVID_THREADS", "3")
     opts = make_session(weights_dir() / "vivid-sr-fast_x2.forward.onnx").get_session_options()

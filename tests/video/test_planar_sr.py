@@ -10,8 +10,8 @@ import pytest
 from tests.video.conftest import Cache, Upscale, gradient_frame, make_clip, read_streams
 from vivid.errors import OutputError
 from vivid.video import VideoOptions, enhance_video
-from vivid.video import pipeline as pipeline_module
-from vivid.video.planar import frame_planes, planes_to_frame
+from vivid.video import enhance as pipeline_module
+from vivid.video.planar_sr import frame_planes, planes_to_frame
 from vivid.video.probe import ColorTags
 
 
@@ -182,7 +182,7 @@ def test_stripes_give_the_whole_frames_pixels(runtime: str) -> None:
     """Stripes with the descriptor's tile overlap (torch: in one or two threads; ONNX Runtime: through the
     Restorer call) equal one whole-frame call."""
     from vivid.engine.cache import ModelCache
-    from vivid.video.planar import PlanarSR
+    from vivid.video.planar_sr import PlanarSR
 
     model = ModelCache(runtime=runtime).get("vivid-sr-fast", 2)
     assert model.descriptor.runtime == runtime
@@ -243,7 +243,7 @@ def test_large_frames_take_the_fast_path_in_stripes(clip_mkv: Path) -> None:
     from dataclasses import replace
 
     from vivid.engine.plan import Plan, Step
-    from vivid.video.planar import planar_sr
+    from vivid.video.planar_sr import planar_sr
     from vivid.video.probe import probe
     from vivid.video.process import frames_per_call
 
@@ -261,7 +261,7 @@ def test_output_planes_stay_in_studio_range(runtime: str) -> None:
     """A sharp black/white edge makes the SR model overshoot; limited-range output keeps Y in 16..235 and the
     resized chroma in 16..240 (as display, and the RGB path's RGB clipping, would)."""
     from vivid.engine.cache import ModelCache
-    from vivid.video.planar import PlanarSR, upsample_chroma
+    from vivid.video.planar_sr import PlanarSR, upsample_chroma
 
     model = ModelCache(runtime=runtime).get("vivid-sr-fast", 2)
     y = np.full((64, 64), 16, dtype=np.uint8)
