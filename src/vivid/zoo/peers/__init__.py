@@ -31,6 +31,10 @@ if TYPE_CHECKING:
     from vivid.models.base import Restorer
 
 
+#: the licence of official weights whose repository states none
+UNSTATED = "unknown (the official repository states none)"
+
+
 @dataclass(frozen=True)
 class PeerArch:
     """A published method whose weight files vivid recognises.

@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from vivid.zoo.peers import PeerArch, fits, load_strict
+from vivid.zoo.peers import UNSTATED, PeerArch, fits, load_strict
 
 BINS = (1, 2, 3, 6)
 
@@ -91,11 +91,6 @@ def _build(state: Mapping[str, Any]) -> nn.Module:
     return load_strict(CLIPLITNet(), state)
 
 
-CLIP_LIT = PeerArch(
-    name="CLIP-LIT",
-    source="Liang et al., ICCV 2023; weights github.com/ZhexinLiang/CLIP-LIT",
-    license="unknown (the official repository states none)",
-    matches=_matches,
-    build=_build,
-    tileable=False,  # the pyramid pools over the whole image
-)
+# the pyramid pools over the whole image
+CLIP_LIT = PeerArch("CLIP-LIT", "Liang et al., ICCV 2023; weights github.com/ZhexinLiang/CLIP-LIT",
+                    UNSTATED, _matches, _build, tileable=False)

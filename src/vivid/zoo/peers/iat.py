@@ -204,11 +204,6 @@ def _build(state: Mapping[str, Any]) -> nn.Module:
     return load_strict(IATNet(dim=dim, blocks=blocks), state)
 
 
-IAT = PeerArch(
-    name="IAT",
-    source="Cui et al., BMVC 2022; weights github.com/cuiziteng/Illumination-Adaptive-Transformer",
-    license="Apache-2.0",
-    matches=_matches,
-    build=_build,
-    tileable=False,  # the gamma and colour matrix come from attention over the whole image
-)
+# the gamma and colour matrix come from attention over the whole image
+IAT = PeerArch("IAT", "Cui et al., BMVC 2022; weights github.com/cuiziteng/Illumination-Adaptive-Transformer",
+               "Apache-2.0", _matches, _build, tileable=False)

@@ -15,7 +15,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from vivid.zoo.peers import PeerArch, load_strict
+from vivid.zoo.peers import UNSTATED, PeerArch, load_strict
 
 #: exponent applied to the illumination at test time
 EXPONENT = 0.2
@@ -74,11 +74,6 @@ def _build(state: Mapping[str, Any]) -> nn.Module:
     return load_strict(PairLIENet(width=state["N_net.N_net.1.weight"].shape[0]), mapped)
 
 
-PAIRLIE = PeerArch(
-    name="PairLIE",
-    source="Fu et al., CVPR 2023; weights github.com/zhenqifu/PairLIE",
-    license="unknown (the official repository states none)",
-    matches=_matches,
-    build=_build,
-    tile_overlap=16,  # ten 3x3 convolutions on the way to the output
-)
+# ten 3x3 convolutions on the way to the output
+PAIRLIE = PeerArch("PairLIE", "Fu et al., CVPR 2023; weights github.com/zhenqifu/PairLIE",
+                   UNSTATED, _matches, _build, tile_overlap=16)

@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from vivid.zoo.peers import PeerArch, fits, indexed_count, load_strict
+from vivid.zoo.peers import UNSTATED, PeerArch, fits, indexed_count, load_strict
 
 #: the operations the search chose for the cell's slots c1_d, c1_r, c2_d, c2_r, c3_d, c3_r, c4
 ILLUMINATION_CELL = ("skip", "res1", "resdil3", "conv3", "conv3", "skip", "conv3")
@@ -136,10 +136,5 @@ def _build(state: Mapping[str, Any]) -> nn.Module:
     return load_strict(RUASNet(stages=indexed_count(state, _STAGE), cells=indexed_count(state, _CELL)), state)
 
 
-RUAS = PeerArch(
-    name="RUAS",
-    source="Liu et al., CVPR 2021; weights github.com/KarelZhang/RUAS",
-    license="unknown (the official repository states none)",
-    matches=_matches,
-    build=_build,
-)
+RUAS = PeerArch("RUAS", "Liu et al., CVPR 2021; weights github.com/KarelZhang/RUAS",
+                UNSTATED, _matches, _build)

@@ -76,11 +76,6 @@ def _build(state: Mapping[str, Any]) -> nn.Module:
     return load_strict(SCINet(channels=channels, layers=layers), _used(state))
 
 
-SCI = PeerArch(
-    name="SCI",
-    source="Ma et al., CVPR 2022; weights github.com/vis-opt-group/SCI",
-    license="MIT",
-    matches=_matches,
-    build=_build,
-    tile_overlap=8,  # three 3x3 convolutions
-)
+# three 3x3 convolutions
+SCI = PeerArch("SCI", "Ma et al., CVPR 2022; weights github.com/vis-opt-group/SCI",
+               "MIT", _matches, _build, tile_overlap=8)

@@ -107,20 +107,11 @@ def _build_zero_dce_pp(state: Mapping[str, Any]) -> nn.Module:
     return load_strict(DCENetPP(width=state["e_conv1.point_conv.weight"].shape[0]), mapped)
 
 
-ZERO_DCE = PeerArch(
-    name="Zero-DCE",
-    source="Guo et al., CVPR 2020; weights github.com/Li-Chongyi/Zero-DCE",
-    license="CC BY-NC 4.0, non-commercial academic use only",
-    matches=_is_zero_dce,
-    build=_build_zero_dce,
-    tile_overlap=16,  # seven 3x3 convolutions: a 7-pixel radius
-)
-ZERO_DCE_PP = PeerArch(
-    name="Zero-DCE++",
-    source="Li, Guo & Loy, TPAMI 2021; weights github.com/Li-Chongyi/Zero-DCE_extension",
-    license="CC BY-NC 4.0, non-commercial academic use only",
-    matches=_is_zero_dce_pp,
-    build=_build_zero_dce_pp,
-    tileable=False,  # the curve comes from a 12x smaller copy of the whole image
-    min_size=PP_FACTOR,
-)
+#: the licence of the official Zero-DCE and Zero-DCE++ weights
+NON_COMMERCIAL = "CC BY-NC 4.0, non-commercial academic use only"
+# seven 3x3 convolutions: a 7-pixel radius
+ZERO_DCE = PeerArch("Zero-DCE", "Guo et al., CVPR 2020; weights github.com/Li-Chongyi/Zero-DCE",
+                    NON_COMMERCIAL, _is_zero_dce, _build_zero_dce, tile_overlap=16)
+# the curve comes from a 12x smaller copy of the whole image
+ZERO_DCE_PP = PeerArch("Zero-DCE++", "Li, Guo & Loy, TPAMI 2021; weights github.com/Li-Chongyi/Zero-DCE_extension",
+                       NON_COMMERCIAL, _is_zero_dce_pp, _build_zero_dce_pp, tileable=False, min_size=PP_FACTOR)
