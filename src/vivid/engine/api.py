@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +11,7 @@ import numpy as np
 from vivid import __version__
 from vivid.engine.adapter import make_tile_fn
 from vivid.engine.cache import ModelCache
+from vivid.engine.defaults import DEFAULT_MODELS, default_model, pick_scale  # noqa: F401 - importable from here too
 from vivid.engine.options import (  # noqa: F401 - the engine's checks, importable from here too
     DTYPES,
     FITS,
@@ -27,39 +27,14 @@ from vivid.engine.plan import Plan, Step
 from vivid.engine.progress import Progress, null_progress
 from vivid.engine.routing import GRAY_CHROMA, analyze, chroma_stats, thumbnail
 from vivid.engine.tiling import auto_tile_size, iter_tiled, plan_cores, reflect_border
-from vivid.errors import ConfigError, InputError, ModelError
+from vivid.errors import ConfigError, InputError
 from vivid.io.image import Image, from_array
 from vivid.io.read import from_pil, read_image
 from vivid.metrics import ciede2000
-from vivid.models.base import TASKS, Restorer
-from vivid.models.registry import ENTRIES, get_entry
+from vivid.models.base import Restorer
 from vivid.ops.color import keep_light_chroma, rgb_to_ycbcr, ycbcr_to_rgb
 from vivid.ops.resize import resize_planes
 from vivid.zoo.loader import added_model, runs_a_file
-
-#: default model per task (the first of each list that can be built wins)
-DEFAULT_MODELS: dict[str, tuple[str, ...]] = {
-    "sr": ("vivid-sr", "bicubic"),
-    "denoise": ("vivid-denoise", "nlm"),
-    "dejpeg": ("vivid-dejpeg",),
-    "lowlight": ("vivid-lowlight", "lime"),
-    # vivid-tone is offered as the alternative until it beats gray-world on all FiveK pairs (see its card)
-    "color": ("grayworld", "vivid-tone"),
-    "colorize": ("vivid-colorize",),
-}
-
-
-def default_model(task: str) -> str:
-    """The recommended registry model for ``task`` (learned when shipped, else the classical one)."""
-    if task not in DEFAULT_MODELS:
-        if task in TASKS:  # a task vivid knows, without a default model yet: name one
-            raise ModelError(f"vivid has no default model for task {task!r} yet: name a model for it")
-        raise ConfigError(f"unknown task {task!r}: use one of {', '.join(TASKS)} or auto")
-    names = {e.name for e in ENTRIES}
-    for name in DEFAULT_MODELS[task]:
-        if name in names:
-            return name
-    raise ModelError(f"no model for task {task!r} is installed yet")
 
 
 @dataclass(frozen=True)
@@ -293,22 +268,6 @@ def check_colorize_input(image: Image) -> None:
             f"the image is in colour (chroma {p99 * 255:.0f}/255 in its most colourful 1%): colorize would replace "
             "its colours with guessed ones; use recolor (CLI --recolor) to do it anyway"
         )
-
-
-def pick_scale(model: str, needed: float) -> int:
-    """The model scale to run for an SR factor ``needed``: the smallest offered scale that reaches it,
-    else the largest (the engine resamples the rest). Requests above the largest offered scale with
-    an explicit integer factor are left to the model to refuse."""
-    want = max(2, math.ceil(needed - 1e-9))
-    if runs_a_file(model):
-        return want
-    entry = get_entry(model)
-    if entry.any_scale or want in entry.scales:
-        return want
-    if abs(needed - round(needed)) < 1e-9 and round(needed) not in entry.scales and needed > max(entry.scales):
-        return want  # an explicit unsupported integer factor: the model says so clearly
-    higher = [s for s in entry.scales if s >= needed]
-    return min(higher) if higher else max(entry.scales)
 
 
 def plan_for(

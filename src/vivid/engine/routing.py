@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from vivid.engine.defaults import default_model, pick_scale
 from vivid.engine.plan import Plan, Step
 from vivid.io.image import Image
 from vivid.models.registry import list_models
@@ -183,8 +184,6 @@ def under_exposed(a: Analysis) -> str | None:
 
 
 def _has_model(task: str) -> bool:
-    from vivid.engine.api import default_model
-
     try:
         default_model(task)
     except Exception:  # noqa: BLE001 - no model for the task is installed: route around it
@@ -198,15 +197,11 @@ def _alternatives(task: str, chosen: str) -> tuple[str, ...]:
 
 def analyze(image: Image, *, scale: float | None = None, size: tuple[int, int] | None = None) -> Plan:
     """Analyse ``image`` and recommend a plan (tasks, models, order), each step with its reason."""
-    from vivid.engine.api import default_model
-
     a = measure(image)
     steps: list[Step] = []
     notes: list[str] = []
 
     def add(task: str, reason: str, factor: float = 1.0) -> None:
-        from vivid.engine.api import pick_scale
-
         try:
             name = default_model(task)
             step_scale = pick_scale(name, factor) if task == "sr" else 1

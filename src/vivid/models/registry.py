@@ -119,7 +119,7 @@ ENTRIES: tuple[ModelEntry, ...] = (
             Network("rep_sr", {"channels": 12, "blocks": 3, "in_channels": 1}, color_space="y", tile_overlap=12),
             speed_class="realtime"),
     learned("vivid-lowlight", "lowlight", (1,),
-            "vivid's low-light enhancer: ViT tone curves from a thumbnail + U-Net local refinement (seed 000)",
+            "vivid's low-light enhancer: ViT tone curves from a thumbnail + U-Net local refinement",
             Network("global_local", _GLOBAL_LOCAL, restorer="curves", tile_overlap=48), speed_class="medium"),
     learned("vivid-zerodce", "lowlight", (1,),
             "vivid's zero-reference low-light enhancer: Zero-DCE++-style curve maps, trained without pairs",
@@ -141,7 +141,7 @@ ENTRIES: tuple[ModelEntry, ...] = (
                                  "cool_penalty": 5.0, "confidence": 60.0, "in_channels": 1},
                     color_space="gray", restorer="colorize", tile_overlap=0)),
     learned("vivid-colorize-seed003", "colorize", (1,),
-            "seed 003's colorizer: VAE-like latent + decoder predicting hue (cos, sin) and saturation",
+            "an alternative colorizer: VAE-like latent + decoder predicting hue (cos, sin) and saturation (muted, often sepia)",
             Network("hue_vae", {"channels": 32, "latent": 128, "in_channels": 1}, color_space="gray",
                     restorer="colorize", tile_overlap=0)),
     # --- classical baselines -------------------------------------------------------------------------
