@@ -1,8 +1,8 @@
 """Benchmark reports: markdown (stdout and results.md), CSV, JSON, and writing the report folder.
 
 Quality and speed results are first turned into :class:`Table` objects; markdown and the HTML page
-(:mod:`vivid.bench.report_html`) render the same tables. Files are written atomically (a temporary file
-in the same folder, then a rename).
+(:mod:`vivid.bench.report_html`, which also writes the whole report folder) render the same tables. Files are
+written atomically (a temporary file in the same folder, then a rename).
 """
 
 from __future__ import annotations
@@ -419,39 +419,8 @@ def prepare_out_dir(out: Path, *, overwrite: bool = True) -> Path:
     return out
 
 
-def write_quality_report(result: QualityResult, out: Path, command: str | None = None) -> list[Path]:
-    """results.md, results.csv, results.json and report.html in ``out``; returns their paths."""
-    from vivid.bench import report_html
-
-    md = markdown(
-        f"vivid bench quality — {result.config.task}",
-        quality_preamble(result, command),
-        quality_tables(result),
-    )
-    files = {
-        "results.md": md,
-        "results.csv": quality_csv(result),
-        "results.json": quality_json(result, command),
-        "report.html": report_html.quality_html(result, command),
-    }
-    return _write_all(out, files)
-
-
-def write_speed_report(result: SpeedResult, out: Path, command: str | None = None) -> list[Path]:
-    """results.md, results.csv, results.json and report.html in ``out``; returns their paths."""
-    from vivid.bench import report_html
-
-    md = markdown("vivid bench speed", speed_preamble(result, command), speed_tables(result))
-    files = {
-        "results.md": md,
-        "results.csv": speed_csv(result),
-        "results.json": speed_json(result, command),
-        "report.html": report_html.speed_html(result, command),
-    }
-    return _write_all(out, files)
-
-
-def _write_all(out: Path, files: dict[str, str]) -> list[Path]:
+def write_all(out: Path, files: dict[str, str]) -> list[Path]:
+    """Write each of ``files`` (name -> text) atomically into the report folder ``out``."""
     prepare_out_dir(out)
     paths = []
     for name, text in files.items():

@@ -10,9 +10,22 @@ import base64
 import html
 import io
 import math
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vivid.bench.report import Table, quality_preamble, quality_tables, speed_preamble, speed_tables
+from vivid.bench.report import (
+    Table,
+    markdown,
+    quality_csv,
+    quality_json,
+    quality_preamble,
+    quality_tables,
+    speed_csv,
+    speed_json,
+    speed_preamble,
+    speed_tables,
+    write_all,
+)
 from vivid.io.image import from_array
 
 if TYPE_CHECKING:
@@ -203,3 +216,31 @@ def speed_html(result: SpeedResult, command: str | None = None) -> str:
     plot = speed_plot(result)
     extra = "<h2>Throughput</h2>" + _img_tag(plot, "output megapixels per second") if plot else ""
     return html_page("vivid bench speed", speed_preamble(result, command), speed_tables(result), extra)
+
+
+def write_quality_report(result: QualityResult, out: Path, command: str | None = None) -> list[Path]:
+    """results.md, results.csv, results.json and report.html in ``out``; returns their paths."""
+    md = markdown(
+        f"vivid bench quality — {result.config.task}",
+        quality_preamble(result, command),
+        quality_tables(result),
+    )
+    files = {
+        "results.md": md,
+        "results.csv": quality_csv(result),
+        "results.json": quality_json(result, command),
+        "report.html": quality_html(result, command),
+    }
+    return write_all(out, files)
+
+
+def write_speed_report(result: SpeedResult, out: Path, command: str | None = None) -> list[Path]:
+    """results.md, results.csv, results.json and report.html in ``out``; returns their paths."""
+    md = markdown("vivid bench speed", speed_preamble(result, command), speed_tables(result))
+    files = {
+        "results.md": md,
+        "results.csv": speed_csv(result),
+        "results.json": speed_json(result, command),
+        "report.html": speed_html(result, command),
+    }
+    return write_all(out, files)

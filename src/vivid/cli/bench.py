@@ -146,8 +146,8 @@ def quality(
         prepare_out_dir,
         quality_preamble,
         quality_tables,
-        write_quality_report,
     )
+    from vivid.bench.report_html import write_quality_report
     from vivid.errors import ConfigError
 
     if scale is not None and task != "sr":
@@ -260,7 +260,8 @@ def speed(
     """Time models as 'vivid enhance' runs them: ms per frame, output MP/s, fps, peak RSS, the runtime that
     ran, threads, ratios to a reference."""
     from vivid.bench.models import split_list
-    from vivid.bench.report import markdown, prepare_out_dir, speed_preamble, speed_tables, write_speed_report
+    from vivid.bench.report import markdown, prepare_out_dir, speed_preamble, speed_tables
+    from vivid.bench.report_html import write_speed_report
     from vivid.bench.speed import SpeedConfig, plan_speed, run_speed
 
     if runtime == "int8":  # the issue's spelling: ONNX Runtime at int8

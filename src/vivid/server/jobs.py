@@ -25,6 +25,7 @@ from sqlalchemy import select
 from vivid.errors import InputError, VividError
 from vivid.server.budget import header_size, route_job_input
 from vivid.server.db import Database
+from vivid.server.interrupts import JobCancelled, ServerStopping
 from vivid.server.records import (
     CANCELLED,
     DONE,
@@ -44,14 +45,6 @@ log = logging.getLogger("vivid.server")
 _DB_PROGRESS_INTERVAL = 1.0  # seconds between progress writes to the database
 #: the message of a running job that a client cancelled (the running process stops it at its next write)
 CANCELLING = "cancelling"
-
-
-class JobCancelled(Exception):
-    """Raised inside the progress callback when the job was cancelled."""
-
-
-class ServerStopping(Exception):
-    """Raised inside the progress callback when the service shuts down (the job is re-queued)."""
 
 
 @dataclass

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from vivid import __version__
 from vivid.errors import ConfigError, InputError, VividError
 from vivid.io.image import Image
+from vivid.server.interrupts import ServerStopping
 
 if TYPE_CHECKING:
     from vivid.server.enhancement import EnhanceRequest
@@ -66,7 +67,6 @@ def check_video_file(path: Path, name: str, *, max_pixels: int | None = None) ->
 def run_video_job(runner: JobRunner, job_id: str, options: dict[str, Any], items: list[tuple[int, str, str, str]],
                   progress: StepProgress, *, created_at: Any) -> None:
     from vivid.server.enhancement import EnhanceRequest
-    from vivid.server.jobs import ServerStopping
     from vivid.server.records import DONE
     from vivid.video import enhance_video
     from vivid.video.segments import WorkDir
