@@ -4,20 +4,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vivid.models.base import Restorer
 from vivid.models.registry import ENTRIES, build, get_entry
-from vivid.zoo.model_files import MODEL_SUFFIXES, load_model_file
+from vivid.zoo.model_files import MODEL_SUFFIXES, is_model_file_ref, load_model_file  # noqa: F401 - re-exported
 
 if TYPE_CHECKING:  # user_models names files with this module's is_model_file_ref
     from vivid.zoo.user_models import UserModel
-
-
-def is_model_file_ref(name: str) -> bool:
-    """True for ``file:PATH`` or a path ending in a model-file suffix."""
-    return name.startswith("file:") or Path(name).suffix.lower() in MODEL_SUFFIXES
 
 
 def added_model(name: str) -> UserModel | None:

@@ -33,6 +33,11 @@ MODEL_SUFFIXES = TORCH_SUFFIXES + OPENCV_SUFFIXES + ONNX_SUFFIXES
 USER_LICENSE = "unknown (user file)"
 
 
+def is_model_file_ref(name: str) -> bool:
+    """True for ``file:PATH`` or a path ending in a model-file suffix."""
+    return name.startswith("file:") or Path(name).suffix.lower() in MODEL_SUFFIXES
+
+
 def load_model_file(
     path: str | Path,
     *,

@@ -20,13 +20,13 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import replace
-from pathlib import Path
 
 from vivid.errors import ConfigError, ModelError, OutputError
 from vivid.models.base import Restorer
 from vivid.models.registry import get_entry
 from vivid.models.torch_runtime import TorchRestorer
 from vivid.zoo import builtin, shipped_onnx
+from vivid.zoo.cache import cache_dir  # noqa: F401 - re-exported (tests, callers)
 from vivid.zoo.loader import is_model_file_ref, load_model
 from vivid.zoo.onnx_files import OnnxRestorer, export_onnx
 from vivid.zoo.openvino_runtime import load_shipped_openvino
@@ -45,12 +45,6 @@ OPSET = 17
 def check_runtime(runtime: str) -> None:
     if runtime not in RUNTIMES:
         raise ConfigError(f"unknown runtime {runtime!r}: use auto, torch, onnx or openvino")
-
-
-def cache_dir() -> Path:
-    """Where exported models are kept: ``$XDG_CACHE_HOME/vivid/onnx`` or ``~/.cache/vivid/onnx``."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "vivid" / "onnx"
 
 
 def exportable(restorer: Restorer) -> str | None:

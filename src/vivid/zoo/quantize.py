@@ -40,8 +40,8 @@ from vivid.models.registry import get_entry
 from vivid.ops.color import rgb_to_gray, rgb_to_y
 from vivid.zoo import builtin
 from vivid.zoo.builtin import ShippedWeights, builtin_descriptor, find_weights, read_index, shipped_weights
+from vivid.zoo.cache import cache_dir
 from vivid.zoo.onnx_files import make_session
-from vivid.zoo.onnx_runtime import cache_dir
 from vivid.zoo.ort_tuning import tuning_for
 from vivid.zoo.shipped_onnx import ONNX_RESTORERS, entry_digest, is_current
 

@@ -34,8 +34,7 @@ from typing import Any
 from vivid.errors import ConfigError, InputError, ModelError
 from vivid.models.registry import list_models
 from vivid.zoo.builtin import file_sha256
-from vivid.zoo.loader import is_model_file_ref
-from vivid.zoo.model_files import MODEL_SUFFIXES, load_model_file
+from vivid.zoo.model_files import MODEL_SUFFIXES, is_model_file_ref, load_model_file
 
 MODELS_DIR_ENV = "VIVID_MODELS_DIR"
 RECORD = "model.json"
