@@ -20,7 +20,7 @@ from vivid.errors import ModelError, OutputError
 from vivid.models.base import ModelDescriptor, Restorer
 from vivid.models.torch_runtime import default_threads
 from vivid.zoo.builtin import file_sha256
-from vivid.zoo.model_files import (
+from vivid.zoo.file_support import (
     brief,
     check_scale,
     color_space_for,

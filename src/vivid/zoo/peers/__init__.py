@@ -14,52 +14,25 @@ Adding a method = one module here with its network and a :class:`PeerArch`, plus
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vivid.errors import ModelError
 from vivid.models.torch_runtime import TorchRestorer
-from vivid.zoo.model_files import check_scale, speed_class_for, user_descriptor
+from vivid.zoo.file_support import check_scale, speed_class_for, user_descriptor
+from vivid.zoo.peers.base import (  # noqa: F401 - the declaration and checks, importable from here too
+    UNSTATED,
+    PeerArch,
+    fits,
+    has_keys,
+    indexed_count,
+    load_strict,
+)
 
 if TYPE_CHECKING:
-    import re
-
-    from torch import nn
-
     from vivid.models.base import Restorer
-
-
-#: the licence of official weights whose repository states none
-UNSTATED = "unknown (the official repository states none)"
-
-
-@dataclass(frozen=True)
-class PeerArch:
-    """A published method whose weight files vivid recognises.
-
-    Attributes:
-        name: the method's name as published (``"Zero-DCE"``).
-        source: paper and official repository.
-        license: the licence of the official weights (from the repository; "unknown" where it states none).
-        matches: whether a state dict (after spandrel's canonicalisation) has this method's tensor names.
-        build: the network with the state dict loaded strictly (raises on a wrong shape).
-        task: what it does.
-        tileable: whether it may run on overlapping tiles (False for methods that look at a shrunk copy).
-        tile_overlap: overlap in pixels for tiles (above the receptive radius).
-        min_size: smallest input side it accepts (the engine pads).
-    """
-
-    name: str
-    source: str
-    license: str
-    matches: Callable[[Mapping[str, Any]], bool]
-    build: Callable[[Mapping[str, Any]], nn.Module]
-    task: str = "lowlight"
-    tileable: bool = True
-    tile_overlap: int = 32
-    min_size: int = 1
 
 
 def peer_archs() -> tuple[PeerArch, ...]:
@@ -113,23 +86,3 @@ def load_peer(
     return TorchRestorer(module, descriptor)
 
 
-def has_keys(state: Mapping[str, Any], expected: set[str]) -> bool:
-    """True if the state dict's keys are exactly ``expected``."""
-    return set(state) == expected
-
-
-def fits(state: Mapping[str, Any], module: nn.Module) -> bool:
-    """True if the state dict has exactly ``module``'s tensor names."""
-    return has_keys(state, set(module.state_dict()))
-
-
-def indexed_count(state: Mapping[str, Any], pattern: re.Pattern[str]) -> int:
-    """How many numbered modules ``pattern`` finds in the keys (its group 1 is the index): 1 + the largest."""
-    found = [int(m.group(1)) for k in state if (m := pattern.match(k))]
-    return max(found) + 1 if found else 0
-
-
-def load_strict(module: nn.Module, state: Mapping[str, Any]) -> nn.Module:
-    """``module`` with ``state`` loaded strictly, in eval mode."""
-    module.load_state_dict(dict(state), strict=True)
-    return module.eval()

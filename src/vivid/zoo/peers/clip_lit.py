@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from vivid.zoo.peers import UNSTATED, PeerArch, fits, load_strict
+from vivid.zoo.peers.base import UNSTATED, PeerArch, fits, load_strict
 
 BINS = (1, 2, 3, 6)
 

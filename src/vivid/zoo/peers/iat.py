@@ -30,7 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from vivid.zoo.peers import PeerArch, fits, indexed_count, load_strict
+from vivid.zoo.peers.base import PeerArch, fits, indexed_count, load_strict
 
 _BLOCK = re.compile(r"local_net\.mul_blocks\.(\d+)\.")
 

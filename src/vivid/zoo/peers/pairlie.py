@@ -15,7 +15,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from vivid.zoo.peers import UNSTATED, PeerArch, load_strict
+from vivid.zoo.peers.base import UNSTATED, PeerArch, load_strict
 
 #: exponent applied to the illumination at test time
 EXPONENT = 0.2

@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from vivid.zoo.peers import UNSTATED, PeerArch, fits, indexed_count, load_strict
+from vivid.zoo.peers.base import UNSTATED, PeerArch, fits, indexed_count, load_strict
 
 #: the operations the search chose for the cell's slots c1_d, c1_r, c2_d, c2_r, c3_d, c3_r, c4
 ILLUMINATION_CELL = ("skip", "res1", "resdil3", "conv3", "conv3", "skip", "conv3")

@@ -16,7 +16,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from vivid.zoo.peers import PeerArch, fits, indexed_count, load_strict
+from vivid.zoo.peers.base import PeerArch, fits, indexed_count, load_strict
 
 #: the self-calibrating module, used in training only
 _TRAINING_ONLY = "calibrate."

@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from vivid.models.archs.zero_dce import ZeroDCE
-from vivid.zoo.peers import PeerArch, has_keys, load_strict
+from vivid.zoo.peers.base import PeerArch, has_keys, load_strict
 
 _LAYERS = range(1, 8)
 ITERATIONS = 8
