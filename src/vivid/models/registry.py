@@ -27,8 +27,8 @@ from vivid.models.base import ModelDescriptor, Restorer
 RestorerKind = Literal["plain", "noise_map", "curves", "curve_maps", "colorize"]
 #: restorers whose per-image parameters need the whole image at once (no tiling)
 WHOLE_IMAGE: frozenset[str] = frozenset({"curve_maps", "colorize"})
-#: the loader of every learned entry: ``load_builtin(name, scale)``
-LEARNED_FACTORY = "vivid.zoo.builtin:load_builtin"
+#: the loader of every learned entry: ``load_shipped(name, scale)`` (torch when installed, else ONNX Runtime)
+LEARNED_FACTORY = "vivid.zoo.shipped:load_shipped"
 
 
 @dataclass(frozen=True)

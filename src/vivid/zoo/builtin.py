@@ -307,12 +307,8 @@ def torch_installed() -> bool:
 
 
 def load_builtin(name: str, scale: int) -> Restorer:
-    """Load shipped model ``name`` at ``scale`` (hash-checked, strict): in torch when it is installed, else
-    from the shipped ONNX graphs in ONNX Runtime (:mod:`vivid.zoo.shipped_onnx`)."""
-    if not torch_installed():
-        from vivid.zoo.shipped_onnx import load_shipped_onnx  # it imports this module
-
-        return load_shipped_onnx(name, scale)
+    """Load shipped model ``name`` at ``scale`` in torch (hash-checked, strict). Without torch, vivid runs the
+    shipped ONNX graphs instead: :func:`vivid.zoo.shipped.load_shipped` chooses."""
     from safetensors.torch import load_file  # torch
 
     weights = find_weights(name, scale)
