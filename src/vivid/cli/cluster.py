@@ -74,7 +74,7 @@ def enhance_on_cluster(inputs: list[Path], output: Path, *, engine: str, address
     """Run the batch, write ``vivid-report.jsonl`` beside the manifest, print the table and summary line."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from vivid.cli.main import console
+    from vivid.cli.common import console
     if engine == "ray":
         import_ray()  # missing: say so before anything is listed
     sources, root = plan_sources([storage.from_cli_path(p) for p in inputs], storage.from_cli_path(output),

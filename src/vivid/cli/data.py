@@ -22,7 +22,7 @@ def prepare(
     seed: Annotated[int, typer.Option(help="Seed for random crops.")] = 0,
 ) -> None:
     """Crop, resize and augment a folder of photos into a training folder."""
-    from vivid.cli.main import guarded
+    from vivid.cli.common import guarded
     from vivid.errors import ConfigError
     from vivid.train.prepare import PrepareOptions, prepare_folder
 

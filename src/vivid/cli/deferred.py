@@ -12,7 +12,7 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from vivid.cli.main import guarded as main_guarded
+        from vivid.cli.common import guarded as main_guarded
 
         return main_guarded(fn)(*args, **kwargs)
 

@@ -9,16 +9,22 @@ itself included); 3 output problem (an existing output without --overwrite inclu
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from vivid import __version__
+from vivid.cli.common import (  # noqa: F401 - importable from here too
+    console,
+    enhance_options,
+    fail,
+    guarded,
+    model_option,
+    out_console,
+)
 from vivid.cli.options import AllowPickle, Dtype, Model, ModelFile, Precision, Runtime
 
 
@@ -118,9 +124,6 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-console = Console(stderr=True)
-
-
 def _print_version(value: bool) -> None:
     if value:
         print(f"vivid {__version__}")
@@ -135,73 +138,9 @@ def _root(
     """Restore and enhance photos and video: super-resolution, denoising, low-light, colour, colorization."""
 
 
-# tables and JSON go to stdout; when it is not a terminal (a pipe, a file) do not squeeze them into 80 columns
-out_console = Console(width=None if sys.stdout.isatty() else 200)
-
-
-def _fail(message: str, code: int) -> typer.Exit:
-    from rich.markup import escape  # messages name extras such as 'vivid-restore[torch]'
-
-    console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
-    return typer.Exit(code)
-
-
-def guarded(fn):  # noqa: ANN001, ANN201
-    """Turn vivid errors into one clear line and an exit code; never a traceback (unless VIVID_DEBUG)."""
-    import functools
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
-        from vivid.errors import VividError
-
-        try:
-            return fn(*args, **kwargs)
-        except typer.Exit:
-            raise
-        except VividError as e:
-            raise _fail(str(e), e.exit_code) from None
-        except KeyboardInterrupt:
-            raise _fail("interrupted; finished outputs are complete, nothing is half-written", 130) from None
-        except Exception as e:  # an unexpected bug: still one line, with a way to see more
-            if os.environ.get("VIVID_DEBUG"):
-                raise
-            raise _fail(f"internal error: {type(e).__name__}: {e} (set VIVID_DEBUG=1 for the traceback)", 70) from None
-
-    return wrapper
-
-
 TASK_HELP = "sr, denoise, dejpeg, lowlight, color, colorize, or auto (analyse each image and plan)."
 SIZE_HELP = "Super-resolution target size WxH (width x height), met as --fit says; not with --scale."
 FIT_HELP = "How --size is met: contain (inside WxH, aspect kept), cover (fills WxH, aspect kept, centre crop) or stretch."
-
-
-def enhance_options(kind: type | None = None, **options: object):  # noqa: ANN201 - a vivid EnhanceOptions
-    """The options as the library checks them (the REST API makes the same checks), before any file is
-    read, as an :class:`~vivid.engine.options.EnhanceOptions` (or ``kind``, e.g. video's extension of it);
-    ``size`` is typed ``WxH``. The library's words for options become the CLI's option names."""
-    import re
-
-    from vivid.engine.options import EnhanceOptions
-    from vivid.errors import ConfigError
-
-    try:
-        return (kind or EnhanceOptions)(**options)
-    except ConfigError as e:
-        text = re.sub(r"^(scale|size|task|fit|tile|strength|alpha)\b", r"--\1", str(e))
-        text = re.sub(r"\b(an explicit|for example|to|made for|or) task\b", r"\1 --task", text)
-        raise ConfigError(text.replace("a scale or size", "--scale or --size")) from None
-
-
-def model_option(model: str | None, model_file: Path | None) -> str | None:
-    """``--model NAME`` or ``--model-file PATH`` (as ``file:PATH``), checked the same way in every command."""
-    from vivid.errors import ConfigError, InputError
-
-    if model and model_file:
-        raise ConfigError("give either --model or --model-file, not both")
-    if model_file is not None and not model_file.is_file():
-        raise InputError(f"model file {model_file} does not exist" if not model_file.exists()
-                         else f"model file {model_file} is a folder, not a model file")
-    return f"file:{model_file}" if model_file else model
 
 
 def pixel_limit(max_pixels: int | None) -> dict:

@@ -36,7 +36,7 @@ def models(
 
     from rich.table import Table
 
-    from vivid.cli.main import out_console
+    from vivid.cli.common import out_console
     from vivid.models.base import TASKS
     from vivid.models.registry import list_models
     from vivid.zoo.user_models import list_user_models
@@ -62,7 +62,7 @@ def models(
 
 
 def _added(record) -> None:  # noqa: ANN001 - a UserModel
-    from vivid.cli.main import console
+    from vivid.cli.common import console
 
     what = f"{record.task} x{record.scale}" if record.task == "sr" else record.task
     console.print(f"added {record.name}: {what}, {record.architecture}, licence {record.license}, sha256 "
@@ -92,7 +92,7 @@ def add(
 @_guarded
 def remove(name: Annotated[str, typer.Argument(help="The name of your model.")]) -> None:
     """Remove a model you added (vivid's own stay)."""
-    from vivid.cli.main import console
+    from vivid.cli.common import console
     from vivid.zoo.user_models import remove_model
 
     gone = remove_model(name)
@@ -116,7 +116,7 @@ def pull(
     """Download a model (resuming an interrupted download), check its size and sha256, and add it."""
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
-    from vivid.cli.main import console, out_console
+    from vivid.cli.common import console, out_console
     from vivid.errors import ConfigError
     from vivid.zoo.user_models import load_catalog, pull_model
 
@@ -159,7 +159,7 @@ def quantize(
     """Make the int8 version of one of vivid's networks (static quantisation, ONNX Runtime), for
     --precision int8. It is measured, not assumed: compare with 'vivid bench quality --precision float32,int8'."""
     from vivid.bench.datasets import data_root as default_root
-    from vivid.cli.main import console
+    from vivid.cli.common import console
     from vivid.errors import ConfigError
     from vivid.zoo.quantize import quantize_model
 

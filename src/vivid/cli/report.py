@@ -65,7 +65,7 @@ def finish_batch(records: list[FileRecord], *, seconds: float, output: object, r
     exit 1 when any file failed. Local and cluster batches end the same way."""
     import typer
 
-    from vivid.cli.main import console, out_console
+    from vivid.cli.common import console, out_console
 
     if not quiet:
         out_console.print(summary_table(records))

@@ -25,7 +25,7 @@ def serve(
                                                     "reaches it can use it; env VIVID_ALLOW_PUBLIC_WITHOUT_KEYS).")] = False,
 ) -> None:
     """Start the web app and REST API (docs at /docs); Ctrl+C stops it, unfinished jobs resume next time."""
-    from vivid.cli.main import guarded
+    from vivid.cli.common import guarded
 
     guarded(_serve)(host=host, port=port, data_dir=data_dir, database_url=database_url, workers=workers,
                     log_level=log_level, allow_public=allow_public, engine=engine, ray_address=ray_address)
@@ -37,7 +37,7 @@ def _serve(*, host: str | None, port: int | None, data_dir: Path | None, databas
     import uvicorn
     from pydantic import ValidationError
 
-    from vivid.cli.main import out_console
+    from vivid.cli.common import out_console
     from vivid.errors import ConfigError
     from vivid.server.app import create_app
     from vivid.server.db import redact_url

@@ -38,7 +38,7 @@ def video(
 
     Interrupted (Ctrl-C, crash)? Run the same command again with --resume: finished segments are kept.
     """
-    from vivid.cli.main import guarded
+    from vivid.cli.common import guarded
 
     guarded(_run)(input, output, task=task, scale=scale, model=model, model_file=model_file, codec=codec, crf=crf, preset=preset,
                   batch=batch, resume=resume, realtime=realtime, overwrite=overwrite, smooth=smooth,
@@ -62,7 +62,7 @@ def _run(input: Path, output: Path, *, task: str, scale: float | None, model: st
     from rich.text import Text
 
     from vivid.cli.batch import check_not_input
-    from vivid.cli.main import console, enhance_options, model_option
+    from vivid.cli.common import console, enhance_options, model_option
     from vivid.video import VideoOptions, enhance_video
     from vivid.video.segments import WorkDir
 
