@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from vivid.models.base import Restorer
 from vivid.models.registry import ENTRIES, build, get_entry
 from vivid.zoo.model_files import MODEL_SUFFIXES, is_model_file_ref, load_model_file  # noqa: F401 - re-exported
+from vivid.zoo.user_models import find_user_model
 
 if TYPE_CHECKING:  # user_models names files with this module's is_model_file_ref
     from vivid.zoo.user_models import UserModel
@@ -16,8 +17,6 @@ if TYPE_CHECKING:  # user_models names files with this module's is_model_file_re
 
 def added_model(name: str) -> UserModel | None:
     """The model added as ``name`` (``vivid models add``), or None when ``name`` is registered or not added."""
-    from vivid.zoo.user_models import find_user_model
-
     if is_model_file_ref(name) or any(e.name == name for e in ENTRIES):
         return None
     return find_user_model(name)

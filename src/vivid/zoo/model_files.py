@@ -33,6 +33,9 @@ from vivid.zoo.file_support import (  # noqa: F401 - the loaders' shared helpers
     user_descriptor,
     user_provenance,
 )
+from vivid.zoo.onnx_files import load_onnx_file
+from vivid.zoo.opencv_files import load_opencv_file
+from vivid.zoo.spandrel_files import load_torch_file
 
 TORCH_SUFFIXES = (".pth", ".pt", ".ckpt", ".bin", ".safetensors")
 OPENCV_SUFFIXES = (".pb",)
@@ -85,8 +88,6 @@ def load_model_file(
     if family is not None and suffix not in OPENCV_SUFFIXES:
         raise ConfigError(f"family={family!r} applies to OpenCV .pb files only, not to {p.name!r}: drop it")
     if suffix in TORCH_SUFFIXES:
-        from vivid.zoo.spandrel_files import load_torch_file
-
         if not builtin.torch_installed():
             raise ModelError(
                 f"model file {p.name!r} is a PyTorch file, which needs PyTorch and spandrel: "
@@ -95,12 +96,8 @@ def load_model_file(
 
         return load_torch_file(p, task=task, scale=scale, allow_pickle=allow_pickle)
     if suffix in OPENCV_SUFFIXES:
-        from vivid.zoo.opencv_files import load_opencv_file
-
         return load_opencv_file(p, task=task, scale=scale, family=family)
     if suffix in ONNX_SUFFIXES:
-        from vivid.zoo.onnx_files import load_onnx_file
-
         return load_onnx_file(p, task=task, scale=scale)
     formats = ", ".join(MODEL_SUFFIXES)
     raise ModelError(f"model file {p.name!r} has an unsupported suffix {p.suffix!r}: supported are {formats}")
