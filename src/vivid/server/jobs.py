@@ -225,20 +225,24 @@ class JobRunner:
                     self.queue.put(job.id)
         self._close_stale_rows()
 
-    def _close_stale_rows(self, job_id: str | None = None) -> None:
+    def _close_stale_rows(self, job_id: str | None = None, session: Any = None) -> None:
         """Result rows still pending or running under a finished job (a crash between writes, or the input
-        a cancelled or failed job was working on) get its end; ``job_id``: that job's rows only."""
+        a cancelled or failed job was working on) get its end; ``job_id``: that job's rows only. With
+        ``session``, in that transaction (so nobody sees the job ended and its rows not)."""
         from sqlalchemy import update
 
-        with self.db.session() as s:
-            for final, state, note in ((FAILED, FAILED, "not processed: the job failed"),
-                                       (CANCELLED, CANCELLED, "not processed: the job was cancelled"),
-                                       (DONE, FAILED, "not processed")):
-                ended = select(Job.id).where(Job.status == final)
-                if job_id is not None:
-                    ended = ended.where(Job.id == job_id)
-                s.execute(update(Result).where(Result.status.in_((PENDING, RUNNING)), Result.job_id.in_(ended))
-                          .values(status=state, error_message=note).execution_options(synchronize_session=False))
+        if session is None:
+            with self.db.session() as s:
+                self._close_stale_rows(job_id, s)
+            return
+        for final, state, note in ((FAILED, FAILED, "not processed: the job failed"),
+                                   (CANCELLED, CANCELLED, "not processed: the job was cancelled"),
+                                   (DONE, FAILED, "not processed")):
+            ended = select(Job.id).where(Job.status == final)
+            if job_id is not None:
+                ended = ended.where(Job.id == job_id)
+            session.execute(update(Result).where(Result.status.in_((PENDING, RUNNING)), Result.job_id.in_(ended))
+                            .values(status=state, error_message=note).execution_options(synchronize_session=False))
 
     def sweep(self, *, min_age: float) -> None:
         """Remove files that no live work owns: temporary files older than ``min_age`` seconds and the
@@ -436,7 +440,8 @@ class JobRunner:
                 return
             progress = 1.0 if status == DONE else None
             self.finish(job, status, code, message, progress=progress, note=note or message or status)
-        self._close_stale_rows(job_id)
+            s.flush()  # the job's end, then its unfinished inputs', in one commit
+            self._close_stale_rows(job_id, s)
         self._set_live(job_id, status, progress=1.0 if status == DONE else None, message=note or message or status)
 
     def _run_images(self, job_id: str, options: dict[str, Any], items: list[tuple[int, str, str, str]],
