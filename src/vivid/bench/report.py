@@ -419,11 +419,12 @@ def prepare_out_dir(out: Path, *, overwrite: bool = True) -> Path:
     return out
 
 
-def write_all(out: Path, files: dict[str, str]) -> list[Path]:
-    """Write each of ``files`` (name -> text) atomically into the report folder ``out``."""
+def write_all(out: Path, *, md: str, csv_text: str, json_text: str, html: str) -> list[Path]:
+    """results.md, results.csv, results.json and report.html written atomically into the report folder ``out``;
+    returns their paths."""
     prepare_out_dir(out)
     paths = []
-    for name, text in files.items():
+    for name, text in zip(REPORT_FILES, (md, csv_text, json_text, html), strict=True):
         p = out / name
         write_atomic(p, text)
         paths.append(p)

@@ -220,27 +220,14 @@ def speed_html(result: SpeedResult, command: str | None = None) -> str:
 
 def write_quality_report(result: QualityResult, out: Path, command: str | None = None) -> list[Path]:
     """results.md, results.csv, results.json and report.html in ``out``; returns their paths."""
-    md = markdown(
-        f"vivid bench quality — {result.config.task}",
-        quality_preamble(result, command),
-        quality_tables(result),
-    )
-    files = {
-        "results.md": md,
-        "results.csv": quality_csv(result),
-        "results.json": quality_json(result, command),
-        "report.html": quality_html(result, command),
-    }
-    return write_all(out, files)
+    md = markdown(f"vivid bench quality — {result.config.task}", quality_preamble(result, command),
+                  quality_tables(result))
+    return write_all(out, md=md, csv_text=quality_csv(result), json_text=quality_json(result, command),
+                     html=quality_html(result, command))
 
 
 def write_speed_report(result: SpeedResult, out: Path, command: str | None = None) -> list[Path]:
     """results.md, results.csv, results.json and report.html in ``out``; returns their paths."""
     md = markdown("vivid bench speed", speed_preamble(result, command), speed_tables(result))
-    files = {
-        "results.md": md,
-        "results.csv": speed_csv(result),
-        "results.json": speed_json(result, command),
-        "report.html": speed_html(result, command),
-    }
-    return write_all(out, files)
+    return write_all(out, md=md, csv_text=speed_csv(result), json_text=speed_json(result, command),
+                     html=speed_html(result, command))
