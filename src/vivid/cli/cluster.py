@@ -24,12 +24,17 @@ ENGINES = ("local", "ray")
 _STATUS = {"done": "written", "skipped": "skipped", "failed": "failed"}
 
 
-def wants_cluster(engine: str, address: str | None, workers: int | None, inputs: list[Path], output: Path) -> bool:
-    """Whether ``vivid enhance`` goes through the cluster driver: ``--engine ray``, or a URL anywhere."""
+def check_engine(engine: str, address: str | None, workers: int | None) -> None:
+    """``--engine`` is known, and ``--ray-address``/``--ray-workers`` come only with ``--engine ray``."""
     if engine not in ENGINES:
         raise ConfigError(f"--engine must be local or ray, got {engine!r}")
     if engine != "ray" and (address is not None or workers is not None):
         raise ConfigError(f"{'--ray-address' if address is not None else '--ray-workers'} needs --engine ray")
+
+
+def wants_cluster(engine: str, address: str | None, workers: int | None, inputs: list[Path], output: Path) -> bool:
+    """Whether ``vivid enhance`` goes through the cluster driver: ``--engine ray``, or a URL anywhere."""
+    check_engine(engine, address, workers)
     return engine == "ray" or any(storage.from_cli_path(p) != str(p) for p in [*inputs, output])
 
 

@@ -25,7 +25,17 @@ from vivid.cli.common import (  # noqa: F401 - importable from here too
     model_option,
     out_console,
 )
-from vivid.cli.options import AllowPickle, Dtype, Model, ModelFile, Precision, Runtime
+from vivid.cli.options import (
+    AllowPickle,
+    Dtype,
+    Engine,
+    Model,
+    ModelFile,
+    Precision,
+    RayAddress,
+    RayWorkers,
+    Runtime,
+)
 
 
 class _Group(typer.core.TyperGroup):
@@ -186,9 +196,9 @@ def enhance(
     precision: Precision = "float32",
     max_pixels: Annotated[int | None, typer.Option(help="Refuse inputs with more pixels (default 160 million; a guard against decompression bombs).")] = None,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar, plan or table; only the summary line and failures.")] = False,
-    engine: Annotated[str, typer.Option(help="local (this process) or ray (workers on a Ray cluster; pip install 'vivid-restore[ray]').")] = "local",
-    ray_address: Annotated[str | None, typer.Option(help="With --engine ray: the cluster to join, HOST:PORT or auto (the one 'ray start' runs on this machine); default: a local one for this run.")] = None,
-    ray_workers: Annotated[int | None, typer.Option(min=1, help="With --engine ray: workers to run (default: one per CPU of the cluster).")] = None,
+    engine: Engine = "local",
+    ray_address: RayAddress = None,
+    ray_workers: RayWorkers = None,
 ) -> None:
     """Enhance images: files, or folders mirrored into the output folder (with a report of each file).
     Inputs and -o may also be URLs (s3://, gs://, file://, ...) with the filesystem package installed."""

@@ -16,3 +16,10 @@ Runtime = Annotated[str, typer.Option(
     help="auto (ONNX Runtime where measured faster), torch, onnx or openvino (the [openvino] extra).")]
 Precision = Annotated[str, typer.Option(
     help="float32, or int8 for vivid's networks after 'vivid models quantize NAME' (opt-in; see README 'Runtimes').")]
+Engine = Annotated[str, typer.Option(
+    help="local (this process) or ray (workers on a Ray cluster; pip install 'vivid-restore[ray]').")]
+RayAddress = Annotated[str | None, typer.Option(
+    help="With --engine ray: the cluster to join, HOST:PORT or auto (the one 'ray start' runs on this machine); "
+         "default: a local one for this run.")]
+RayWorkers = Annotated[int | None, typer.Option(
+    min=1, help="With --engine ray: workers to run (default: one per CPU of the cluster).")]

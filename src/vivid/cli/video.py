@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from vivid.cli.options import AllowPickle, Dtype, Model, ModelFile, Precision, Runtime
+from vivid.cli.options import (
+    AllowPickle,
+    Dtype,
+    Engine,
+    Model,
+    ModelFile,
+    Precision,
+    RayAddress,
+    RayWorkers,
+    Runtime,
+)
 
 
 def video(
@@ -33,24 +43,31 @@ def video(
     precision: Precision = "float32",
     recolor: Annotated[bool, typer.Option(help="Let --task colorize recolour a colour clip (its colours are replaced by guessed ones).")] = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar.")] = False,
+    engine: Engine = "local",
+    ray_address: RayAddress = None,
+    ray_workers: RayWorkers = None,
 ) -> None:
     """Enhance a video: every frame through one plan; audio, subtitles, timestamps, rotation and colour kept.
 
     Interrupted (Ctrl-C, crash)? Run the same command again with --resume: finished segments are kept.
+    With --engine ray the segments are made in parallel by Ray workers, which need the input and the output's
+    folder at the same path (one machine, or a shared filesystem).
     """
     from vivid.cli.common import guarded
 
     guarded(_run)(input, output, task=task, scale=scale, model=model, model_file=model_file, codec=codec, crf=crf, preset=preset,
                   batch=batch, resume=resume, realtime=realtime, overwrite=overwrite, smooth=smooth,
                   segment_seconds=segment_seconds, duration=duration, allow_pickle=allow_pickle, dtype=dtype,
-                  runtime=runtime, precision=precision, recolor=recolor, quiet=quiet)
+                  runtime=runtime, precision=precision, recolor=recolor, quiet=quiet, engine=engine,
+                  ray_address=ray_address, ray_workers=ray_workers)
 
 
 def _run(input: Path, output: Path, *, task: str, scale: float | None, model: str | None,  # noqa: A002, PLR0913
          model_file: Path | None, codec: str,
          crf: int | None, preset: str | None, batch: int, resume: bool, realtime: bool, overwrite: bool,
          smooth: float, segment_seconds: float, duration: float | None, allow_pickle: bool, dtype: str,
-         runtime: str, precision: str, recolor: bool, quiet: bool) -> None:
+         runtime: str, precision: str, recolor: bool, quiet: bool, engine: str = "local",
+         ray_address: str | None = None, ray_workers: int | None = None) -> None:
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -62,6 +79,7 @@ def _run(input: Path, output: Path, *, task: str, scale: float | None, model: st
     from rich.text import Text
 
     from vivid.cli.batch import check_not_input
+    from vivid.cli.cluster import check_engine
     from vivid.cli.common import console, enhance_options, model_option
     from vivid.video import VideoOptions, enhance_video
     from vivid.video.segments import WorkDir
@@ -76,6 +94,8 @@ def _run(input: Path, output: Path, *, task: str, scale: float | None, model: st
         segment_seconds=segment_seconds, duration=duration, allow_pickle=allow_pickle, dtype=dtype, runtime=runtime,
         precision=precision,
         recolor=recolor)
+    check_engine(engine, ray_address, ray_workers)
+    input, output = _local(input), _local(output)  # noqa: A001
     check_not_input(input, output)
     work = WorkDir(output)
     bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("frames"),
@@ -97,8 +117,13 @@ def _run(input: Path, output: Path, *, task: str, scale: float | None, model: st
         if started:
             bar.stop()
 
+    stats = None
     try:
-        result = enhance_video(input, output, options, progress=on_progress)
+        if engine == "ray":
+            result, stats = _on_ray(input, output, options, address=ray_address, workers=ray_workers,
+                                    progress=on_progress)
+        else:
+            result = enhance_video(input, output, options, progress=on_progress)
     except KeyboardInterrupt:
         stop()
         ckpt = work.load() if work.exists() else None
@@ -129,3 +154,38 @@ def _run(input: Path, output: Path, *, task: str, scale: float | None, model: st
         f"crf {s.crf}, preset {s.preset}) in {result.seconds:.1f} s, {result.fps:.1f} fps{src_fps}{resumed}",
         highlight=False, soft_wrap=True,
     )
+    if stats is not None:
+        lost = f", {stats.lost_workers} lost and replaced" if stats.lost_workers else ""
+        made = result.segments - result.resumed_segments
+        console.print(f"ray: {stats.workers} workers{lost}; {stats.loads} model loads; {made} segments in "
+                      f"{result.seconds:.1f} s", highlight=False, soft_wrap=True)
+
+
+def _local(path: Path) -> Path:
+    """The file a command-line path names: a ``file://`` URL is its local path; other URLs are refused."""
+    from vivid.cluster import storage
+    from vivid.errors import ConfigError
+
+    location = storage.from_cli_path(path)
+    local = storage.local_path(location)
+    if local is None:
+        raise ConfigError(f"vivid video reads and writes files, not {location}: mount the store as a folder "
+                          "(with --engine ray: on every node, at the same path) and give its path")
+    return Path(local)
+
+
+def _on_ray(input: Path, output: Path, options: Any, *, address: str | None,  # noqa: A002
+            workers: int | None, progress: Any) -> tuple[Any, Any]:
+    """The video's segments on Ray workers (:func:`vivid.cluster.video.enhance_video_on_cluster`)."""
+    from vivid.cluster.pool import RayPool, connect, import_ray
+    from vivid.cluster.video import ClusterStats, SegmentWorker, enhance_video_on_cluster
+
+    import_ray()  # missing: say so before any work
+
+    def make_pool(args: dict) -> RayPool:
+        connect(address)
+        return RayPool(args, workers=workers, worker_class=SegmentWorker)
+
+    stats = ClusterStats()
+    result = enhance_video_on_cluster(input, output, options, make_pool=make_pool, progress=progress, stats=stats)
+    return result, stats

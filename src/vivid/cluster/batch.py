@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -86,7 +86,6 @@ def run_batch(
                 raise OutputError(f"output {s.dst} {why}: add --overwrite to replace, or --skip-existing to keep")
         todo.append(Item(s.src, s.dst, s.fingerprint, known_sha256=known, output_present=here))
     by_dst = {s.dst: s for s in sources}
-    tries: Counter[str] = Counter()
     result = BatchResult([], 0.0)
     loads: dict[str, int] = {}
     last_save = time.monotonic()
@@ -95,21 +94,12 @@ def run_batch(
             pool.start()
             for item in todo:
                 pool.submit(item)
-        while todo and pool.busy():
-            for item, outcome in pool.next():
-                tries[item.dst] += 1
-                if outcome.worker:
-                    loads[outcome.worker] = max(loads.get(outcome.worker, 0), outcome.loads)
-                if outcome.status == RETRY and tries[item.dst] < attempts:
-                    pool.submit(item)
-                    continue
-                if outcome.status == RETRY:
-                    outcome = replace(outcome, status=FAILED,
-                                      error=f"failed {tries[item.dst]} times; the last time: {outcome.error}")
-                final[item.dst] = outcome
-                _record(manifest, by_dst[item.dst], outcome, plan, tries[item.dst])
-                if on_outcome is not None:
-                    on_outcome(outcome)
+        for item, outcome, tries in settle(pool, attempts=attempts, loads=loads):
+            final[item.dst] = outcome
+            result.attempts[item.dst] = tries
+            _record(manifest, by_dst[item.dst], outcome, plan, tries)
+            if on_outcome is not None:
+                on_outcome(outcome)
             if time.monotonic() - last_save > SAVE_EVERY:
                 manifest.save()
                 last_save = time.monotonic()
@@ -125,8 +115,27 @@ def run_batch(
     result.seconds = time.perf_counter() - t0
     result.workers, result.lost_workers = getattr(pool, "size", 0), getattr(pool, "lost", 0)
     result.loads = sum(loads.values())
-    result.attempts = dict(tries)
     return result
+
+
+def settle(pool: Any, *, attempts: int, loads: dict[str, int]) -> Iterator[tuple[Any, Outcome, int]]:
+    """The last outcome of every item submitted to ``pool`` (a started pool), with its number of tries, as
+    they come: an item whose outcome is ``retry`` (its worker died, its storage failed) is handed out again,
+    at most ``attempts`` times in all, then ``failed`` with the last reason. ``loads`` collects the model
+    loads of each worker (by name)."""
+    tries: Counter[str] = Counter()
+    while pool.busy():
+        for item, outcome in pool.next():
+            tries[item.dst] += 1
+            if outcome.worker:
+                loads[outcome.worker] = max(loads.get(outcome.worker, 0), outcome.loads)
+            if outcome.status == RETRY and tries[item.dst] < attempts:
+                pool.submit(item)
+                continue
+            if outcome.status == RETRY:
+                outcome = replace(outcome, status=FAILED,
+                                  error=f"failed {tries[item.dst]} times; the last time: {outcome.error}")
+            yield item, outcome, tries[item.dst]
 
 
 def _record(manifest: Manifest, source: Source, outcome: Outcome, plan: str, tries: int) -> None:

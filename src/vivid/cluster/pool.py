@@ -29,10 +29,11 @@ class WorkersLost(VividError):
 
 
 class InProcessPool:
-    """One worker in this process, items one after the other."""
+    """One worker in this process, items one after the other (``worker_class``: :class:`Worker` for images,
+    :class:`vivid.cluster.video.SegmentWorker` for a video's segments, made with the arguments ``worker``)."""
 
-    def __init__(self, worker: dict[str, Any]) -> None:
-        self.worker = Worker(**worker)
+    def __init__(self, worker: dict[str, Any], *, worker_class: type = Worker) -> None:
+        self.worker = worker_class(**worker)
         self.queue: deque[Item] = deque()
         self.size = 1
 
@@ -100,11 +101,12 @@ def _check_reachable(address: str, timeout: float = 5.0) -> None:
 
 
 class RayPool:
-    """``workers`` Ray actors (default: one per CPU of the cluster), each with ``cpus`` CPUs."""
+    """``workers`` Ray actors of ``worker_class`` (default: one per CPU of the cluster), each with ``cpus`` CPUs."""
 
     def __init__(self, worker: dict[str, Any], *, workers: int | None = None, cpus: float = 1.0,
-                 start_timeout: float = START_TIMEOUT) -> None:
+                 start_timeout: float = START_TIMEOUT, worker_class: type = Worker) -> None:
         self.worker_args = worker
+        self.worker_class = worker_class
         self.want = workers
         self.cpus = cpus
         self.start_timeout = start_timeout
@@ -118,7 +120,7 @@ class RayPool:
 
     def start(self) -> None:
         self.ray = import_ray()
-        self.actor_class = self.ray.remote(Worker).options(num_cpus=self.cpus, max_restarts=0)
+        self.actor_class = self.ray.remote(self.worker_class).options(num_cpus=self.cpus, max_restarts=0)
         cpus = self.ray.cluster_resources().get("CPU", 1.0)
         self.size = self.want or max(1, int(cpus // self.cpus))
         self.replacements_left = 2 * self.size + 8

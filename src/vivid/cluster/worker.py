@@ -53,6 +53,8 @@ class Outcome:
     loads: int = 0
     #: the error was an oversize input (the CLI names --max-pixels)
     too_large: bool = False
+    #: what else the worker reports (a video segment's record, :mod:`vivid.cluster.video`)
+    detail: dict[str, Any] = field(default_factory=dict)
 
 
 class Worker:

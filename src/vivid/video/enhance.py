@@ -18,7 +18,6 @@ import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +40,7 @@ from vivid.video.planar_sr import frame_planes, planar_sr
 from vivid.video.probe import VideoInfo, probe
 from vivid.video.process import FrameProcessor
 from vivid.video.realtime import RealtimeChoice
-from vivid.video.segments import Checkpoint, SegmentWriter, StreamFormat, WorkDir
+from vivid.video.segments import Checkpoint, SegmentWriter, StreamFormat, WorkDir, cell_of, end_pts
 
 
 @dataclass(frozen=True)
@@ -94,7 +93,7 @@ def check_paths(src: Path, dst: Path, *, overwrite: bool) -> str:
     return fmt
 
 
-class _FrameSource:
+class FrameSource:
     """Decoded frames with reliable timestamps ``(frame, pts, duration)``, optionally after a point."""
 
     def __init__(self, info: VideoInfo, *, end_pts: int | None) -> None:
@@ -243,7 +242,7 @@ class _PlanarTimer:
 
 
 @dataclass(frozen=True)
-class _Job:
+class VideoJob:
     """What the checks before any work found: the output container, the input, the encoder."""
 
     fmt: str
@@ -258,7 +257,7 @@ class _Job:
                             fps=info.fps, color=info.color, sample_aspect_ratio=info.sample_aspect_ratio)
 
 
-def _check_job(src: Path, dst: Path, options: VideoOptions) -> _Job:
+def _check_job(src: Path, dst: Path, options: VideoOptions) -> VideoJob:
     """Everything that can be checked before work: paths, the input, the encoder, the container's streams."""
     from vivid.video.mux import check_muxable
 
@@ -267,13 +266,13 @@ def _check_job(src: Path, dst: Path, options: VideoOptions) -> _Job:
     # real time: the encoder must keep up too (x264 medium alone costs ~35 ms per 1708x960 frame here)
     settings = resolve_encoder(options.codec, crf=options.crf, preset=options.preset, container=fmt,
                                fastest=options.realtime)
-    job = _Job(fmt, info, settings, output_pix_fmt(settings.encoder, bit_depth=info.bit_depth))
+    job = VideoJob(fmt, info, settings, output_pix_fmt(settings.encoder, bit_depth=info.bit_depth))
     even_in = (max(2, info.height // 2 * 2), max(2, info.width // 2 * 2))
     check_muxable(info, fmt=fmt, settings=settings, stream_format=job.stream_format(even_in))
     return job
 
 
-def _model_caches(options: VideoOptions, models: Any) -> tuple[Any, dict[str, Any]]:
+def model_caches(options: VideoOptions, models: Any) -> tuple[Any, dict[str, Any]]:
     """The model cache to run (the caller's, else a new one; in ``options.dtype``) and, for ``--realtime``,
     caches on the other runtimes it also measures (OpenVINO when installed; ours to choose only when the
     caller gave no cache and float32 is asked for)."""
@@ -294,7 +293,7 @@ def _model_caches(options: VideoOptions, models: Any) -> tuple[Any, dict[str, An
     return models, other_runtimes
 
 
-def _plan_job(job: _Job, options: VideoOptions, ckpt: Checkpoint | None, models: Any,
+def _plan_job(job: VideoJob, options: VideoOptions, ckpt: Checkpoint | None, models: Any,
               other_runtimes: dict[str, Any]) -> tuple[Plan, RealtimeChoice | None, Any]:
     """The plan for the whole clip (a resumed run's own, else from sampled frames; ``--realtime`` measures
     the candidates first), the realtime choice, and the model cache to run it with."""
@@ -334,19 +333,17 @@ class _Encoded:
     stage_seconds: dict[str, float]
 
 
-def _encode_segments(job: _Job, options: VideoOptions, work: WorkDir, ckpt: Checkpoint, *, processor: FrameProcessor,
+def _encode_segments(job: VideoJob, options: VideoOptions, work: WorkDir, ckpt: Checkpoint, *, processor: FrameProcessor,
                      planar: Any, out_size: tuple[int, int], progress: Progress) -> _Encoded:
     """Decode (from where the checkpoint ends), enhance in batches and encode into resumable segments of
     ``options.segment_seconds``; each finished segment is recorded in the checkpoint."""
     info, tb, end = job.info, job.info.time_base, options.duration
     sfmt = job.stream_format(out_size)
     t0 = ckpt.t0
-    end_pts = t0 + math.ceil(Fraction(str(end)) / tb) if end is not None else None
-    seg_len = Fraction(str(options.segment_seconds))
     total = info.frames or 0
     if end is not None and info.fps:
         total = min(total or 10**12, math.ceil(end * info.fps))
-    source = _FrameSource(info, end_pts=end_pts)
+    source = FrameSource(info, end_pts=end_pts(info, end))
     after = ckpt.segments[-1].last_pts if ckpt.segments else None
     done = ckpt.frames_done
     processed = 0
@@ -408,7 +405,7 @@ def _encode_segments(job: _Job, options: VideoOptions, work: WorkDir, ckpt: Chec
     frames_in = Prefetch(source.frames(after_pts=after, skip=done), depth=2 * options.batch, transform=decoded)
     try:
         for pixels, pts, dur, t in frames_in:
-            g = int((pts - t0) * tb // seg_len)
+            g = cell_of(pts, t0=t0, time_base=tb, segment_seconds=options.segment_seconds)
             if writer is not None and g != grid:
                 close_segment()
             if writer is None:
@@ -426,6 +423,94 @@ def _encode_segments(job: _Job, options: VideoOptions, work: WorkDir, ckpt: Chec
             writer.abort()
     stages = {"decode": frames_in.busy_seconds, "model": model_seconds[0], "encode": encoder.busy_seconds}
     return _Encoded(processed, source.fixed, stages)
+
+
+@dataclass
+class PreparedVideo:
+    """A video job after every check and its plan, before any frame is encoded: what this process
+    (:func:`enhance_video`) and a Ray cluster (:func:`vivid.cluster.video.enhance_video_on_ray`) both run."""
+
+    src: Path
+    dst: Path
+    options: VideoOptions
+    job: VideoJob
+    work: WorkDir
+    #: the unfinished run to continue (``--resume``), else None until :meth:`begin`
+    ckpt: Checkpoint | None
+    key: dict[str, Any]
+    plan: Plan
+    choice: RealtimeChoice | None
+    models: Any
+    out_size: tuple[int, int]
+    engine: str
+    notes: list[str] = field(default_factory=list)
+    resumed: int = 0
+    t_start: float = field(default_factory=time.perf_counter)
+
+    def begin(self) -> Checkpoint:
+        """Create the work folder and its checkpoint (a fresh run), or drop what the resumed run left
+        unfinished; returns the checkpoint to record segments in."""
+        if self.ckpt is None:
+            self.work.create()
+            self.ckpt = Checkpoint(options_hash=key_hash(self.key), options=self.key, plan=self.plan.to_dict(),
+                                   t0=self.job.info.start_pts, engine=self.engine,
+                                   realtime=self.choice.to_dict() if self.choice else None)
+            self.work.save(self.ckpt)
+        else:
+            self.work.drop_unfinished(self.ckpt)
+            self.resumed = len(self.ckpt.segments)
+        return self.ckpt
+
+    def finish(self, *, processed: int, fixed_timestamps: int = 0, stage_seconds: dict[str, float] | None = None,
+               frame_path: str = "rgb") -> VideoResult:
+        """Join the checkpoint's segments (in time order) and the input's other streams into the output."""
+        from vivid.video.mux import assemble
+
+        info, ckpt, end = self.job.info, self.ckpt, self.options.duration
+        assert ckpt is not None
+        if not ckpt.segments:
+            raise InputError(f"{self.src}: no video frame was decoded" + (f" in the first {end:g} s" if end else ""))
+        if fixed_timestamps:
+            self.notes.append(f"{fixed_timestamps} frames had missing or out-of-order timestamps: made increasing")
+        order = [s.index for s in sorted(ckpt.segments, key=lambda s: s.index)]
+        assemble(info, self.work, segments=order, fmt=self.job.fmt, fps=info.fps,
+                 end=float(ckpt.t0 * info.time_base) + end if end is not None else None, dst=self.dst)
+        self.work.remove()
+        out_h, out_w = self.out_size
+        return VideoResult(
+            output=self.dst, frames=ckpt.frames_done, processed=processed, segments=len(ckpt.segments),
+            resumed_segments=self.resumed, seconds=time.perf_counter() - self.t_start, plan=self.plan, width=out_w,
+            height=out_h, source_fps=float(info.fps) if info.fps else None, settings=self.job.settings,
+            realtime=self.choice, notes=tuple(self.notes), frame_path=frame_path, stage_seconds=stage_seconds or {},
+        )
+
+
+def prepare_video(src: Path | str, dst: Path | str, options: VideoOptions | None = None, *, models: Any = None,
+                  engine: str = "local") -> PreparedVideo:
+    """Check everything that can be checked, find an unfinished run to resume, and plan the clip (see
+    :func:`enhance_video`); nothing is written yet. ``engine`` is part of the job's key: a run is resumed
+    only by the engine that started it (their segments are numbered differently)."""
+    from vivid.video.clip_plan import output_size
+
+    t_start = time.perf_counter()
+    options = options or VideoOptions()
+    src, dst = Path(src), Path(dst)
+    job = _check_job(src, dst, options)
+    keep_normal_scheduling()  # opening SVT-AV1 as root made this thread real-time; the job's threads start here
+    work = WorkDir(dst)
+    key = options.job_key(src)
+    if engine != "local":
+        key["engine"] = engine
+    ckpt = _start_checkpoint(work, key, options)
+    models, other_runtimes = model_caches(options, models)
+    notes: list[str] = []
+    if options.resume and ckpt is None:
+        notes.append("--resume: no unfinished run of this output was found, so it started from the beginning")
+    plan, choice, models = _plan_job(job, options, ckpt, models, other_runtimes)
+    out_size = output_size(plan, job.info.height, job.info.width, scale=options.scale)
+    return PreparedVideo(src=src, dst=dst, options=options, job=job, work=work, ckpt=ckpt, key=key, plan=plan,
+                         choice=choice, models=models, out_size=out_size, engine=engine, notes=notes,
+                         t_start=t_start)
 
 
 def enhance_video(
@@ -446,55 +531,18 @@ def enhance_video(
     Raises :class:`InputError`, :class:`OutputError`, :class:`ConfigError` or :class:`ModelError` before
     any work when something cannot work; an interruption leaves the finished segments for ``resume``.
     """
-    from vivid.video.clip_plan import output_size
-    from vivid.video.mux import assemble
-
-    t_start = time.perf_counter()
-    options = options or VideoOptions()
-    src, dst = Path(src), Path(dst)
-    job = _check_job(src, dst, options)
-    info = job.info
-    keep_normal_scheduling()  # opening SVT-AV1 as root made this thread real-time; the job's threads start here
-    work = WorkDir(dst)
-    key = options.job_key(src)
-    ckpt = _start_checkpoint(work, key, options)
-    models, other_runtimes = _model_caches(options, models)
-    notes: list[str] = []
-    if options.resume and ckpt is None:
-        notes.append("--resume: no unfinished run of this output was found, so it started from the beginning")
-    plan, choice, models = _plan_job(job, options, ckpt, models, other_runtimes)
-    out_h, out_w = output_size(plan, info.height, info.width, scale=options.scale)
-    processor = FrameProcessor(plan, models, out_size=(out_h, out_w),
+    prep = prepare_video(src, dst, options, models=models)
+    options, info = prep.options, prep.job.info
+    processor = FrameProcessor(prep.plan, prep.models, out_size=prep.out_size,
                                temporal_seconds=options.temporal_seconds)
-    planar = planar_sr(plan, models, info, out_size=(out_h, out_w), out_pix_fmt=job.pix_fmt)
-    if ckpt is None:
-        work.create()
-        ckpt = Checkpoint(options_hash=key_hash(key), options=key, plan=plan.to_dict(), t0=info.start_pts,
-                          realtime=choice.to_dict() if choice else None)
-        work.save(ckpt)
-        resumed = 0
-    else:
-        work.drop_unfinished(ckpt)
-        resumed = len(ckpt.segments)
-        if ckpt.segments:
-            processor.load_state_dict(ckpt.segments[-1].state)
-    run = _encode_segments(job, options, work, ckpt, processor=processor, planar=planar, out_size=(out_h, out_w),
-                           progress=progress)
-    end = options.duration
-    if not ckpt.segments:
-        raise InputError(f"{src}: no video frame was decoded" + (f" in the first {end:g} s" if end else ""))
-    if run.fixed_timestamps:
-        notes.append(f"{run.fixed_timestamps} frames had missing or out-of-order timestamps: made increasing")
-    assemble(info, work, segments=len(ckpt.segments), fmt=job.fmt, fps=info.fps,
-             end=float(ckpt.t0 * info.time_base) + end if end is not None else None, dst=dst)
-    frames_out = ckpt.frames_done
-    work.remove()
-    return VideoResult(
-        output=dst, frames=frames_out, processed=run.processed, segments=len(ckpt.segments),
-        resumed_segments=resumed, seconds=time.perf_counter() - t_start, plan=plan, width=out_w, height=out_h,
-        source_fps=float(info.fps) if info.fps else None, settings=job.settings, realtime=choice,
-        notes=tuple(notes), frame_path="planar" if planar is not None else "rgb", stage_seconds=run.stage_seconds,
-    )
+    planar = planar_sr(prep.plan, prep.models, info, out_size=prep.out_size, out_pix_fmt=prep.job.pix_fmt)
+    ckpt = prep.begin()
+    if ckpt.segments:
+        processor.load_state_dict(ckpt.segments[-1].state)
+    run = _encode_segments(prep.job, options, prep.work, ckpt, processor=processor, planar=planar,
+                           out_size=prep.out_size, progress=progress)
+    return prep.finish(processed=run.processed, fixed_timestamps=run.fixed_timestamps, stage_seconds=run.stage_seconds,
+                       frame_path="planar" if planar is not None else "rgb")
 
 
 class _InDtype:

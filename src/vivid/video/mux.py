@@ -15,7 +15,7 @@ from __future__ import annotations
 import heapq
 import io
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from fractions import Fraction
 from pathlib import Path
 
@@ -142,13 +142,14 @@ def check_muxable(info: VideoInfo, *, fmt: str, settings: EncoderSettings,
                 pass  # the in-memory trial file: only its errors above matter
 
 
-def _segment_packets(work: WorkDir, count: int, tb: Fraction,
+def _segment_packets(work: WorkDir, segments: Sequence[int], tb: Fraction,
                      out_stream) -> Iterator[tuple[Fraction, object]]:  # noqa: ANN001
-    """The segments' video packets in order, with their recorded timestamps (in ``tb``)."""
+    """The video packets of the segments numbered ``segments`` (in that order), with their recorded
+    timestamps (in ``tb``)."""
     import av
 
     last_dts: int | None = None
-    for i in range(count):
+    for i in segments:
         stamps = work.read_timestamps(i)
         with av.open(str(work.segment_path(i))) as seg:
             vs = seg.streams.video[0]
@@ -189,14 +190,15 @@ def _input_packets(inp, streams: dict[int, object], end: float | None,  # noqa: 
         yield ts * tb, p
 
 
-def assemble(info: VideoInfo, work: WorkDir, *, segments: int, fmt: str, fps: Fraction | None,
+def assemble(info: VideoInfo, work: WorkDir, *, segments: Sequence[int], fmt: str, fps: Fraction | None,
              end: float | None, dst: Path) -> None:
-    """Join ``segments`` finished segments with the input's other streams into ``dst`` (atomically)."""
+    """Join the finished segments numbered ``segments`` (in time order) with the input's other streams into
+    ``dst`` (atomically)."""
     import av
 
     tmp = dst.with_name(f".{dst.stem}.vivid-part{dst.suffix}")
     try:
-        with av.open(str(info.path)) as inp, av.open(str(work.segment_path(0))) as seg0, \
+        with av.open(str(info.path)) as inp, av.open(str(work.segment_path(segments[0]))) as seg0, \
                 av.open(str(tmp), "w", format=fmt, options={"avoid_negative_ts": "disabled"}) as out:
             # "disabled": Matroska would otherwise shift every stream when one starts before zero (MP4's
             # AAC priming, B-frame dts); MP4/MOV keep such starts in edit lists anyway

@@ -11,13 +11,20 @@ Layout next to the output ``OUT``::
 A segment counts as finished only once its file and timestamp list are on disk and the checkpoint
 names it; a crash or Ctrl-C loses at most the segment in progress. The checkpoint is replaced
 atomically (write a temporary file, fsync, rename).
+
+This process (``engine="local"``) encodes the segments in order and numbers them 0, 1, 2, ...; a Ray
+cluster (``engine="ray"``, :mod:`vivid.cluster.video`) encodes them in any order, each numbered by its
+cell of the time grid (``seg-00003.mkv`` holds the frames of 30-40 s with 10 s segments), so its
+checkpoint may list 0, 1, 3 while 2 is still missing.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
+import uuid
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -25,7 +32,7 @@ from typing import Any
 
 from vivid.errors import OutputError
 from vivid.video.codecs import EncoderSettings, keep_normal_scheduling
-from vivid.video.probe import ColorTags
+from vivid.video.probe import ColorTags, VideoInfo
 
 CHECKPOINT_VERSION = 1
 
@@ -53,6 +60,8 @@ class Checkpoint:
     segments: list[SegmentRecord] = field(default_factory=list)
     realtime: dict[str, Any] | None = None
     version: int = CHECKPOINT_VERSION
+    #: who encodes the segments: ``local`` (in order) or ``ray`` (any order, numbered by time-grid cell)
+    engine: str = "local"
 
     @property
     def frames_done(self) -> int:
@@ -65,7 +74,8 @@ class Checkpoint:
     def from_dict(cls, d: dict[str, Any]) -> Checkpoint:
         segs = [SegmentRecord(**s) for s in d.get("segments", [])]
         return cls(options_hash=d["options_hash"], options=d["options"], plan=d["plan"], t0=int(d["t0"]),
-                   segments=segs, realtime=d.get("realtime"), version=int(d.get("version", 0)))
+                   segments=segs, realtime=d.get("realtime"), version=int(d.get("version", 0)),
+                   engine=d.get("engine", "local"))
 
 
 def _fsync_dir(path: Path) -> None:
@@ -82,13 +92,25 @@ def _fsync_dir(path: Path) -> None:
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path.with_name(f"{path.name}.{uuid.uuid4().hex[:12]}.tmp")  # two writers of one file never share one
     with tmp.open("w") as f:
         json.dump(data, f)
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
     _fsync_dir(path.parent)
+
+
+def cell_of(pts: int, *, t0: int, time_base: Fraction, segment_seconds: float) -> int:
+    """The grid cell of a frame shown at ``pts``: the one rule both engines cut segments by."""
+    return max(0, int((pts - t0) * time_base // Fraction(str(segment_seconds))))
+
+
+def end_pts(info: VideoInfo, duration: float | None) -> int | None:
+    """The first timestamp after ``duration`` seconds of the clip (None: the whole clip)."""
+    if duration is None:
+        return None
+    return info.start_pts + math.ceil(Fraction(str(duration)) / info.time_base)
 
 
 class WorkDir:
@@ -122,12 +144,18 @@ class WorkDir:
         if ckpt.version != CHECKPOINT_VERSION:
             raise OutputError(f"the work folder {self.path} was made by another vivid version: "
                               f"delete it to start over")
+        if ckpt.engine != "local":  # segments in any order: keep each one whose files are there
+            ckpt.segments = [s for s in ckpt.segments if self._on_disk(s.index)]
+            return ckpt
         # keep the longest prefix of segments whose files are all there
         for i, seg in enumerate(ckpt.segments):
-            if seg.index != i or not self.segment_path(i).exists() or not self.timestamps_path(i).exists():
+            if seg.index != i or not self._on_disk(i):
                 ckpt.segments = ckpt.segments[:i]
                 break
         return ckpt
+
+    def _on_disk(self, index: int) -> bool:
+        return self.segment_path(index).exists() and self.timestamps_path(index).exists()
 
     def create(self) -> None:
         try:
@@ -141,13 +169,13 @@ class WorkDir:
 
     def drop_unfinished(self, ckpt: Checkpoint) -> None:
         """Delete segment files that the checkpoint does not list (a crash mid-segment)."""
-        done = len(ckpt.segments)
+        done = {s.index for s in ckpt.segments}
         for p in self.path.glob("seg-*"):
             try:
                 index = int(p.name[4:9])
             except ValueError:
                 continue
-            if index >= done:
+            if index not in done:
                 p.unlink(missing_ok=True)
 
     def remove(self) -> None:
@@ -172,9 +200,14 @@ class StreamFormat:
 
 
 class SegmentWriter:
-    """Encodes frames into one segment file, recording each packet's exact timestamps."""
+    """Encodes frames into one segment file, recording each packet's exact timestamps.
 
-    def __init__(self, work: WorkDir, index: int, *, settings: EncoderSettings, fmt: StreamFormat) -> None:
+    ``private``: write under a name of this writer's own and move the file into place when finished (for
+    workers that may run the same segment twice at once: a worker thought lost and its replacement).
+    """
+
+    def __init__(self, work: WorkDir, index: int, *, settings: EncoderSettings, fmt: StreamFormat,
+                 private: bool = False) -> None:
         import av
 
         from vivid.video.codecs import quiet_encoder_logs
@@ -182,7 +215,9 @@ class SegmentWriter:
         quiet_encoder_logs(settings.encoder)
         self.work = work
         self.index = index
-        self.path = work.segment_path(index)
+        self.final = work.segment_path(index)
+        self.path = self.final.with_name(f"{self.final.stem}.{uuid.uuid4().hex[:12]}.part.mkv") if private \
+            else self.final
         self.container = av.open(str(self.path), "w", format="matroska")
         vs = self.container.add_stream(settings.encoder, rate=fmt.fps or Fraction(25), options=settings.options())
         vs.width, vs.height, vs.pix_fmt = fmt.width, fmt.height, fmt.pix_fmt
@@ -228,6 +263,8 @@ class SegmentWriter:
         self.container.close()
         with self.path.open("rb") as f:
             os.fsync(f.fileno())
+        if self.path != self.final:
+            os.replace(self.path, self.final)
         write_json_atomic(self.work.timestamps_path(self.index), {"packets": self.packets})
         assert self.first_pts is not None and self.last_pts is not None
         return SegmentRecord(index=self.index, frames=self.frames, first_pts=self.first_pts,
