@@ -36,14 +36,40 @@ def test_float_bicubic_equals_the_golden_values(name: str, scale: float) -> None
 
 
 @pytest.mark.parametrize("name,scale", CASES)
-def test_uint8_bicubic_equals_the_golden_values_but_at_rounding_ties(name: str, scale: float) -> None:
-    """The SR protocol's path (8-bit after each pass): MATLAB rounds half away from zero, vivid half to even,
-    so a value that lands exactly on a half level may differ by 1; at most 1 level, on under 1 % of values."""
+def test_uint8_bicubic_equals_the_golden_values_exactly(name: str, scale: float) -> None:
+    """The SR protocol's path (MATLAB on a uint8 image: 8-bit after each pass, halves rounded away from zero):
+    bit-exact, float32 input as vivid's reader gives it. (Rounding halves to even, as vivid did until
+    2026-12-07, missed by 1 level on 0.4-1 % of the values at x2 and x1/2.)"""
     golden = np.load(RESIZE / "bicubic.npz")[f"{name}_{scale:.4f}_uint8"]
-    out = np.rint(imresize(read_png(RESIZE / f"{name}.png") / 255.0, scale, quantize=8) * 255).astype(np.uint8)
+    x = (read_png(RESIZE / f"{name}.png") / 255.0).astype(np.float32)
+    out = np.rint(imresize(x, scale, quantize=8) * 255).astype(np.uint8)
     assert out.shape == golden.shape
-    assert levels(out, golden) <= 1
-    assert np.mean(out != golden) < 0.01
+    assert levels(out, golden) == 0
+
+
+@pytest.mark.parametrize("level", range(1, 32, 2))
+def test_uint8_path_rounds_halves_away_from_zero_on_shrinking(level: int) -> None:
+    """Shrinking x2 a step from 0 to an odd ``level`` puts the output pixel astride it at exactly level/2:
+    MATLAB's weights there are (-3, -9, 29, 111 | 111, 29, -9, -3) / 256, 128/256 on either side. MATLAB's
+    uint8 gives (level + 1) / 2; numpy's rint gives the even neighbour (one less for level 1, 5, 9, ...), and
+    filtering values on [0, 1] instead of levels moves the half a rounding error either way (the code before
+    2026-12-07 gave 1 for level 3 and 3 for level 7)."""
+    step = np.zeros((1, 8, 8), np.float32)
+    step[..., 3:] = level / 255  # columns 4.. (1-based) at ``level``; output column 2 sits at 3.5
+    out = np.rint(imresize(step, 1 / 2, quantize=8) * 255)
+    assert out.shape == (1, 4, 4)
+    np.testing.assert_array_equal(out[0, :, 1], (level + 1) // 2)
+    np.testing.assert_array_equal(out[0, :, 0], 0)  # -9 and -3 on the step: negative, saturated
+
+
+def test_uint8_path_rounds_halves_away_from_zero_on_enlarging() -> None:
+    """Enlarging x2 a step from 0 to 32: the two output pixels nearest the edge are exactly 32 * 26/128 = 6.5
+    and 32 * 102/128 = 25.5 (weights (-9, 111, 29, -3)/128 and their mirror); MATLAB gives 7 and 26, rint 6
+    and 26. Around them: -2.25 saturated to 0, and the overshoot 34.25 -> 34."""
+    step = np.zeros((1, 4, 8), np.float32)
+    step[..., 4:] = 32 / 255
+    out = np.rint(imresize(step, 2, quantize=8) * 255)[0, 0]
+    np.testing.assert_array_equal(out[6:10], [0, 7, 26, 34])
 
 
 @pytest.mark.parametrize("name,scale", CASES)

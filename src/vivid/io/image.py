@@ -120,16 +120,33 @@ def from_array(array: np.ndarray, *, channels_last: bool = True, meta: ImageMeta
     return Image(np.ascontiguousarray(f), m)
 
 
+def round_half_away(x: np.ndarray) -> np.ndarray:
+    """Round to the nearest integer, halves away from zero (2.5 -> 3, -2.5 -> -3), keeping the dtype.
+
+    This is MATLAB's ``round`` and its conversion to integer classes (``uint8(x)``, ``im2uint8``), which the
+    classical SR protocol's numbers come from; numpy's ``rint`` rounds halves to even (2.5 -> 2). Exact for
+    every float (``x - trunc(x)`` is computed without error; ``floor(x + 0.5)`` is not, for x just below 0.5).
+    """
+    t = np.trunc(x)
+    return t + np.where(np.abs(x - t) >= 0.5, np.sign(x), 0)
+
+
+def to_levels(pixels: np.ndarray, bit_depth: int = 8) -> np.ndarray:
+    """Float [0, 1] pixels as integer levels 0..255 or 0..65535 (same float dtype), as MATLAB's ``im2uint8`` /
+    ``im2uint16`` make them: scaled, rounded half away from zero, saturated."""
+    if bit_depth not in (8, 16):
+        raise InputError(f"bit depth must be 8 or 16, got {bit_depth}")
+    peak = float(2**bit_depth - 1)
+    return np.clip(round_half_away(pixels * peak), 0, peak)
+
+
 def to_uint(pixels: np.ndarray, bit_depth: int = 8) -> np.ndarray:
-    """Quantise float [0, 1] pixels to uint8 or uint16 with rounding (as MATLAB's im2uint8)."""
-    if bit_depth == 8:
-        return np.clip(np.rint(pixels * 255.0), 0, 255).astype(np.uint8)
-    if bit_depth == 16:
-        return np.clip(np.rint(pixels * 65535.0), 0, 65535).astype(np.uint16)
-    raise InputError(f"bit depth must be 8 or 16, got {bit_depth}")
+    """Quantise float [0, 1] pixels to uint8 or uint16 as MATLAB's ``im2uint8`` / ``im2uint16`` do
+    (:func:`to_levels`: halves rounded away from zero)."""
+    return to_levels(pixels, bit_depth).astype(np.uint8 if bit_depth == 8 else np.uint16)
 
 
 def quantize(pixels: np.ndarray, bit_depth: int = 8) -> np.ndarray:
-    """Round float pixels to the nearest representable value at ``bit_depth`` (stays float32)."""
-    peak = 255.0 if bit_depth == 8 else 65535.0
-    return (np.clip(np.rint(pixels * peak), 0, peak) / peak).astype(np.float32)
+    """Round float pixels to the nearest representable value at ``bit_depth`` (stays float32), halves away
+    from zero as :func:`to_uint` does."""
+    return (to_levels(pixels, bit_depth) / float(2**bit_depth - 1)).astype(np.float32)

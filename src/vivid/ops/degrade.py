@@ -19,6 +19,8 @@ from typing import ClassVar
 import numpy as np
 
 from vivid.errors import ConfigError, InputError
+from vivid.io.image import quantize as quantize_8bit
+from vivid.io.image import to_uint
 from vivid.ops.color import linear_to_srgb, rgb_to_gray, srgb_to_linear
 from vivid.ops.resize import imresize
 
@@ -65,7 +67,8 @@ def _f32(a: np.ndarray) -> np.ndarray:
 def downscale(img: np.ndarray, scale: float, *, kernel: str = "cubic", quantize: bool = True) -> np.ndarray:
     """Shrink ``(C, H, W)`` by ``scale`` (>= 1) with MATLAB ``imresize`` -> ``(C, ceil(H/s), ceil(W/s))``.
 
-    ``quantize=True`` rounds to 8 bits after each pass, as MATLAB does on uint8 images: this is the
+    ``quantize=True`` works on 8-bit levels as MATLAB does on uint8 images (the input rounded to 1/255
+    steps, then each pass rounded, halves away from zero, and saturated): this is the
     LR input of the classical SR protocol (EVAL.md) when the HR image is mod-cropped to the scale first
     (:func:`vivid.ops.resize.modcrop`). ``kernel`` is ``"cubic"``, ``"lanczos3"`` or ``"linear"``.
     """
@@ -94,7 +97,7 @@ def add_gaussian_noise(
     sd = _positive(sigma, "sigma", "add_gaussian_noise", allow_zero=True) / 255.0
     noisy = a.astype(np.float64) + sd * _rng(seed).standard_normal(a.shape)
     if quantize:
-        noisy = np.rint(np.clip(noisy, 0.0, 1.0) * 255.0) / 255.0
+        noisy = quantize_8bit(noisy)
     elif clip:
         noisy = np.clip(noisy, 0.0, 1.0)
     return _f32(noisy)
@@ -173,7 +176,7 @@ def jpeg(img: np.ndarray, *, quality: int, chroma_subsampling: bool = True) -> n
     a = _image(img, "jpeg", channels=(1, 3))
     if isinstance(quality, bool) or not isinstance(quality, (int, np.integer)) or not 1 <= quality <= 100:
         raise ConfigError(f"jpeg: quality must be an integer in 1..100, got {quality!r}")
-    u8 = np.clip(np.rint(a * 255.0), 0, 255).astype(np.uint8)
+    u8 = to_uint(a)
     pil = PILImage.fromarray(u8[0]) if a.shape[0] == 1 else PILImage.fromarray(np.moveaxis(u8, 0, -1))
     buf = io.BytesIO()
     pil.save(buf, format="JPEG", quality=int(quality), subsampling=2 if chroma_subsampling else 0)

@@ -19,6 +19,7 @@ from typing import Literal
 import numpy as np
 
 from vivid.errors import ConfigError
+from vivid.io.image import round_half_away
 
 
 def _cubic(x: np.ndarray) -> np.ndarray:
@@ -109,8 +110,10 @@ def imresize(
         size: target ``(height, width)``; overrides ``scale``.
         kernel: ``"cubic"`` (MATLAB bicubic), ``"lanczos3"`` or ``"linear"``.
         antialias: widen the kernel when shrinking (MATLAB's default).
-        quantize: emulate MATLAB on integer images: ``8`` rounds to 1/255 steps and clips to [0, 1]
-            after each axis pass, as MATLAB does for uint8 input. None keeps full precision.
+        quantize: emulate MATLAB on integer images: ``8`` takes the input as a uint8 image (its values
+            rounded to 1/255 steps), filters the levels 0..255 and, after each axis pass, rounds halves away
+            from zero and saturates to 0..255, as MATLAB does for uint8 input; bit-exact with MATLAB-made
+            low-resolution images. None keeps full precision.
 
     Returns:
         float32 array ``(..., H', W')``.
@@ -136,15 +139,19 @@ def imresize(
     # MATLAB resizes the dimension with the smallest scale first; rows first on a tie.
     order = [(-2, sh, h, oh), (-1, sw, w, ow)]
     order.sort(key=lambda t: t[1])
+    # On levels, not on [0, 1]: weighted sums of integers land exactly on the halves that MATLAB rounds
+    # away from zero; k/255 (worse, float32's k/255) would put them a rounding error to either side.
     peak = None if quantize is None else float(2**quantize - 1)
+    if peak is not None:
+        a = np.clip(round_half_away(a * peak), 0, peak)
     for axis, s, n_in, n_out in order:
         if n_in == n_out:
             continue
         weights, idx = contributions(n_in, n_out, s, kernel, antialias)
         a = _resize_axis(a, axis % a.ndim, weights, idx)
         if peak is not None:
-            a = np.clip(np.rint(a * peak), 0, peak) / peak
-    return a.astype(np.float32)
+            a = np.clip(round_half_away(a), 0, peak)
+    return (a if peak is None else a / peak).astype(np.float32)
 
 
 def modcrop(image: np.ndarray, scale: int) -> np.ndarray:
