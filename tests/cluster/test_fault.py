@@ -122,3 +122,44 @@ def test_the_service_runs_its_jobs_on_both_nodes(tmp_path: Path, cluster: TwoNod
             server.wait(30)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+def test_a_video_on_two_nodes_survives_a_killed_worker_and_matches_the_local_engine(tmp_path: Path,
+                                                                                    cluster: TwoNodes) -> None:
+    """``vivid video --engine ray`` (paths as ``file://`` URLs) on the two-node cluster: a 6 s clip with audio
+    and subtitles in 1 s segments, one per node at a time; SIGKILL to a busy segment worker costs that segment
+    a retry. The output holds every stream and frame and the very video packets of the local engine."""
+    from tests.cluster.test_video import video_packets
+    from tests.video.conftest import make_clip, read_streams
+
+    src = make_clip(tmp_path / "in.mp4", frames=60, size=(256, 192))
+    args = ["--task", "sr", "--model", "vivid-sr", "--segment-seconds", "1", "-q"]
+    cmd = [sys.executable, "-m", "vivid.cli.main", "video", f"file://{src}", "-o", f"file://{tmp_path / 'ray.mp4'}",
+           *args, "--engine", "ray", "--ray-address", cluster.address, "--ray-workers", "2"]
+    job = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=ray_env())
+    killed = None
+    deadline = time.monotonic() + 120
+    try:
+        while killed is None and job.poll() is None and time.monotonic() < deadline:
+            busy = cluster.workers(busy=True, actor="SegmentWorker")
+            if busy and busy[-1] in cluster.workers(busy=True, actor="SegmentWorker"):  # still busy: mid-segment
+                killed = busy[-1]
+                subprocess.run(["kill", "-9", str(killed)], check=True)
+            time.sleep(0.05)
+        output, _ = job.communicate(timeout=180)
+    finally:
+        if job.poll() is None:
+            job.send_signal(signal.SIGKILL)
+    text = " ".join(output.decode(errors="replace").split())
+    assert killed is not None, f"no busy worker to kill; the job said: {text}"
+    assert job.returncode == 0, text
+    assert re.search(r"ray: 2 workers, 1 lost and replaced; [1-3] model loads; 6 segments", text), text
+    local = subprocess.run([sys.executable, "-m", "vivid.cli.main", "video", str(src), "-o", str(tmp_path / "local.mp4"),
+                            *args], capture_output=True, env=ray_env(), timeout=180)
+    assert local.returncode == 0, local.stdout
+    a, b = read_streams(src), read_streams(tmp_path / "ray.mp4")
+    assert b["types"] == a["types"] == ["video", "audio", "subtitle"]
+    assert b["audio"] == a["audio"] and b["subtitle"] == a["subtitle"]
+    assert len(b["video"]) == 60 and b["video_pts"] == a["video_pts"] and (b["width"], b["height"]) == (512, 384)
+    assert video_packets(tmp_path / "ray.mp4") == video_packets(tmp_path / "local.mp4")  # x264 is deterministic
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4", "local.mp4", "ray.mp4"]  # no work folder left

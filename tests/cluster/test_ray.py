@@ -75,3 +75,22 @@ def test_no_worker_able_to_start_stops_the_batch_and_keeps_it_resumable(tmp_path
     assert [o.status for o in result.outcomes] == ["failed", "failed"]
     assert all(o.error == f"not run: {result.error}" for o in result.outcomes)
     assert lines((out / "vivid-manifest.jsonl").read_bytes()) == []  # nothing claimed done
+
+
+def test_a_video_with_no_worker_able_to_start_stops_in_one_line_and_resumes(tmp_path: Path, ray_local) -> None:  # noqa: ANN001
+    from tests.video.conftest import make_clip, read_streams
+    from vivid.cluster.pool import RayPool, WorkersLost
+    from vivid.cluster.video import SegmentWorker, enhance_video_on_cluster
+    from vivid.video import VideoOptions
+
+    src = make_clip(tmp_path / "in.mkv", frames=10)
+    out = tmp_path / "out.mkv"
+    opts = VideoOptions(task="sr", model="bicubic", scale=2, segment_seconds=0.5, preset="ultrafast")
+    never = lambda a: RayPool(a, workers=1, cpus=64, start_timeout=3, worker_class=SegmentWorker)  # noqa: E731
+    with pytest.raises(WorkersLost) as e:
+        enhance_video_on_cluster(src, out, opts, make_pool=never)
+    assert "no Ray worker is running" in str(e.value) and "\n" not in str(e.value)
+    assert str(e.value).endswith(f"0 finished segments are kept in {tmp_path / '.out.mkv.vivid-work'} for --resume")
+    res = enhance_video_on_cluster(src, out, opts.model_copy(update={"resume": True}),
+                                   make_pool=lambda a: RayPool(a, workers=2, worker_class=SegmentWorker))
+    assert res.frames == 10 and res.segments == 2 and len(read_streams(out)["video"]) == 10

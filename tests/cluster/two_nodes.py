@@ -70,8 +70,8 @@ class TwoNodes:
     def workers(self, *, busy: bool, node: str | None = None, actor: str = "Worker") -> list[int]:
         """Pids of this cluster's vivid worker processes (``busy``: those running an item now, not those still
         loading their model; ``node``: on the ``head`` or the second ``node`` only; ``actor``: ``Worker`` for
-        batches, ``ServiceWorker`` for jobs)."""
-        item = {"Worker": "process", "ServiceWorker": "enhance"}[actor]
+        batches, ``SegmentWorker`` for a video's segments, ``ServiceWorker`` for jobs)."""
+        item = {"Worker": "process", "SegmentWorker": "process", "ServiceWorker": "enhance"}[actor]
         title = f"ray::{actor}.{item}".encode() if busy else f"ray::{actor}".encode()
         return [pid for pid in self.processes(node) if _cmdline(pid).startswith(title)]
 
