@@ -78,10 +78,10 @@ def test_a_worker_or_node_killed_mid_batch_costs_a_retry_not_an_image(tmp_path: 
 
 def test_the_service_runs_its_jobs_on_both_nodes(tmp_path: Path, cluster: TwoNodes) -> None:
     """``vivid serve --engine ray --ray-address`` on the two-node cluster: its two job threads each get a Ray
-    worker (one per node: one CPU each), and the jobs sent to it are done there."""
+    worker (one per node: one CPU each), and the jobs sent to it are done there, a video job's segments too."""
     import httpx
 
-    from tests.server.support import free_port, png_bytes
+    from tests.server.support import free_port, mp4_bytes, png_bytes
 
     port = free_port()
     env = {**ray_env(), "VIVID_DATA_DIR": str(tmp_path / "data"), "VIVID_WORKERS": "2"}
@@ -116,6 +116,23 @@ def test_the_service_runs_its_jobs_on_both_nodes(tmp_path: Path, cluster: TwoNod
             time.sleep(0.2)
         assert [j["status"] for j in jobs] == ["done"] * 4, jobs
         assert all(j["results"][0]["width"] == 128 for j in jobs)
+        # a video job: its segment is made by one of the service's Ray workers, not in the replica
+        clip = mp4_bytes(tmp_path, frames=48, size=(192, 144))
+        r = httpx.post(f"{url}/v1/jobs", data={"task": "sr", "model": "vivid-sr", "scale": "2"},
+                       files={"files": ("clip.mp4", clip, "video/mp4")}, timeout=60)
+        assert r.status_code == 202, r.text
+        seen_on_ray, deadline = False, time.monotonic() + 120
+        while True:
+            seen_on_ray = seen_on_ray or bool(cluster.workers(busy=True, actor="ServiceWorker", method="segment"))
+            job = httpx.get(f"{url}/v1/jobs/{r.json()['id']}", timeout=30).json()
+            if job["status"] in ("done", "failed", "cancelled"):
+                break
+            assert time.monotonic() < deadline, job["status"]
+            time.sleep(0.05)
+        assert job["status"] == "done", job
+        result = job["results"][0]
+        assert (result["width"], result["height"], result["provenance"]["frames"]) == (384, 288, 48)
+        assert result["provenance"]["engine"] == "ray" and seen_on_ray
     finally:
         server.send_signal(signal.SIGINT)
         try:

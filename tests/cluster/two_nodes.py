@@ -67,11 +67,13 @@ class TwoNodes:
         p = Path(self.folder) / f"{name}.log"
         return p.read_text(errors="replace") if p.exists() else ""
 
-    def workers(self, *, busy: bool, node: str | None = None, actor: str = "Worker") -> list[int]:
+    def workers(self, *, busy: bool, node: str | None = None, actor: str = "Worker",
+                method: str | None = None) -> list[int]:
         """Pids of this cluster's vivid worker processes (``busy``: those running an item now, not those still
         loading their model; ``node``: on the ``head`` or the second ``node`` only; ``actor``: ``Worker`` for
-        batches, ``SegmentWorker`` for a video's segments, ``ServiceWorker`` for jobs)."""
-        item = {"Worker": "process", "SegmentWorker": "process", "ServiceWorker": "enhance"}[actor]
+        batches, ``SegmentWorker`` for a video's segments, ``ServiceWorker`` for jobs; ``method``: busy with that
+        one, instead of the actor's usual one)."""
+        item = method or {"Worker": "process", "SegmentWorker": "process", "ServiceWorker": "enhance"}[actor]
         title = f"ray::{actor}.{item}".encode() if busy else f"ray::{actor}".encode()
         return [pid for pid in self.processes(node) if _cmdline(pid).startswith(title)]
 

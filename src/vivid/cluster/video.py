@@ -67,13 +67,16 @@ class SegmentWorker:
         """Check that this node sees the input and the work folder, load the plan's models; return the name."""
         from vivid.video.process import FrameProcessor
 
+        self._check_paths()
+        FrameProcessor(self.plan, self.models, out_size=self.out_size)
+        return self.name
+
+    def _check_paths(self) -> None:
         for what, path in (("input", self.job.info.path), ("work folder", self.work.path)):
             if not Path(path).exists():
                 raise InputError(f"the {what} {path} is not there on the Ray node {socket.gethostname()}: "
                                  "--engine ray needs the input and the output's folder at the same path on every "
                                  "node (a shared filesystem)")
-        FrameProcessor(self.plan, self.models, out_size=self.out_size)
-        return self.name
 
     def process(self, cell: Cell) -> Outcome:
         from vivid.video.cells import encode_cell
@@ -81,6 +84,7 @@ class SegmentWorker:
         t0 = time.perf_counter()
         detail: dict[str, Any] = {}
         try:
+            self._check_paths()
             record, path = encode_cell(self.job, self.options, self.plan, self.models, self.work, cell.index,
                                        out_size=self.out_size)
             detail = {"record": asdict(record) if record is not None else None, "frame_path": path}

@@ -6,14 +6,18 @@ worker threads hand each image item to a Ray actor. An actor holds its models fo
 encoded bytes go to it and the encoded result comes back through Ray's object store, so the replicas and
 the Ray nodes share no disk. Progress is reported per item; a cancel is seen within half a second. An actor
 that dies is replaced and the item given to another one, at most :data:`ATTEMPTS` times.
-Large inputs that only the streaming path fits (PNG output, :mod:`vivid.engine.stream`) and video jobs
-still run in the replica's own process.
+A video job borrows every idle actor (at least one) and has them make its segments
+(:mod:`vivid.cluster.video`): the actors read the upload from the store and write segments next to the result by
+path, so on several machines the data folder (``VIVID_DATA_DIR``) must be on a filesystem every node mounts at
+the same path. Large inputs that only the streaming path fits (PNG output, :mod:`vivid.engine.stream`) still run
+in the replica's own process.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
+from collections import deque
 from typing import Any
 
 from vivid.cluster.pool import connect
@@ -52,6 +56,14 @@ class ServiceWorker:
 
     def loads(self) -> int:
         return self.models.loads
+
+    def segment(self, args: dict[str, Any], cell: Any) -> Any:
+        """Make one segment of a video job (:class:`vivid.cluster.video.SegmentWorker` on this worker's models)."""
+        from vivid.cluster.video import SegmentWorker
+
+        options = args["options"]
+        models = self.models.with_runtime(options["runtime"], options["precision"])
+        return SegmentWorker(**args, models=models).process(cell)
 
 
 class RayEngine:
@@ -127,6 +139,10 @@ class RayEngine:
             pass
         self.idle.put(self.actor_class.remote())
 
+    def segment_pool(self, args: dict[str, Any], progress: Any) -> _SegmentPool:
+        """A pool (:mod:`vivid.cluster.pool`'s interface) of this engine's actors for one video job's segments."""
+        return _SegmentPool(self, args, progress)
+
     def close(self) -> None:
         while True:
             try:
@@ -137,3 +153,73 @@ class RayEngine:
                 self.ray.kill(actor)
             except Exception:  # noqa: BLE001, S110
                 pass
+
+
+class _SegmentPool:
+    """The service's own actors as a segment pool for :func:`vivid.cluster.video.enhance_video_on_cluster`: a
+    video job borrows every idle actor (waiting for the first), takes more as they come free, and gives them all
+    back when it ends; ``progress.check()`` runs at least every half second (a cancel ends the wait)."""
+
+    def __init__(self, engine: RayEngine, args: dict[str, Any], progress: Any) -> None:
+        self.engine, self.args, self.progress = engine, args, progress
+        self.ray = engine.ray
+        self.pending: deque[Any] = deque()
+        self.idle: list[Any] = []
+        self.inflight: dict[Any, tuple[Any, Any]] = {}
+        self.size = 0
+        self.lost = 0
+
+    def start(self) -> None:
+        self.idle.append(self.engine._borrow(self.progress))
+        self._take_idle()
+
+    def _take_idle(self) -> None:
+        while True:
+            try:
+                self.idle.append(self.engine.idle.get_nowait())
+            except queue.Empty:
+                break
+        self.size = max(self.size, len(self.idle) + len(self.inflight))
+
+    def submit(self, cell: Any) -> None:
+        self.pending.append(cell)
+
+    def busy(self) -> bool:
+        return bool(self.pending or self.inflight)
+
+    def next(self) -> list[tuple[Any, Any]]:
+        from vivid.cluster.worker import RETRY, Outcome
+
+        self.progress.check()
+        if self.pending:
+            self._take_idle()
+            if not self.idle and not self.inflight:  # every actor of this job died: wait for a replacement
+                self.idle.append(self.engine._borrow(self.progress))
+        while self.idle and self.pending:
+            actor = self.idle.pop()
+            cell = self.pending.popleft()
+            self.inflight[actor.segment.remote(self.args, cell)] = (actor, cell)
+        ready, _ = self.ray.wait(list(self.inflight), num_returns=1, timeout=0.5)
+        done = []
+        for ref in ready:
+            actor, cell = self.inflight.pop(ref)
+            try:
+                outcome = self.ray.get(ref)
+            except self.ray.exceptions.RayError as e:  # the actor died (its process or node): another one tries
+                self.lost += 1
+                self.engine._replace(actor)
+                first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+                outcome = Outcome(cell.dst, RETRY, error=f"the Ray worker running it was lost ({first[:200]})")
+            else:
+                self.idle.append(actor)
+            done.append((cell, outcome))
+        return done
+
+    def close(self) -> None:
+        for ref, (actor, _) in self.inflight.items():  # cancelled or stopping: let each finish, then lend it again
+            self.ray.cancel(ref)
+            self.engine.idle.put(actor)
+        for actor in self.idle:
+            self.engine.idle.put(actor)
+        self.inflight.clear()
+        self.idle.clear()

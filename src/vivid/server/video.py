@@ -92,9 +92,16 @@ def run_video_job(runner: JobRunner, job_id: str, options: dict[str, Any], items
         width, height, frames = check_video_file(src, name, max_pixels=runner.settings.max_pixels)
         g = plan_geometry(height, width, planned_steps(opts, height, width), scale=opts.scale, size=None)
         check_video(frames, g.height, g.width, runner.settings, name=name)
+    models = runner.models.with_runtime(opts.runtime, opts.precision)
     try:
-        result = enhance_video(src, dst, video_options(opts, resume=work.exists(), codec=codec),
-                               models=runner.models.with_runtime(opts.runtime, opts.precision), progress=progress)
+        options = video_options(opts, resume=work.exists(), codec=codec)
+        if runner.engine is not None:  # vivid serve --engine ray: the segments are made by the Ray workers
+            from vivid.cluster.video import enhance_video_on_cluster
+
+            result = enhance_video_on_cluster(src, dst, options, models=models, progress=progress,
+                                              make_pool=lambda args: runner.engine.segment_pool(args, progress))
+        else:
+            result = enhance_video(src, dst, options, models=models, progress=progress)
     except ServerStopping:  # keep the finished segments: the job resumes from them at the next start
         raise
     except BaseException as e:  # cancelled or failed: nothing half-made stays in the store
@@ -108,7 +115,8 @@ def run_video_job(runner: JobRunner, job_id: str, options: dict[str, Any], items
 
     provenance = {"software": f"vivid {__version__}", "frames": result.frames, "fps": round(result.fps, 2),
                   "codec": result.settings.encoder if hasattr(result.settings, "encoder") else codec,
-                  "plan": [s.reason for s in result.plan.steps], "notes": list(result.notes)}
+                  "plan": [s.reason for s in result.plan.steps], "notes": list(result.notes),
+                  "engine": "ray" if runner.engine is not None else "local"}
     runner.save_item(job_id, index, DONE, stored_path=rel, format=ext, width=result.width, height=result.height,
                       size_bytes=dst.stat().st_size, plan=result.plan.to_dict(), provenance=provenance)
     runner.end(job_id, DONE, None, None, note=f"done: {result.frames} frames")
