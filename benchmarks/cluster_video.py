@@ -96,7 +96,7 @@ def main() -> None:
         stamps: list[float] = []
         stats = ClusterStats()
 
-        def progress(done: float, total: float, message: str = "") -> None:
+        def progress(done: float, total: float, message: str = "", stamps: list[float] = stamps) -> None:
             if message.endswith("segments"):
                 stamps.append(time.perf_counter())
 

@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -33,6 +33,27 @@ def cluster() -> Iterator[TwoNodes]:
         assert not c.leftovers()
 
 
+def run_and_kill(cmd: list[str], victims: Callable[[], list[int]]) -> tuple[str, int]:
+    """Run ``cmd`` (a vivid command on the cluster) and SIGKILL the processes ``victims()`` names the first time
+    it names any (asked every 50 ms); returns the command's output on one line and its exit status."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=ray_env())
+    killed: list[int] = []
+    deadline = time.monotonic() + 120
+    try:
+        while not killed and proc.poll() is None and time.monotonic() < deadline:
+            killed = victims()
+            if killed:
+                subprocess.run(["kill", "-9", *map(str, killed)], check=True)
+            time.sleep(0.05)
+        output, _ = proc.communicate(timeout=180)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+    text = " ".join(output.decode(errors="replace").split())
+    assert killed, f"no busy worker to kill; the command said: {text}"
+    return text, proc.returncode
+
+
 @pytest.mark.parametrize("victim", ["worker", "raylet"])
 def test_a_worker_or_node_killed_mid_batch_costs_a_retry_not_an_image(tmp_path: Path, cluster: TwoNodes,
                                                                       victim: str) -> None:
@@ -42,27 +63,19 @@ def test_a_worker_or_node_killed_mid_batch_costs_a_retry_not_an_image(tmp_path: 
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "vivid.cli.main", "enhance", str(tmp_path / "in"), "-o", str(out), "--task", "sr",
            "--model", "vivid-sr", "--engine", "ray", "--ray-address", cluster.address, "--ray-workers", "2", "-q"]
-    batch = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=ray_env())
-    killed = None
-    deadline = time.monotonic() + 120
-    try:
-        while killed is None and batch.poll() is None and time.monotonic() < deadline:
-            started = len(list(out.glob("*.png"))) >= 2  # the batch is under way on both nodes
-            busy = cluster.workers(busy=True, node=None if victim == "worker" else "node") if started else []
-            if busy and busy[-1] in cluster.workers(busy=True):  # still busy a moment later: mid-item
-                killed = busy[-1] if victim == "worker" else cluster.raylet("node")
-                # a lost node loses every process on it: the raylet and its busy worker go together (a worker
-                # alone can finish its item before it notices that its raylet is gone, on a fast machine)
-                victims = [killed] if victim == "worker" else [killed, busy[-1]]
-                subprocess.run(["kill", "-9", *map(str, victims)], check=True)
-            time.sleep(0.05)
-        output, _ = batch.communicate(timeout=180)
-    finally:
-        if batch.poll() is None:
-            batch.send_signal(signal.SIGKILL)
-    text = " ".join(output.decode(errors="replace").split())
-    assert killed is not None, f"no busy worker to kill; the batch said: {text}"
-    assert batch.returncode == 0, text
+
+    def mid_item() -> list[int]:
+        if len(list(out.glob("*.png"))) < 2:  # the batch is under way on both nodes
+            return []
+        busy = cluster.workers(busy=True, node=None if victim == "worker" else "node")
+        if not busy or busy[-1] not in cluster.workers(busy=True):  # still busy a moment later: mid-item
+            return []
+        # a lost node loses every process on it: the raylet and its busy worker go together (a worker alone can
+        # finish its item before it notices that its raylet is gone, on a fast machine)
+        return [busy[-1]] if victim == "worker" else [cluster.raylet("node"), busy[-1]]
+
+    text, code = run_and_kill(cmd, mid_item)
+    assert code == 0, text
     assert f"{N} written, 0 skipped, 0 failed" in text
     assert re.search(r"ray: 2 workers, [1-9]\d* lost and replaced", text), text
     names = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
@@ -153,26 +166,16 @@ def test_a_video_on_two_nodes_survives_a_killed_worker_and_matches_the_local_eng
     args = ["--task", "sr", "--model", "vivid-sr", "--segment-seconds", "1", "-q"]
     cmd = [sys.executable, "-m", "vivid.cli.main", "video", f"file://{src}", "-o", f"file://{tmp_path / 'ray.mp4'}",
            *args, "--engine", "ray", "--ray-address", cluster.address, "--ray-workers", "2"]
-    job = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=ray_env())
-    killed = None
-    deadline = time.monotonic() + 120
-    try:
-        while killed is None and job.poll() is None and time.monotonic() < deadline:
-            busy = cluster.workers(busy=True, actor="SegmentWorker")
-            if busy and busy[-1] in cluster.workers(busy=True, actor="SegmentWorker"):  # still busy: mid-segment
-                killed = busy[-1]
-                subprocess.run(["kill", "-9", str(killed)], check=True)
-            time.sleep(0.05)
-        output, _ = job.communicate(timeout=180)
-    finally:
-        if job.poll() is None:
-            job.send_signal(signal.SIGKILL)
-    text = " ".join(output.decode(errors="replace").split())
-    assert killed is not None, f"no busy worker to kill; the job said: {text}"
-    assert job.returncode == 0, text
+
+    def mid_segment() -> list[int]:
+        busy = cluster.workers(busy=True, actor="SegmentWorker")
+        return busy[-1:] if busy and busy[-1] in cluster.workers(busy=True, actor="SegmentWorker") else []
+
+    text, code = run_and_kill(cmd, mid_segment)
+    assert code == 0, text
     assert re.search(r"ray: 2 workers, 1 lost and replaced; [1-3] model loads; 6 segments", text), text
     local = subprocess.run([sys.executable, "-m", "vivid.cli.main", "video", str(src), "-o", str(tmp_path / "local.mp4"),
-                            *args], capture_output=True, env=ray_env(), timeout=180)
+                            *args], capture_output=True, env=ray_env(), timeout=180, check=False)
     assert local.returncode == 0, local.stdout
     a, b = read_streams(src), read_streams(tmp_path / "ray.mp4")
     assert b["types"] == a["types"] == ["video", "audio", "subtitle"]

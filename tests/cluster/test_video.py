@@ -5,7 +5,7 @@ two-node Ray cluster."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pytest
@@ -70,7 +70,8 @@ def test_smoothed_steps_warm_up_before_each_segment(tmp_path: Path) -> None:
     local, spread = tmp_path / "local.mkv", tmp_path / "spread.mkv"
     enhance_video(src, local, opts, models=Cache(autogain=AutoGain()))
     gain = AutoGain()
-    enhance_video_on_cluster(src, spread, opts, models=Models(autogain=gain), make_pool=in_process(Models(autogain=gain)))
+    enhance_video_on_cluster(src, spread, opts, models=Models(autogain=gain),
+                             make_pool=in_process(Models(autogain=gain)))
     assert gain.frames == 30 + 10 + 10  # each frame once, plus 1 s (10 frames) of warm-up before cells 1 and 2
     b, c = read_streams(spread), read_streams(local)
     assert len(b["video"]) == len(c["video"]) == 30
@@ -78,9 +79,9 @@ def test_smoothed_steps_warm_up_before_each_segment(tmp_path: Path) -> None:
 
 
 class Flaky(SegmentWorker):
-    """Fails on the segments in ``FAIL`` (``RuntimeError``: retried) a given number of times in all."""
+    """Answers ``retry`` (a storage error) for segment ``k`` the first ``failures[k]`` times it is given."""
 
-    failures: dict[int, int] = {}
+    failures: ClassVar[dict[int, int]] = {}
 
     def process(self, cell: Any) -> Any:
         if Flaky.failures.get(cell.index, 0) > 0:
@@ -96,14 +97,16 @@ def test_a_failing_segment_is_retried_then_reported_and_the_rest_resumes(tmp_pat
     out = tmp_path / "out.mkv"
     Flaky.failures = {1: 1}  # fails once, then works: nothing to see
     up = Upscale()
-    res = enhance_video_on_cluster(src, out, SR, models=Models(up=up), make_pool=in_process(Models(up=up), worker_class=Flaky))
+    flaky = in_process(Models(up=up), worker_class=Flaky)
+    res = enhance_video_on_cluster(src, out, SR, models=Models(up=up), make_pool=flaky)
     assert res.frames == 20 and up.frames == 20
 
     out.unlink()
     Flaky.failures = {2: 99}  # always fails: after 3 tries the job stops, naming the segment and the reason
     up = Upscale()
     with pytest.raises(OutputError) as e:
-        enhance_video_on_cluster(src, out, SR, models=Models(up=up), make_pool=in_process(Models(up=up), worker_class=Flaky))
+        enhance_video_on_cluster(src, out, SR, models=Models(up=up),
+                                 make_pool=in_process(Models(up=up), worker_class=Flaky))
     assert str(e.value).startswith(f"segment 2 (1-1.5 s) of {src} failed: failed 3 times; the last time: OSError: "
                                    "disk full at segment 2; the finished segments are kept in")
     assert "\n" not in str(e.value) and not out.exists()

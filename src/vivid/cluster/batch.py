@@ -90,11 +90,7 @@ def run_batch(
     loads: dict[str, int] = {}
     last_save = time.monotonic()
     try:
-        if todo:
-            pool.start()
-            for item in todo:
-                pool.submit(item)
-        for item, outcome, tries in settle(pool, attempts=attempts, loads=loads):
+        for item, outcome, tries in settle(pool, todo, attempts=attempts, loads=loads):
             final[item.dst] = outcome
             result.attempts[item.dst] = tries
             _record(manifest, by_dst[item.dst], outcome, plan, tries)
@@ -118,11 +114,16 @@ def run_batch(
     return result
 
 
-def settle(pool: Any, *, attempts: int, loads: dict[str, int]) -> Iterator[tuple[Any, Outcome, int]]:
-    """The last outcome of every item submitted to ``pool`` (a started pool), with its number of tries, as
-    they come: an item whose outcome is ``retry`` (its worker died, its storage failed) is handed out again,
-    at most ``attempts`` times in all, then ``failed`` with the last reason. ``loads`` collects the model
-    loads of each worker (by name)."""
+def settle(pool: Any, items: list[Any], *, attempts: int,
+           loads: dict[str, int]) -> Iterator[tuple[Any, Outcome, int]]:
+    """Start ``pool`` (when there are ``items``), hand it the items and give the last outcome of each, with its
+    number of tries, as they come: an item whose outcome is ``retry`` (its worker died, its storage failed) is
+    handed out again, at most ``attempts`` times in all, then ``failed`` with the last reason. ``loads``
+    collects the model loads of each worker (by name)."""
+    if items:
+        pool.start()
+        for item in items:
+            pool.submit(item)
     tries: Counter[str] = Counter()
     while pool.busy():
         for item, outcome in pool.next():

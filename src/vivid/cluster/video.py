@@ -149,11 +149,7 @@ def enhance_video_on_cluster(
     loads: dict[str, int] = {}
     processed, paths, failures = 0, set(), []
     try:
-        if todo:
-            pool.start()
-            for c in todo:
-                pool.submit(c)
-        for cell, outcome, tries in settle(pool, attempts=attempts, loads=loads):
+        for cell, outcome, tries in settle(pool, todo, attempts=attempts, loads=loads):
             if outcome.status != DONE:
                 failures.append((cell, outcome, tries))
                 continue
