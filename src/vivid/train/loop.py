@@ -25,6 +25,7 @@ from torch.optim.swa_utils import AveragedModel
 
 from vivid.errors import ConfigError
 from vivid.io.atomic import write_bytes_atomic
+from vivid.io.image import quantize, to_levels
 from vivid.metrics import psnr_y
 from vivid.models.archs.factory import build_arch
 from vivid.train import restore_data
@@ -61,8 +62,9 @@ def validate(model: torch.nn.Module, val: list, scale: int) -> float:
     scores = []
     for pair in val:
         out = model(torch.from_numpy(pair.lr[None])).numpy()[0]
-        # the EVAL.md protocol: output rounded to 8 bits, Y channel (1-channel data is Y), shave = scale
-        scores.append(psnr_y(np.clip(np.rint(out * 255), 0, 255) / 255, pair.hr, shave=scale))
+        # the EVAL.md protocol: output rounded to 8 bits as the bench does, Y channel (1-channel data is Y),
+        # shave = scale
+        scores.append(psnr_y(quantize(out), pair.hr, shave=scale))
     return float(np.mean(scores))
 
 
@@ -73,7 +75,7 @@ def validate_restore(model: torch.nn.Module, pairs: list) -> float:
     scores = []
     for inp, clean in pairs:
         out = model(torch.from_numpy(inp[None])).numpy()[0]
-        a = np.clip(np.rint(out * 255), 0, 255).astype(np.float64)
+        a = to_levels(out).astype(np.float64)
         scores.append(10 * np.log10(255.0**2 / np.mean((a - clean.astype(np.float64) * 255) ** 2)))
     return float(np.mean(scores))
 
