@@ -94,7 +94,9 @@ def _quality(data: str) -> None:
 
     print(f"\n| model | {data} x2 Y-PSNR float32 (dB) | bfloat16 (dB) |\n|---|---|---|")
     scores = {}
-    for label, cache in (("fp32", ModelCache(task_hint="sr")), ("bf16", Bf16Cache(task_hint="sr"))):
+    # float32 named: precision auto would run vivid-sr x2's int8 graph
+    for label, cache in (("fp32", ModelCache(task_hint="sr", precision="float32")),
+                         ("bf16", Bf16Cache(task_hint="sr", precision="float32"))):
         config = QualityConfig(task="sr", datasets=(data,), models=("vivid-sr-fast", "vivid-sr"), crops=0)
         for score in run_quality(plan_quality(config, cache=cache)).images:
             if score.model in ("vivid-sr-fast", "vivid-sr"):

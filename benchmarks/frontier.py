@@ -4,8 +4,8 @@ Usage (from the repository root)::
 
     .venv/bin/python benchmarks/frontier.py -o frontier/        # frontier.png, frontier.md, frontier.json
 
-One run, one command: every vivid SR model at every precision and runtime it has here (float32 as
-``vivid enhance`` runs it, ``--precision int8`` when ``vivid models quantize`` made its file, ``--runtime
+One run, one command: every vivid SR model at every precision and runtime it has here (float32 in ONNX Runtime,
+int8 where it ships (vivid-sr x2, the default there) or ``vivid models quantize`` made its file, ``--runtime
 openvino`` when the [openvino] extra is installed), OpenCV's ESPCN, FSRCNN, FSRCNN-small and LapSRN
 (``dnn_superres`` .pb files), the official VDSR (its PyTorch port's pickled model, hence ``--allow-pickle``)
 and the bring-your-own x2 models of ../shared/weights that load (DCTLSA). Real-ESRGAN Compact is x4 only, so it
@@ -59,11 +59,11 @@ def main() -> int:
     from vivid.bench.quality import QualityConfig, plan_quality, run_quality
     from vivid.bench.speed import SpeedConfig, plan_speed, run_speed
     from vivid.zoo.openvino_runtime import openvino_installed
-    from vivid.zoo.quantize import int8_path, quantizable_weights
+    from vivid.zoo.quantize import has_int8
 
     args.out.mkdir(parents=True, exist_ok=True)
     vivid = ["vivid-sr", "vivid-sr-fast"]
-    int8 = [m for m in vivid if int8_path(quantizable_weights(m, 2)).is_file()]
+    int8 = [m for m in vivid if has_int8(m, 2)]
     peers, left_out = [], []
     for label, rel in PEERS.items():
         spec = f"file:{WEIGHTS / rel}"
@@ -75,7 +75,7 @@ def main() -> int:
 
     # quality (the same for every runtime: same graphs, float32 inference): float32, then the int8 files
     qcfg = QualityConfig(task="sr", datasets=("Set5", "Set14"), scales=(2,), allow_pickle=True, crops=0,
-                         models=tuple(vivid + [s for _, s in peers]), skip_unsupported=True)
+                         models=tuple(vivid + [s for _, s in peers]), skip_unsupported=True, precisions=("float32",))
     groups = run_quality(plan_quality(qcfg)).groups
     if int8:
         qcfg = QualityConfig(task="sr", datasets=("Set5", "Set14"), scales=(2,), crops=0, models=tuple(int8),
@@ -92,7 +92,7 @@ def main() -> int:
                                                allow_pickle=True, **kw)))  # type: ignore[arg-type]
         return {r.model: (r.ms, r.runtime) for r in res.rows}
 
-    speed = timed(vivid + [s for _, s in peers])
+    speed = timed(vivid + [s for _, s in peers], precisions=("float32",))
     if int8:
         speed.update(timed(int8, precisions=("int8",)))
     ov = timed(vivid, runtime="openvino") if openvino_installed() else {}

@@ -43,7 +43,7 @@ def main() -> int:
     print("|---|---|---:|---:|---:|---:|---:|")
     for name in args.models.split(","):
         variants = {"float32": load_on_runtime(name, scale=2 if name.startswith("vivid-sr") else None,
-                                               runtime="auto")}
+                                               runtime="auto", precision="float32")}
         scale = variants["float32"].descriptor.scale
         try:
             variants["int8"] = load_on_runtime(name, scale=scale, runtime="auto", precision="int8")

@@ -197,6 +197,7 @@ def run_restorer(model, pixels: np.ndarray) -> np.ndarray:  # noqa: ANN001 - a v
 
 def make_models(folder: Path) -> None:
     from vivid.models.registry import build, list_models
+    from vivid.zoo.quantize import load_int8
     from vivid.zoo.shipped_onnx import load_shipped_onnx
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -216,6 +217,14 @@ def make_models(folder: Path) -> None:
             "onnx_max_levels": round(float(np.abs(onnx.astype(float) - out.astype(float)).max()) * 255 / 65535, 4),
         }
         print(key, out.shape, "ONNX Runtime differs by", record[key]["onnx_max_levels"], "8-bit levels at most")
+        if scale in entry.network.int8_scales:  # the shipped int8 graph, which precision "auto" runs
+            int8 = run_restorer(load_int8(entry.name, scale), pixels)
+            np.save(folder / f"{key}.int8.out.npy", int8)
+            record[key].update({
+                "int8_output": f"{key}.int8.out.npy", "int8_output_sha256": sha256(folder / f"{key}.int8.out.npy"),
+                "int8_max_levels": round(float(np.abs(int8.astype(float) - out.astype(float)).max()) * 255 / 65535, 4),
+            })
+            print(key, "int8 differs from float32 by", record[key]["int8_max_levels"], "8-bit levels at most")
     (folder / "models.json").write_text(json.dumps(record, indent=2) + "\n")
 
 

@@ -117,8 +117,10 @@ def test_wheel_carries_the_index_every_weight_file_and_card(wheel: Path) -> None
         assert f"vivid/zoo/weights/{file}" in names, file
         for part in index[file]["parts"].values():  # the graphs that run it without torch
             assert f"vivid/zoo/weights/{part['file']}" in names, part["file"]
+    int8 = [i["int8"]["file"] for i in index.values() if "int8" in i]  # the shipped int8 graphs (vivid-sr x2)
+    assert int8 and all(f"vivid/zoo/weights/{f}" in names for f in int8)
     shipped = sum(zipfile.ZipFile(wheel).getinfo(f"vivid/zoo/weights/{f}").compress_size for f in
-                  files + [p["file"] for i in index.values() for p in i["parts"].values()])
+                  files + int8 + [p["file"] for i in index.values() for p in i["parts"].values()])
     assert wheel.stat().st_size < shipped + 5 * 2**20  # the models, plus code and assets only
     assert not [n for n in names if "__pycache__" in n or n.startswith(("tests/", "src/"))]
 

@@ -175,3 +175,13 @@ def test_speed_and_quality_at_int8_are_labelled(tmp_path: Path, monkeypatch) -> 
     assert precision_label("bicubic", bicubic) == "bicubic"  # classical models run as they are
 
 
+
+
+def test_speed_times_vivid_sr_x2_in_int8_by_default_and_float32_when_asked(tmp_path: Path) -> None:
+    out = tmp_path / "r"
+    res = runner.invoke(app, ["bench", "speed", "--models", "vivid-sr", "--sizes", "64x48", "--runs", "5",
+                              "--precision", "auto,float32", "-o", str(out), "-q"])
+    assert res.exit_code == 0, res.output
+    rows = [(r["model"], r["runtime"]) for r in json.loads((out / "results.json").read_text())["rows"]]
+    # auto is what vivid enhance runs: the shipped int8 graph of vivid-sr x2 (README "Runtimes")
+    assert rows == [("vivid-sr (int8)", "onnx int8"), ("vivid-sr", "onnx")]

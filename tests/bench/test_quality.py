@@ -193,8 +193,9 @@ def test_skip_unsupported_leaves_out_missing_scales(make_folder) -> None:
         skip_unsupported=True,
     )
     plan = plan_quality(config)
-    # bicubic is the SR baseline: scored as the baseline row, not as a model of its own
-    assert [[m.label for m in j.models] for j in plan.jobs] == [["vivid-sr"], []]
+    # bicubic is the SR baseline: scored as the baseline row, not as a model of its own; vivid-sr x2 runs as
+    # 'vivid enhance' runs it (precision auto: its shipped int8 graph), and the label says so
+    assert [[m.label for m in j.models] for j in plan.jobs] == [["vivid-sr (int8)"], []]
     assert [j.baseline.name for j in plan.jobs] == ["bicubic", "bicubic"]
     assert plan.skipped == ("vivid-sr at x8 (the model does not offer it)",)
 

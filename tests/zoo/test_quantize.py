@@ -120,3 +120,141 @@ def test_enhance_and_video_take_precision_int8(calibration: Path, tmp_path: Path
         EnhanceOptions(precision="int4")
     res = runner.invoke(app, ["video", str(src), "-o", str(tmp_path / "v.mp4"), "--task", "sr", "--precision", "fp8"])
     assert res.exit_code != 0 and "unknown precision 'fp8'" in res.output
+
+
+# --- the shipped int8 graph of vivid-sr x2 and precision "auto" -------------------------------------
+
+
+def test_precision_auto_is_int8_only_where_the_registry_declares_a_shipped_graph() -> None:
+    from vivid.engine.cache import ModelCache
+    from vivid.models.registry import list_models
+
+    declared = {(e.name, s) for e in list_models() if e.network is not None for s in e.network.int8_scales}
+    assert declared == {("vivid-sr", 2)}  # the one model that passed the gate (README "Runtimes")
+    ran = lambda r: getattr(r, "precision", "float32")  # noqa: E731
+    auto = ModelCache()  # precision auto, runtime auto: what vivid enhance uses
+    assert ran(auto.get("vivid-sr", 2)) == "int8" and ran(auto.get("vivid-sr", None)) == "int8"  # x2: its first
+    for name, scale in (("vivid-sr", 3), ("vivid-sr", 4), ("vivid-sr-fast", 2), ("vivid-denoise", None),
+                        ("vivid-dejpeg", None), ("bicubic", 2)):
+        assert ran(auto.get(name, scale)) == "float32", (name, scale)
+    assert ran(ModelCache(precision="float32").get("vivid-sr", 2)) == "float32"  # forced float
+    assert ran(ModelCache(runtime="onnx").get("vivid-sr", 2)) == "int8"
+    assert ran(ModelCache(runtime="torch").get("vivid-sr", 2)) == "float32"  # int8 runs in ONNX Runtime only
+    with pytest.raises(ConfigError, match="runtime auto or onnx"):  # unless asked for by name
+        ModelCache(runtime="torch", precision="int8").get("vivid-sr", 2)
+
+
+def test_auto_int8_hands_other_dtypes_to_the_float_model() -> None:
+    from vivid.zoo.builtin import torch_installed
+    from vivid.zoo.onnx_runtime import load_on_runtime
+
+    model = load_on_runtime("vivid-sr", scale=2, runtime="auto")
+    assert model.precision == "int8" and model.with_dtype("float32") is model
+    if torch_installed():  # bfloat16 was asked for, int8 was not: the torch model runs it
+        assert model.with_dtype("bfloat16").descriptor.runtime == "torch"
+    with pytest.raises(ModelError, match="float32 only"):  # int8 asked for by name stays int8
+        load_on_runtime("vivid-sr", scale=2, runtime="auto", precision="int8").with_dtype("bfloat16")
+
+
+def test_the_shipped_int8_file_is_recorded_and_made_from_the_shipped_float_graph() -> None:
+    from vivid.zoo.builtin import file_sha256, find_weights, read_index, weights_dir
+
+    item = read_index()[find_weights("vivid-sr", 2).file]
+    rec = item["int8"]
+    assert rec["forward_sha256"] == item["parts"]["forward"]["sha256"]
+    assert file_sha256(weights_dir() / rec["file"]) == rec["sha256"]
+    assert rec["made_with"].startswith("vivid models quantize vivid-sr --scale 2")
+    assert rec["calibration"]["folder"] == "T91/HR" and rec["calibration"]["images"] == 91
+    # no other weights carry an int8 record: shipping one goes with declaring it (int8_scales)
+    assert [f for f, i in read_index().items() if "int8" in i] == ["vivid-sr_x2.safetensors"]
+
+
+@pytest.fixture
+def weights_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of vivid-sr x2's shipped files and the index, made the package's weights folder."""
+    import shutil
+
+    from vivid.zoo import builtin
+
+    folder = tmp_path / "weights"
+    folder.mkdir()
+    for f in builtin.weights_dir().iterdir():
+        if f.name == "onnx.json" or f.name.startswith("vivid-sr_x2."):
+            shutil.copy(f, folder / f.name)
+    monkeypatch.setattr(builtin, "weights_dir", lambda: folder)
+    return folder
+
+
+def test_a_corrupt_int8_file_is_refused_in_one_line(weights_copy: Path, tmp_path: Path) -> None:
+    from vivid.cli.main import app
+    from vivid.io.image import Image
+    from vivid.io.write import write_image
+    from vivid.zoo.onnx_runtime import load_on_runtime
+
+    path = weights_copy / "vivid-sr_x2.forward.int8.onnx"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one flipped byte inside a weight
+    path.write_bytes(bytes(data))
+    with pytest.raises(ModelError, match=r"vivid-sr_x2.forward.int8.onnx of vivid-sr x2 is corrupt \(sha256"):
+        load_on_runtime("vivid-sr", scale=2, runtime="auto")
+    assert load_on_runtime("vivid-sr", scale=2, runtime="auto", precision="float32").descriptor.runtime == "onnx"
+    src = tmp_path / "in.png"
+    write_image(Image(_photo_like(40, 48, 3)), src)
+    res = CliRunner().invoke(app, ["enhance", str(src), "--task", "sr", "--model", "vivid-sr", "-o",
+                                   str(tmp_path / "out.png")])
+    assert res.exit_code != 0 and "corrupt (sha256 mismatch)" in res.output and "--precision float32" in res.output
+    assert "Traceback" not in res.output and not (tmp_path / "out.png").exists()
+    path.unlink()
+    with pytest.raises(ModelError, match="is missing: reinstall vivid"):
+        load_on_runtime("vivid-sr", scale=2, runtime="auto")
+
+
+def test_a_re_export_keeps_the_int8_record_only_for_the_same_float_graph(weights_copy: Path) -> None:
+    import json
+
+    from vivid.zoo.shipped_onnx import write_index
+
+    index = json.loads((weights_copy / "onnx.json").read_text())
+    item = {k: v for k, v in index["vivid-sr_x2.safetensors"].items() if k != "int8"}
+    write_index({"vivid-sr_x2.safetensors": item})  # the same float graph: the int8 graph still fits it
+    assert "int8" in json.loads((weights_copy / "onnx.json").read_text())["vivid-sr_x2.safetensors"]
+    other = {**item, "parts": {"forward": {**item["parts"]["forward"], "sha256": "0" * 64}}}
+    write_index({"vivid-sr_x2.safetensors": other})  # another float graph: the int8 record goes
+    assert "int8" not in json.loads((weights_copy / "onnx.json").read_text())["vivid-sr_x2.safetensors"]
+
+
+def test_int8_stays_close_to_float32_on_a_real_photo() -> None:
+    from vivid.engine.api import enhance
+    from vivid.io.read import read_image
+    from vivid.zoo.builtin import weights_dir
+
+    photo = read_image(weights_dir().parent.parent / "assets" / "sample.png")  # 480x320, the web UI's sample
+    auto = enhance(photo, task="sr", model="vivid-sr", scale=2)
+    f32 = enhance(photo, task="sr", model="vivid-sr", scale=2, precision="float32")
+    assert auto.provenance()["steps"][0]["precision"] == "int8"
+    assert "precision" not in f32.provenance()["steps"][0]  # float32 is the unstated default
+    diff = np.abs(np.rint(auto.image.pixels * 255) - np.rint(f32.image.pixels * 255))
+    # measured 2026-12-07: mean 0.40, max 5 8-bit levels (99.9th percentile 3)
+    assert diff.mean() < 0.6 and diff.max() <= 8, (diff.mean(), diff.max())
+
+
+@pytest.mark.shared
+def test_the_shipped_int8_file_is_remade_byte_for_byte(shared_path, tmp_path: Path) -> None:  # noqa: ANN001
+    from vivid.zoo.builtin import find_weights, read_index
+    from vivid.zoo.quantize import calibration_digest, calibration_images, quantize_model
+
+    rec = read_index()[find_weights("vivid-sr", 2).file]["int8"]
+    folder = shared_path("datasets/train/T91/HR")
+    assert calibration_digest(calibration_images(folder)) == rec["calibration"]["sha256"]
+    made = quantize_model("vivid-sr", scale=2, calibration=folder, patches=rec["calibration"]["patches"],
+                          seed=rec["calibration"]["seed"], out=tmp_path / "remade.int8.onnx")
+    from vivid.zoo.builtin import file_sha256
+
+    assert file_sha256(made) == rec["sha256"]
+
+
+def test_only_declared_models_ship_int8(calibration: Path) -> None:
+    from vivid.zoo.quantize import ship_int8
+
+    with pytest.raises(ModelError, match="does not declare a shipped int8 graph"):
+        ship_int8("vivid-sr-fast", scale=2, calibration=calibration, command="test")

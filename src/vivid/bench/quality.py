@@ -60,8 +60,9 @@ class QualityConfig:
     allow_pickle: bool = False
     data_root: Path | None = None
     tile: int | None = None
-    #: each model is scored at each of these (``int8``: vivid's networks from their int8 graphs, labelled so)
-    precisions: tuple[str, ...] = ("float32",)
+    #: each model is scored at each of these (``auto``: as 'vivid enhance' runs it; ``int8``: vivid's networks from
+    #: their int8 graphs; a model that ran in int8 is labelled so)
+    precisions: tuple[str, ...] = ("auto",)
 
 
 @dataclass(frozen=True)
@@ -196,6 +197,8 @@ def plan_quality(config: QualityConfig, *, cache: ModelCache | None = None) -> Q
     names = [d.name for d in resolved]
     if len(set(names)) != len(names):
         raise ConfigError(f"two datasets resolve to the same name ({', '.join(names)}): rename a folder")
+    if not config.precisions or len(set(config.precisions)) != len(config.precisions):
+        raise ConfigError(f"--precision takes auto, float32 and/or int8, each once, got {','.join(config.precisions)}")
     cache = cache if cache is not None else ModelCache(allow_pickle=config.allow_pickle, task_hint=task)
     jobs: list[Job] = []
     skipped: list[str] = []
@@ -203,7 +206,7 @@ def plan_quality(config: QualityConfig, *, cache: ModelCache | None = None) -> Q
         scale = int(value) if task == "sr" else None  # type: ignore[arg-type]
         loaded: list[BenchModel] = []
         for precision in config.precisions:
-            in_precision = cache if precision == "float32" else ModelCache(
+            in_precision = cache if precision == cache.precision else ModelCache(
                 allow_pickle=config.allow_pickle, task_hint=task, precision=precision)
             for spec in models:
                 m = load_bench_model(
@@ -212,7 +215,7 @@ def plan_quality(config: QualityConfig, *, cache: ModelCache | None = None) -> Q
                 if m is None:
                     if precision == config.precisions[0]:
                         skipped.append(f"{model_label(spec)} at x{scale} (the model does not offer it)")
-                elif precision == "float32" or getattr(m.restorer, "precision", "float32") == precision:
+                elif precision != "int8" or getattr(m.restorer, "precision", "float32") == "int8":
                     loaded.append(replace(m, label=precision_label(m.label, m.restorer)))
         labels = [m.label for m in loaded]
         if len(set(labels)) != len(labels):

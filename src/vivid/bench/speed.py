@@ -88,8 +88,9 @@ class SpeedConfig:
     tile: int | None = None
     timeout_s: float = 1800.0
     runtime: str = "auto"
-    #: each model is timed at each of these (``int8``: vivid's networks from their int8 graphs, labelled so)
-    precisions: tuple[str, ...] = ("float32",)
+    #: each model is timed at each of these (``auto``: as 'vivid enhance' runs it; ``int8``: vivid's networks from
+    #: their int8 graphs; a model that ran in int8 is labelled so)
+    precisions: tuple[str, ...] = ("auto",)
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ class SpeedModel:
     scale: int
     runtime: str
     is_reference: bool
-    precision: str = "float32"
+    precision: str = "auto"
 
 
 @dataclass(frozen=True)
@@ -166,7 +167,7 @@ def plan_speed(config: SpeedConfig) -> SpeedPlan:
     if config.reference is not None and config.reference not in specs:
         specs.insert(0, config.reference)
     if not config.precisions or len(set(config.precisions)) != len(config.precisions):
-        raise ConfigError(f"--precision takes float32 and/or int8, each once, got {','.join(config.precisions)}")
+        raise ConfigError(f"--precision takes auto, float32 and/or int8, each once, got {','.join(config.precisions)}")
     models = []
     for precision in config.precisions:
         cache = ModelCache(allow_pickle=config.allow_pickle, runtime=config.runtime, precision=precision)

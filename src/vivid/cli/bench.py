@@ -131,8 +131,8 @@ def quality(
         int | None, typer.Option(min=8, help="Tile side for the engine (default: from free memory).")
     ] = None,
     precision: Annotated[
-        str, typer.Option(help="float32 and/or int8 (vivid's networks after 'vivid models quantize'), comma-separated: each model is scored at each.")
-    ] = "float32",
+        str, typer.Option(help="auto (as 'vivid enhance' runs each model: int8 where vivid ships a tested int8 model), float32 and/or int8 (vivid's networks; others after 'vivid models quantize'), comma-separated: each model is scored at each.")
+    ] = "auto",
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar.")] = False,
 ) -> None:
     """Score models on datasets: PSNR/SSIM (ΔE, ...) per dataset, gain over baseline, published numbers.
@@ -210,7 +210,7 @@ def _quality_command(c, out: Path | None) -> str:  # noqa: ANN001 - QualityConfi
         parts.append(f"--degrade {shlex.quote(c.degradation)}")
     if c.data_root is not None:
         parts.append(f"--data-root {shlex.quote(str(c.data_root))}")
-    if c.precisions != ("float32",):
+    if c.precisions != ("auto",):
         parts.append(f"--precision {_quote(c.precisions)}")
     if out is not None:
         parts.append(f"-o {shlex.quote(str(out))}")
@@ -249,8 +249,8 @@ def speed(
         str, typer.Option(help="auto (what 'vivid enhance' runs: ONNX Runtime where measured faster), torch, onnx, openvino (the [openvino] extra), or int8 (short for --precision int8).")
     ] = "auto",
     precision: Annotated[
-        str, typer.Option(help="float32 and/or int8 (vivid's networks after 'vivid models quantize'), comma-separated: each model is timed at each.")
-    ] = "float32",
+        str, typer.Option(help="auto (as 'vivid enhance' runs each model: int8 where vivid ships a tested int8 model), float32 and/or int8 (vivid's networks; others after 'vivid models quantize'), comma-separated: each model is timed at each.")
+    ] = "auto",
     out: Annotated[
         Path | None, typer.Option("-o", "--output", "--out", help="Also write results.md/.csv/.json and report.html in this folder.")
     ] = None,
@@ -295,7 +295,7 @@ def speed(
         parts.append(f"--threads {threads}")
     if runtime != "auto":
         parts.append(f"--runtime {shlex.quote(runtime)}")
-    if config.precisions != ("float32",):
+    if config.precisions != ("auto",):
         parts.append(f"--precision {_quote(config.precisions)}")
     if out is not None:
         parts.append(f"-o {shlex.quote(str(out))}")

@@ -193,7 +193,7 @@ def enhance(
     recolor: Annotated[bool, typer.Option(help="Let --task colorize recolour a colour image (its colours are replaced by guessed ones).")] = False,
     dtype: Dtype = "float32",
     runtime: Runtime = "auto",
-    precision: Precision = "float32",
+    precision: Precision = "auto",
     max_pixels: Annotated[int | None, typer.Option(help="Refuse inputs with more pixels (default 160 million; a guard against decompression bombs).")] = None,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar, plan or table; only the summary line and failures.")] = False,
     engine: Engine = "local",

@@ -155,19 +155,29 @@ def quantize(
     data_root: Annotated[
         Path | None, typer.Option(help="Data root for the default calibration folder (default: $VIVID_DATA_ROOT, else ../shared/datasets).")
     ] = None,
+    ship: Annotated[
+        bool, typer.Option(help="Write it into vivid's package (zoo/weights, recorded in onnx.json) for a model whose registry entry declares int8 at this scale (maintainers, after the quality gate).")
+    ] = False,
 ) -> None:
     """Make the int8 version of one of vivid's networks (static quantisation, ONNX Runtime), for
     --precision int8. It is measured, not assumed: compare with 'vivid bench quality --precision float32,int8'."""
     from vivid.bench.datasets import data_root as default_root
     from vivid.cli.common import console
     from vivid.errors import ConfigError
-    from vivid.zoo.quantize import quantize_model
+    from vivid.zoo.quantize import quantize_model, ship_int8
 
     root = default_root(data_root)
     if calibration is None and root is None:
         raise ConfigError("no --calibration folder given and no data root found: pass --calibration FOLDER "
                           "(training images) or set VIVID_DATA_ROOT")
     folder = calibration if calibration is not None else root / "train" / "T91" / "HR"
-    path = quantize_model(name, scale=scale, calibration=folder, patches=patches)
-    console.print(f"wrote {path} ({path.stat().st_size / 1e3:.0f} kB) from {patches} crops of {folder}; "
-                  f"use it with --precision int8", highlight=False, soft_wrap=True)
+    if ship:
+        command = " ".join(["vivid models quantize", name, *([f"--scale {scale}"] if scale else []),
+                            f"--patches {patches}", "--ship"])
+        path = ship_int8(name, scale=scale, calibration=folder, patches=patches, command=command)
+        use = "precision auto (the default) and int8 run it"
+    else:
+        path = quantize_model(name, scale=scale, calibration=folder, patches=patches)
+        use = "use it with --precision int8"
+    console.print(f"wrote {path} ({path.stat().st_size / 1e3:.0f} kB) from {patches} crops of {folder}; {use}",
+                  highlight=False, soft_wrap=True)

@@ -15,7 +15,8 @@ Dtype = Annotated[str, typer.Option(help="float32, or bfloat16 for vivid's torch
 Runtime = Annotated[str, typer.Option(
     help="auto (ONNX Runtime where measured faster), torch, onnx or openvino (the [openvino] extra).")]
 Precision = Annotated[str, typer.Option(
-    help="float32, or int8 for vivid's networks after 'vivid models quantize NAME' (opt-in; see README 'Runtimes').")]
+    help="auto (int8 where vivid ships a tested int8 model: vivid-sr x2; float32 elsewhere), float32, or int8 "
+         "(other networks after 'vivid models quantize NAME'); see README 'Runtimes'.")]
 Engine = Annotated[str, typer.Option(
     help="local (this process) or ray (workers on a Ray cluster; pip install 'vivid-restore[ray]').")]
 RayAddress = Annotated[str | None, typer.Option(

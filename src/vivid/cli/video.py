@@ -40,7 +40,7 @@ def video(
     allow_pickle: AllowPickle = False,
     dtype: Dtype = "float32",
     runtime: Runtime = "auto",
-    precision: Precision = "float32",
+    precision: Precision = "auto",
     recolor: Annotated[bool, typer.Option(help="Let --task colorize recolour a colour clip (its colours are replaced by guessed ones).")] = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar.")] = False,
     engine: Engine = "local",

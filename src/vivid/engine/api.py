@@ -47,9 +47,11 @@ class StepRecord:
     sha256: str | None
     seconds: float
     delta_e: float | None = None
-    #: compute dtype and runtime, recorded in provenance when not the defaults (float32, torch/numpy)
+    #: compute dtype, runtime and precision, recorded in provenance when not the defaults (float32,
+    #: torch/numpy, float32)
     dtype: str = "float32"
     runtime: str | None = None
+    precision: str = "float32"
     #: the file of a model added by name ('vivid models add')
     file: str | None = None
 
@@ -74,6 +76,7 @@ def step_record(restorer: Restorer, seconds: float, delta_e: float | None = None
         yours = added_model(d.name)
     return StepRecord(d.task, d.name, d.scale, d.sha256, seconds, delta_e,
                       dtype=getattr(restorer, "dtype", "float32"), runtime=runtime,
+                      precision=getattr(restorer, "precision", "float32"),
                       file=yours.file if yours is not None else None)
 
 
@@ -85,6 +88,7 @@ def provenance_record(plan: Plan, records: tuple[StepRecord, ...]) -> dict[str, 
             {"task": r.task, "model": r.model, "scale": r.scale, "sha256": r.sha256,
              "seconds": round(r.seconds, 3), **({"delta_e": round(r.delta_e, 3)} if r.delta_e is not None else {}),
              **({"dtype": r.dtype} if r.dtype != "float32" else {}), **({"runtime": r.runtime} if r.runtime else {}),
+             **({"precision": r.precision} if r.precision != "float32" else {}),
              **({"file": r.file} if r.file else {})}
             for r in records
         ],

@@ -14,12 +14,13 @@ class ModelCache:
     ``runtime``: ``auto`` (default: ONNX Runtime for the built-ins, from their shipped graphs, where it
     measured faster, see :mod:`vivid.zoo.onnx_runtime`), ``torch`` (as loaded), ``onnx`` (built-in
     models in ONNX Runtime; an error for those that cannot be) or ``openvino`` (shipped models from their
-    ONNX graphs in OpenVINO, :mod:`vivid.zoo.openvino_runtime`; other models as under ``auto``). ``precision``: ``float32`` (default) or
-    ``int8`` (vivid's networks from their int8 graphs, see :mod:`vivid.zoo.quantize`).
+    ONNX graphs in OpenVINO, :mod:`vivid.zoo.openvino_runtime`; other models as under ``auto``). ``precision``: ``auto``
+    (default: int8 for the models that ship a tested int8 graph, float32 for the rest), ``float32`` or ``int8``
+    (vivid's networks from their int8 graphs, see :mod:`vivid.zoo.quantize`).
     """
 
     def __init__(self, *, allow_pickle: bool = False, task_hint: str | None = None, runtime: str = "auto",
-                 precision: str = "float32") -> None:
+                 precision: str = "auto") -> None:
         from vivid.zoo.quantize import check_precision
 
         check_runtime(runtime)

@@ -175,8 +175,9 @@ class EnhanceOptions(BaseModel):
     runtime: Literal[RUNTIMES] = Field(  # type: ignore[valid-type]
         "auto", description="auto (ONNX Runtime where measured faster), torch, onnx or openvino.")
     precision: Literal[PRECISIONS] = Field(  # type: ignore[valid-type]
-        "float32", description="float32, or int8 for vivid's networks once 'vivid models quantize' made them "
-                               "(opt-in: none passes vivid's quality gate by enough to be the default).")
+        "auto", description="auto (int8 where vivid ships an int8 model that passed its quality gate: vivid-sr x2; "
+                            "float32 elsewhere), float32, or int8 (other networks once 'vivid models quantize' "
+                            "made them).")
 
     def __init__(self, **options: Any) -> None:
         try:

@@ -42,6 +42,11 @@ class Network:
         restorer: how it is run (:data:`RestorerKind`).
         tile_overlap: overlap in input pixels for seam-free tiles (about twice the receptive radius).
         size_multiple: input sides must be multiples of this (the engine pads).
+        int8_scales: scales whose int8 graph ships with vivid (``zoo/weights``, listed in ``onnx.json``) because it
+            passed vivid's gate: at most 0.05 dB lower PSNR on Set5/Set14/BSD100 (SR) or 0.1 dB on CBSD68
+            (denoising), and faster than float32. ``precision="auto"`` (the default) runs int8 at these scales
+            and float32 elsewhere (:func:`vivid.zoo.quantize.resolve_precision`); the model card quotes the
+            measurement.
     """
 
     arch: str
@@ -50,6 +55,7 @@ class Network:
     restorer: RestorerKind = "plain"
     tile_overlap: int = 16
     size_multiple: int = 1
+    int8_scales: tuple[int, ...] = ()
 
     @property
     def tileable(self) -> bool:
@@ -114,7 +120,8 @@ BM3D_LICENSE = "bm3d package (Tampere University): free for non-commercial use o
 ENTRIES: tuple[ModelEntry, ...] = (
     # --- vivid's own trained models (weights in vivid/zoo/weights, cards in vivid/zoo/cards) -------
     learned("vivid-sr", "sr", (2, 3, 4), "vivid's flagship SR: re-parameterised conv net on the Y channel in LR space",
-            Network("rep_sr", {"channels": 32, "blocks": 6, "in_channels": 1}, color_space="y", tile_overlap=18)),
+            Network("rep_sr", {"channels": 32, "blocks": 6, "in_channels": 1}, color_space="y", tile_overlap=18,
+                    int8_scales=(2,))),
     learned("vivid-sr-fast", "sr", (2,), "vivid's realtime SR for video: the flagship's design at 12 channels, 3 blocks",
             Network("rep_sr", {"channels": 12, "blocks": 3, "in_channels": 1}, color_space="y", tile_overlap=12),
             speed_class="realtime"),

@@ -282,7 +282,7 @@ def model_caches(options: VideoOptions, models: Any) -> tuple[Any, dict[str, Any
     if models is None:
         models = ModelCache(allow_pickle=options.allow_pickle, runtime=options.runtime,
                             task_hint=None if options.task == "auto" else options.task, precision=options.precision)
-        if options.realtime and options.dtype == "float32" and options.precision == "float32":
+        if options.realtime and options.dtype == "float32" and options.precision != "int8":
             from vivid.zoo.openvino_runtime import openvino_installed
 
             if openvino_installed():

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import replace
 
 from vivid.errors import ConfigError, ModelError, OutputError
@@ -30,6 +31,7 @@ from vivid.zoo.cache import cache_dir  # noqa: F401 - re-exported (tests, caller
 from vivid.zoo.loader import is_model_file_ref, load_model
 from vivid.zoo.onnx_files import OnnxRestorer, export_onnx
 from vivid.zoo.openvino_runtime import load_shipped_openvino
+from vivid.zoo.quantize import check_precision, load_int8, resolve_precision
 
 RUNTIMES = ("auto", "torch", "onnx", "openvino")
 #: models for which ONNX Runtime measured faster than torch on this project's 2-core CPU at 480p and
@@ -141,19 +143,30 @@ def with_runtime(restorer: Restorer, runtime: str) -> Restorer:
 
 def load_on_runtime(
     name: str, *, scale: int | None, runtime: str, task: str | None = None, family: str | None = None,
-    allow_pickle: bool = False, precision: str = "float32",
+    allow_pickle: bool = False, precision: str = "auto",
 ) -> Restorer:
     """:func:`vivid.zoo.loader.load_model` on ``runtime`` (see :func:`with_runtime`). A shipped model
     under ``auto`` or ``onnx`` comes straight from its shipped ONNX graphs, so torch is not even imported
     (``auto`` loads the torch model only if a dtype other than float32 is asked for).
 
-    ``precision="int8"`` loads vivid's networks from their int8 graphs (:mod:`vivid.zoo.quantize`, made by
-    ``vivid models quantize``) in ONNX Runtime; classical models, which have no precision, run as they are;
-    other models are an error."""
+    ``precision``: ``auto`` (default) runs the int8 graph vivid ships for models that passed its quality gate
+    (:func:`vivid.zoo.quantize.resolve_precision`; vivid-sr x2) and float32 otherwise; ``int8`` loads vivid's
+    networks from their int8 graphs (shipped, or made by ``vivid models quantize``) in ONNX Runtime; classical
+    models, which have no precision, run as they are; other models are an error. ``float32`` forces float."""
     check_runtime(runtime)
-    if precision != "float32":
-        return _load_int8(name, scale=scale, runtime=runtime, precision=precision, task=task, family=family,
-                          allow_pickle=allow_pickle)
+    check_precision(precision)
+    if precision != "float32" and not is_model_file_ref(name):
+        resolved = resolve_precision(name, scale, precision, runtime=runtime)
+        if resolved == "int8":
+            int8 = _load_int8(name, scale=scale, runtime=runtime, task=task, family=family,
+                              allow_pickle=allow_pickle)
+            if precision == "auto" and getattr(int8, "precision", None) == "int8":
+                _float_for_other_dtypes(int8, lambda: load_on_runtime(
+                    name, scale=scale, runtime=runtime, task=task, family=family, allow_pickle=allow_pickle,
+                    precision="float32"))
+            return int8
+    elif precision == "int8":
+        raise ModelError(f"model {name!r}: precision int8 is for vivid's own networks, not model files")
     shipped = None if runtime == "torch" or is_model_file_ref(name) else _shipped_ref(name, scale)
     if runtime == "openvino" and shipped is not None:
         return load_shipped_openvino(*shipped)
@@ -178,6 +191,22 @@ def load_on_runtime(
     return ort_model
 
 
+def _float_for_other_dtypes(int8: Restorer, load_float: Callable[[], Restorer]) -> None:
+    """Let an int8 model chosen by ``precision="auto"`` hand other dtypes (bfloat16) to its float model,
+    loaded by ``load_float`` on first use: int8 was not asked for, so it must not refuse them."""
+    floats: dict[str, Restorer] = {}
+
+    class AutoPrecision(type(int8)):  # type: ignore[misc]
+        def with_dtype(self, dtype: str) -> Restorer:
+            if dtype == "float32":
+                return self
+            if "model" not in floats:
+                floats["model"] = load_float()
+            return floats["model"].with_dtype(dtype)
+
+    int8.__class__ = AutoPrecision
+
+
 def _shipped_ref(name: str, scale: int | None) -> tuple[str, int] | None:
     """``(name, scale)`` when registry model ``name`` is shipped at ``scale`` (None: its first) with
     current shipped ONNX graphs; None otherwise (the ordinary loader then says what is wrong, if anything)."""
@@ -195,16 +224,11 @@ def _shipped_ref(name: str, scale: int | None) -> tuple[str, int] | None:
     return (name, weights.scale) if shipped_onnx.is_current(item, weights) else None
 
 
-def _load_int8(name: str, *, scale: int | None, runtime: str, precision: str, task: str | None,
-               family: str | None, allow_pickle: bool) -> Restorer:
-    from vivid.zoo.quantize import check_precision, load_int8  # it imports this module
-
-    check_precision(precision)
+def _load_int8(name: str, *, scale: int | None, runtime: str, task: str | None, family: str | None,
+               allow_pickle: bool) -> Restorer:
     if runtime not in ("auto", "onnx"):
         raise ConfigError(f"precision int8 runs in ONNX Runtime, not {runtime}: use runtime auto or onnx with it")
-    if is_model_file_ref(name):
-        raise ModelError(f"model {name!r}: precision int8 is for vivid's own networks, not model files")
     if get_entry(name).kind != "learned":  # classical models have no precision: they run as they are
         return load_on_runtime(name, scale=scale, runtime=runtime, task=task, family=family,
-                               allow_pickle=allow_pickle)
+                               allow_pickle=allow_pickle, precision="float32")
     return load_int8(name, scale)

@@ -17,15 +17,24 @@ model's shipped ``forward`` graph (:mod:`vivid.zoo.shipped_onnx`):
    the head's output feeds the tail directly).
 
 The file is written atomically; :func:`load_int8` loads it (``--precision int8``). Quality against float32 is
-measured with ``vivid bench quality --precision int8`` (the README and the model cards quote it); the
-files are not shipped unless they pass vivid's gate (≤ 0.05 dB on Set5/Set14/BSD100 for SR, ≤ 0.1 dB for
-denoising).
+measured with ``vivid bench quality --precision float32,int8`` (the README and the model cards quote it).
+
+A model whose int8 version passes vivid's gate (≤ 0.05 dB on Set5/Set14/BSD100 for SR, ≤ 0.1 dB for denoising,
+and faster than float32) declares it in its registry entry (:attr:`vivid.models.registry.Network.int8_scales`)
+and ships the file: ``vivid models quantize NAME --scale S --ship`` (:func:`ship_int8`) writes
+``zoo/weights/<stem>.forward.int8.onnx`` and records it in ``onnx.json`` under the weights' ``int8`` key
+(file, sha256, the float graph's sha256 it was made from, the calibration images' digest and the command).
+Quantisation is deterministic (same float graph, images, crop count and seed: the same bytes; a ``shared`` test
+remakes the shipped file). ``precision="auto"``, the default, runs the shipped int8 graph there and float32
+everywhere else (:func:`resolve_precision`); the file's sha256 is checked at load.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
+import shutil
 import tempfile
 from dataclasses import replace
 from pathlib import Path
@@ -39,22 +48,51 @@ from vivid.models.base import Restorer
 from vivid.models.registry import get_entry
 from vivid.ops.color import rgb_to_gray, rgb_to_y
 from vivid.zoo import builtin
-from vivid.zoo.builtin import ShippedWeights, builtin_descriptor, find_weights, read_index, shipped_weights
+from vivid.zoo.builtin import (
+    ShippedWeights,
+    builtin_descriptor,
+    file_sha256,
+    find_weights,
+    read_index,
+    shipped_weights,
+)
 from vivid.zoo.cache import cache_dir
 from vivid.zoo.onnx_files import make_session
 from vivid.zoo.ort_tuning import tuning_for
-from vivid.zoo.shipped_onnx import ONNX_RESTORERS, entry_digest, is_current
+from vivid.zoo.shipped_onnx import ONNX_RESTORERS, entry_digest, is_current, write_index
 
 #: architectures whose single ``forward`` graph quantises (others have image-wide parts or attention)
 QUANTIZABLE = ("rep_sr", "denoise_unet")
-PRECISIONS = ("float32", "int8")
+#: ``auto`` (default): int8 where the model ships a gated int8 graph (see the module docstring), else float32
+PRECISIONS = ("auto", "float32", "int8")
 PATCH = 64
 _IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"}
 
 
 def check_precision(precision: str) -> None:
     if precision not in PRECISIONS:
-        raise ConfigError(f"unknown precision {precision!r}: use float32 (default) or int8")
+        raise ConfigError(f"unknown precision {precision!r}: use auto (default: int8 where vivid ships a tested "
+                          f"int8 model), float32 or int8")
+
+
+def declares_int8(name: str, scale: int | None) -> bool:
+    """Whether registry model ``name`` at ``scale`` (None: its first) ships an int8 graph that passed the gate
+    (:attr:`~vivid.models.registry.Network.int8_scales`); False for unknown names and classical models."""
+    try:
+        reg = get_entry(name)
+    except ModelError:
+        return False
+    return reg.network is not None and (scale if scale is not None else reg.scales[0]) in reg.network.int8_scales
+
+
+def resolve_precision(name: str, scale: int | None, precision: str, *, runtime: str) -> str:
+    """What ``precision`` means for model ``name`` at ``scale`` on ``runtime``: ``auto`` is ``int8`` where the
+    model declares a shipped, gated int8 graph and the runtime is ONNX Runtime's (``auto`` or ``onnx``),
+    else ``float32``; ``float32`` and ``int8`` are themselves."""
+    check_precision(precision)
+    if precision != "auto":
+        return precision
+    return "int8" if runtime in ("auto", "onnx") and declares_int8(name, scale) else "float32"
 
 
 def int8_dir() -> Path:
@@ -77,13 +115,25 @@ def quantizable_weights(name: str, scale: int | None) -> ShippedWeights:
     return entry
 
 
+def has_int8(name: str, scale: int | None) -> bool:
+    """Whether ``--precision int8`` has a graph for ``name`` x``scale`` here: shipped, or made into the cache."""
+    return declares_int8(name, scale) or (get_entry(name).network is not None
+                                          and int8_path(quantizable_weights(name, scale)).is_file())
+
+
 def _quantizable() -> list[ShippedWeights]:
     return [w for w in shipped_weights() if w.network.arch in QUANTIZABLE]
 
 
 def int8_path(entry: ShippedWeights) -> Path:
-    """Where the int8 graph of shipped weights ``entry`` is kept (keyed by what the graph is made from)."""
+    """Where ``vivid models quantize`` keeps the int8 graph of shipped weights ``entry`` (keyed by what the
+    graph is made from)."""
     return int8_dir() / f"{Path(entry.file).stem}.{entry_digest(entry)[:16]}.int8.onnx"
+
+
+def shipped_int8_path(entry: ShippedWeights) -> Path:
+    """Where the package keeps the int8 graph of ``entry`` when its model declares one."""
+    return builtin.weights_dir() / f"{Path(entry.file).stem}.forward.int8.onnx"
 
 
 # --- calibration ----------------------------------------------------------------------------------
@@ -98,6 +148,14 @@ def calibration_images(folder: Path) -> list[Path]:
     if not files:
         raise ConfigError(f"calibration folder {folder} holds no images (.png, .jpg, .bmp, ...)")
     return files
+
+
+def calibration_digest(files: list[Path]) -> str:
+    """sha256 over the calibration images' names and contents (recorded with a shipped int8 graph)."""
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f"{f.name}\0{file_sha256(f)}\n".encode())
+    return h.hexdigest()
 
 
 def calibration_patches(entry: ShippedWeights, files: list[Path], *, count: int, seed: int = 0) -> list[np.ndarray]:
@@ -224,8 +282,9 @@ def float_nodes(model: Any) -> list[str]:
 
 
 def quantize_model(name: str, *, scale: int | None, calibration: Path, patches: int = 48,
-                   seed: int = 0) -> Path:
-    """Make (or remake) the int8 graph of shipped model ``name`` x``scale``; returns its path."""
+                   seed: int = 0, out: Path | None = None) -> Path:
+    """Make (or remake) the int8 graph of shipped model ``name`` x``scale`` at ``out`` (default: the user
+    cache, :func:`int8_path`); returns its path."""
     try:
         import onnx
     except ImportError:
@@ -240,7 +299,7 @@ def quantize_model(name: str, *, scale: int | None, calibration: Path, patches: 
                          f"run `python -m vivid.zoo.shipped_onnx` first")
     source = builtin.weights_dir() / item["parts"]["forward"]["file"]
     feeds = calibration_patches(entry, calibration_images(calibration), count=patches, seed=seed)
-    out = int8_path(entry)
+    out = out if out is not None else int8_path(entry)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -271,23 +330,79 @@ def quantize_model(name: str, *, scale: int | None, calibration: Path, patches: 
     return out
 
 
-def load_int8(name: str, scale: int | None, *, tuning: Any = None) -> Restorer:
-    """Shipped model ``name``'s int8 graph (made by ``vivid models quantize``) in ONNX Runtime."""
+def ship_int8(name: str, *, scale: int | None, calibration: Path, patches: int = 48, seed: int = 0,
+              command: str) -> Path:
+    """Quantise ``name`` x``scale`` into the package (:func:`shipped_int8_path`) and record it in ``onnx.json``
+    under its weights' ``int8`` key, with ``command`` (how it was made) and the calibration images' digest.
+    Only for models whose registry entry declares int8 at that scale (they passed the gate)."""
     entry = quantizable_weights(name, scale)
-    path = int8_path(entry)
-    if not path.is_file():
+    if entry.scale not in entry.network.int8_scales:
         raise ModelError(
-            f"{name} x{entry.scale} has no int8 version on this machine yet: run `vivid models quantize {name}"
-            f"{'' if scale is None else f' --scale {entry.scale}'} --calibration FOLDER` (a folder of training "
-            f"images) once, or leave --precision at float32"
+            f"{name} x{entry.scale} does not declare a shipped int8 graph (int8_scales in its registry entry): "
+            f"ship one only after it passes vivid's gate (vivid bench quality --precision float32,int8)"
         )
-    try:
-        session = make_session(path, tuning or tuning_for(name))
-    except Exception as e:  # noqa: BLE001 - a damaged file: make it again
-        raise ModelError(f"the int8 file {path} did not load ({type(e).__name__}): run `vivid models quantize "
-                         f"{name}` again") from e
+    files = calibration_images(calibration)
+    path = shipped_int8_path(entry)
+    with tempfile.TemporaryDirectory(prefix="vivid-int8-") as tmp:
+        made = quantize_model(name, scale=entry.scale, calibration=calibration, patches=patches, seed=seed,
+                              out=Path(tmp) / path.name)
+        temp = path.parent / f".{path.name}.{secrets.token_hex(4)}.part"
+        try:
+            shutil.copyfile(made, temp)
+            temp.chmod(0o644)
+            os.replace(temp, path)
+        finally:
+            temp.unlink(missing_ok=True)
+    item = dict(read_index()[entry.file])
+    item["int8"] = {
+        "file": path.name, "sha256": file_sha256(path), "forward_sha256": item["parts"]["forward"]["sha256"],
+        "made_with": command, "calibration": {"folder": f"{calibration.parent.name}/{calibration.name}",
+                                              "images": len(files), "sha256": calibration_digest(files),
+                                              "patches": patches, "seed": seed},
+    }
+    write_index({entry.file: item})
+    return path
+
+
+def _shipped_int8_session(name: str, entry: ShippedWeights, tuning: Any) -> Any:
+    """The session of ``entry``'s shipped int8 graph: present, made from the current float graph, hash-checked."""
+    item = read_index().get(entry.file) or {}
+    spec, path = item.get("int8"), shipped_int8_path(entry)
+    if not spec or not path.is_file():
+        raise ModelError(f"the int8 file {path} of {name} x{entry.scale} is missing: reinstall vivid, or use "
+                         f"--precision float32")
+    if spec.get("forward_sha256") != (item.get("parts", {}).get("forward") or {}).get("sha256"):
+        raise ModelError(f"the int8 file {path} of {name} x{entry.scale} was made from another float graph: run "
+                         f"`vivid models quantize {name} --scale {entry.scale} --ship`, or use --precision float32")
+    if file_sha256(path) != spec.get("sha256"):
+        raise ModelError(f"the int8 file {path} of {name} x{entry.scale} is corrupt (sha256 mismatch): reinstall "
+                         f"vivid, or use --precision float32")
+    return make_session(path, tuning or tuning_for(name))
+
+
+def load_int8(name: str, scale: int | None, *, tuning: Any = None) -> Restorer:
+    """Shipped model ``name``'s int8 graph in ONNX Runtime: the one shipped in the package when the model
+    declares it (hash-checked), else the one ``vivid models quantize`` made in the user cache."""
+    entry = quantizable_weights(name, scale)
+    if entry.scale in entry.network.int8_scales:
+        session = _shipped_int8_session(name, entry, tuning)
+        made = "shipped, static post-training quantisation"
+    else:
+        path = int8_path(entry)
+        if not path.is_file():
+            raise ModelError(
+                f"{name} x{entry.scale} has no int8 version on this machine yet: run `vivid models quantize {name}"
+                f"{'' if scale is None else f' --scale {entry.scale}'} --calibration FOLDER` (a folder of training "
+                f"images) once, or leave --precision at float32"
+            )
+        try:
+            session = make_session(path, tuning or tuning_for(name))
+        except Exception as e:  # noqa: BLE001 - a damaged file: make it again
+            raise ModelError(f"the int8 file {path} did not load ({type(e).__name__}): run `vivid models quantize "
+                             f"{name}` again") from e
+        made = "static post-training quantisation"
     d = builtin_descriptor(entry, runtime="onnx")
-    d = replace(d, provenance=f"{d.provenance}; int8 (static post-training quantisation)")
+    d = replace(d, provenance=f"{d.provenance}; int8 ({made})")
     restorer = ONNX_RESTORERS[entry.network.restorer]({"forward": session}, d,
                                                        {**entry.network.params, "arch": entry.network.arch})
     restorer.precision = "int8"  # type: ignore[attr-defined]

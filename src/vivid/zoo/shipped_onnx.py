@@ -383,10 +383,17 @@ def _export_part(weights: ShippedWeights, folder: Path, part: str, module: Any, 
 
 
 def write_index(items: dict[str, Any], *, keep: set[str] | None = None) -> None:
-    """Merge ``items`` into ``onnx.json``; with ``keep``, drop the entries of weight files not in it."""
+    """Merge ``items`` into ``onnx.json``; with ``keep``, drop the entries of weight files not in it. An item
+    that does not say ``int8`` keeps the shipped int8 graph's record when its float ``forward`` graph is the
+    one that graph was made from (:mod:`vivid.zoo.quantize`)."""
     path = builtin.weights_dir() / INDEX
     index = json.loads(path.read_text()) if path.exists() else {}
-    index.update(items)
+    for file, item in items.items():
+        int8 = (index.get(file) or {}).get("int8")
+        forward = (item.get("parts") or {}).get("forward") or {}
+        if "int8" not in item and int8 and int8.get("forward_sha256") == forward.get("sha256"):
+            item = {**item, "int8": int8}  # a re-export that left the float graph as it was keeps its int8 graph
+        index[file] = item
     index = {k: index[k] for k in sorted(index) if keep is None or k in keep}
     write_bytes_atomic(path, json.dumps(index, indent=2) + "\n")
 
