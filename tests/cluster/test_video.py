@@ -14,7 +14,7 @@ from tests.video.conftest import AutoGain, Cache, Upscale, gradient_frame, make_
 from tests.video.conftest import test_models_in_registry as _registry  # noqa: F401 - the test models' entries
 from vivid.cluster.pool import InProcessPool
 from vivid.cluster.video import SegmentWorker, enhance_video_on_cluster
-from vivid.errors import OutputError
+from vivid.errors import ConfigError, OutputError
 from vivid.video import VideoOptions, enhance_video
 
 SR = VideoOptions(task="sr", model="up", scale=2, segment_seconds=0.5, preset="ultrafast")
@@ -151,3 +151,30 @@ def test_engine_errors_are_one_line_before_any_work(tmp_path: Path, monkeypatch:
     assert r.exit_code == 2
     assert "--engine ray needs Ray, an optional extra: pip install 'vivid-restore[ray]'" in " ".join(r.output.split())
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mkv"]  # nothing written, no work folder
+
+
+def test_a_video_without_timestamps_cannot_be_cut_and_says_so(tmp_path: Path) -> None:
+    """A raw H.264 stream has no timestamps (a sequential decode can number its frames); cutting it by time for
+    workers that start in the middle cannot work: the cell listing refuses it in one line."""
+    import av
+
+    from vivid.video import probe
+    from vivid.video.cells import grid_cells
+
+    src = tmp_path / "raw.h264"
+    with av.open(str(src), "w", format="h264") as out:
+        vs = out.add_stream("libx264", rate=10, options={"preset": "ultrafast"})
+        vs.width, vs.height, vs.pix_fmt = 64, 48, "yuv420p"
+        for i in range(10):
+            frame = av.VideoFrame.from_ndarray(gradient_frame(i), format="rgb24")
+            frame.pts = i
+            out.mux(vs.encode(frame))
+        out.mux(vs.encode(None))
+    with pytest.raises(ConfigError) as e:
+        grid_cells(probe(src), segment_seconds=0.5, duration=None)
+    assert str(e.value) == (f"{src}: its video frames carry no timestamps, so it cannot be cut into segments by time: "
+                            "run it with --engine local, or put it in a container first "
+                            "(ffmpeg -i raw.h264 -c copy clip.mkv)")
+    clip = make_clip(tmp_path / "in.mkv", frames=12)  # 1.2 s: cells 0, 1, 2 of 0.5 s hold 5, 5 and 2 frames
+    assert grid_cells(probe(clip), segment_seconds=0.5, duration=None) == {0: 5, 1: 5, 2: 2}
+    assert grid_cells(probe(clip), segment_seconds=0.5, duration=0.7) == {0: 5, 1: 2}

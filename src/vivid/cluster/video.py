@@ -173,6 +173,8 @@ def enhance_video_on_cluster(
         raise _failure(prep, min(failures, key=lambda f: f[0].index), failed=len(failures))
     ckpt.segments.sort(key=lambda s: s.index)
     prep.work.save(ckpt)
+    if ckpt.frames_done != total:  # a decoder that dropped or added frames: the output has what it decoded
+        prep.notes.append(f"the input's video has {total} frames, {ckpt.frames_done} were decoded")
     return prep.finish(processed=processed, frame_path="planar" if paths == {"planar"} else "rgb")
 
 

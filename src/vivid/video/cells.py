@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from vivid.engine.plan import Plan
+from vivid.errors import ConfigError
 from vivid.video.enhance import FrameSource, VideoJob
 from vivid.video.frames import frame_to_rgb, rgb_to_frame
 from vivid.video.options import VideoOptions
@@ -42,7 +43,8 @@ MAX_WARMUP = 60.0
 def grid_cells(info: VideoInfo, *, segment_seconds: float, duration: float | None) -> dict[int, int]:
     """Cell -> number of frames, from the video stream's packet timestamps (demuxed, not decoded): every cell
     from the first to the last that holds a frame (a cell in a gap of a variable-rate clip, with no frame,
-    is made empty and left out of the output)."""
+    is made empty and left out of the output). A video whose frames carry no timestamps (a raw ``.h264``
+    stream) cannot be cut by time: :class:`~vivid.errors.ConfigError`."""
     import av
 
     end = end_pts(info, duration)
@@ -50,7 +52,13 @@ def grid_cells(info: VideoInfo, *, segment_seconds: float, duration: float | Non
     with av.open(str(info.path)) as c:
         for p in c.demux(c.streams[info.stream_index]):
             ts = p.pts if p.pts is not None else p.dts
-            if ts is None or not p.size or (end is not None and ts >= end):
+            if not p.size:
+                continue
+            if ts is None:
+                raise ConfigError(f"{info.path}: its video frames carry no timestamps, so it cannot be cut into "
+                                  "segments by time: run it with --engine local, or put it in a container first "
+                                  f"(ffmpeg -i {info.path.name} -c copy clip.mkv)")
+            if end is not None and ts >= end:
                 continue
             cell = cell_of(ts, t0=info.start_pts, time_base=info.time_base, segment_seconds=segment_seconds)
             counts[cell] = counts.get(cell, 0) + 1
