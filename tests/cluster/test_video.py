@@ -57,6 +57,19 @@ def test_segments_made_apart_give_the_local_engines_output(tmp_path: Path, name:
     assert not any(p.name.startswith(".") for p in tmp_path.iterdir())
 
 
+def test_a_preview_with_duration_cuts_like_the_local_engine(tmp_path: Path) -> None:
+    src = make_clip(tmp_path / "in.mkv", frames=24)
+    opts = SR.model_copy(update={"duration": 1.2})
+    local, spread = tmp_path / "local.mkv", tmp_path / "spread.mkv"
+    enhance_video(src, local, opts, models=Cache(up=Upscale()))
+    res = enhance_video_on_cluster(src, spread, opts, models=Models(up=Upscale()),
+                                   make_pool=in_process(Models(up=Upscale())))
+    assert res.frames == 12 and res.segments == 3
+    b, c = read_streams(spread), read_streams(local)
+    assert b["audio"] == c["audio"] and b["subtitle"] == c["subtitle"] and b["video_pts"] == c["video_pts"]
+    assert video_packets(spread) == video_packets(local)
+
+
 def test_smoothed_steps_warm_up_before_each_segment(tmp_path: Path) -> None:
     """A global model (per-frame auto gain, smoothed over 0.1 s): each segment first runs the 1 s before it,
     so its smoother starts where the sequential run's is: the frames agree within 1/255 (identical here;
