@@ -9,6 +9,9 @@ The flow, all checks first::
 
 Frames stream through memory (no frame files). Every frame keeps its own timestamp, so variable frame
 rates and audio sync survive; rotation and the colour description are carried over.
+
+The checks, the plan and the join (:class:`PreparedVideo`) also serve ``--engine ray``
+(:mod:`vivid.cluster.video`), whose workers make the same segments in parallel (:mod:`vivid.video.cells`).
 """
 
 from __future__ import annotations
@@ -428,7 +431,7 @@ def _encode_segments(job: VideoJob, options: VideoOptions, work: WorkDir, ckpt: 
 @dataclass
 class PreparedVideo:
     """A video job after every check and its plan, before any frame is encoded: what this process
-    (:func:`enhance_video`) and a Ray cluster (:func:`vivid.cluster.video.enhance_video_on_ray`) both run."""
+    (:func:`enhance_video`) and a Ray cluster (:func:`vivid.cluster.video.enhance_video_on_cluster`) both run."""
 
     src: Path
     dst: Path
