@@ -197,3 +197,16 @@ def test_colorize_refuses_a_colour_photo_unless_recolor(tmp_path: Path) -> None:
     Image.open(src).convert("L").convert("RGB").save(gray)
     res = enhance(str(gray), "-o", str(tmp_path / "gray_out.png"), "--task", "colorize")
     assert res.exit_code == 0, res.output
+
+
+def test_the_plan_says_when_precision_auto_ran_int8(tmp_path: Path) -> None:
+    src = make_png(tmp_path / "in.png")
+    note = "vivid-sr x2 ran its shipped int8 graph (--precision auto, the default)"
+    res = enhance(str(src), "-o", str(tmp_path / "a.png"), "--task", "sr", "--scale", "2")
+    assert res.exit_code == 0 and note in res.output, res.output
+    for i, args in enumerate((["--scale", "3"], ["--scale", "2", "--precision", "float32"])):  # float32: no note
+        res = enhance(str(src), "-o", str(tmp_path / f"f{i}.png"), "--task", "sr", *args)
+        assert res.exit_code == 0 and "int8" not in res.output, res.output
+    make_png(tmp_path / "batch" / "b.png", seed=1)
+    res = enhance(str(tmp_path / "batch"), "-o", str(tmp_path / "out"), "--task", "sr", "--scale", "2")
+    assert res.exit_code == 0 and note in res.output, res.output

@@ -254,7 +254,10 @@ def _enhance_one(job, options: dict, *, quiet: bool) -> None:  # noqa: ANN001
     except ImageTooLargeError as e:
         raise type(e)(f"{e} with --max-pixels") from None
     if not quiet:
-        for line in result.plan.explain():
+        from vivid.cli.report import int8_note
+
+        note = int8_note(result.records) if options.get("precision") == "auto" else None
+        for line in [*result.plan.explain(), *([note] if note else [])]:
             console.print(f"  {line}", highlight=False, soft_wrap=True)
     console.print(f"wrote {result.path} in {time.perf_counter() - t0:.1f} s", highlight=False, soft_wrap=True)
 
@@ -264,11 +267,12 @@ def _enhance_batch(jobs: list, options: dict, *, output: Path, skip_existing: bo
     of every file is written next to the outputs and a table printed."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from vivid.cli.report import FileRecord, finish_batch, step_names, write_report
+    from vivid.cli.report import FileRecord, finish_batch, int8_note, step_names, write_report
     from vivid.engine.stream import enhance_file
     from vivid.errors import ImageTooLargeError, VividError
 
     records: list[FileRecord] = []
+    steps: list = []  # what ran, for the note on int8
     t_all = time.perf_counter()
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
@@ -285,6 +289,7 @@ def _enhance_batch(jobs: list, options: dict, *, output: Path, skip_existing: bo
                 try:
                     result = enhance_file(job.src, job.dst, **options)
                     record.plan, record.models = step_names(result.plan)
+                    steps.extend(result.records)
                 except VividError as e:
                     hint = " with --max-pixels" if isinstance(e, ImageTooLargeError) else ""
                     record.status, record.error = "failed", f"{e}{hint}"
@@ -292,7 +297,9 @@ def _enhance_batch(jobs: list, options: dict, *, output: Path, skip_existing: bo
             records.append(record)
             bar.advance(task_id)
     report = write_report(records, output)
-    finish_batch(records, seconds=time.perf_counter() - t_all, output=output, report=report, quiet=quiet)
+    note = int8_note(steps) if options.get("precision") == "auto" and not quiet else None
+    finish_batch(records, seconds=time.perf_counter() - t_all, output=output, report=report, quiet=quiet,
+                 notes=(note,) if note else ())
 
 
 @app.command(short_help="Show what auto would do to images, and why.")

@@ -12,8 +12,10 @@ says why). ``plan`` lists the steps auto chose (or the task given), ``models`` t
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from vivid.engine.plan import step_names  # noqa: F401 - where the batch takes it from
 from vivid.io.atomic import write_bytes_atomic
@@ -43,6 +45,18 @@ def write_report(records: list[FileRecord], folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     write_bytes_atomic(path, report_text(records).encode("utf-8"))
     return path
+
+
+def int8_note(steps: Iterable[Any]) -> str | None:
+    """The line that says which models ran in int8 under ``--precision auto`` (``steps``: the engine's
+    :class:`~vivid.engine.api.StepRecord` of the files), None when none did: the plan names the model, not
+    the precision it ran at."""
+    ran = sorted({f"{s.model} x{s.scale}" if s.scale else s.model for s in steps
+                  if getattr(s, "precision", "float32") == "int8"})
+    if not ran:
+        return None
+    return (f"{', '.join(ran)} ran {'its' if len(ran) == 1 else 'their'} shipped int8 graph (--precision auto, "
+            f"the default); --precision float32 runs the float network")
 
 
 def summary_table(records: list[FileRecord]):  # noqa: ANN201 - a rich Table
