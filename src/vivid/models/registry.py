@@ -32,6 +32,29 @@ LEARNED_FACTORY = "vivid.zoo.shipped:load_shipped"
 
 
 @dataclass(frozen=True)
+class SessionTuning:
+    """ONNX Runtime session options of a shipped network, chosen by measurement (``benchmarks/ort_options.py``):
+    intra-op ``threads`` (None: vivid's default, the cores this process may use), whether idle intra-op threads
+    ``spin``, and the graph optimisation ``level`` (``basic``, ``extended`` or ``all``). The defaults are
+    vivid's (all usable cores, no spinning, all optimisations); a model declares others only where they
+    measured more than 5% faster (:attr:`Network.ort`)."""
+
+    threads: int | None = None
+    spin: bool = False
+    level: str = "all"
+
+    def __post_init__(self) -> None:
+        if self.level not in _LEVELS:
+            raise ValueError(f"unknown graph optimisation level {self.level!r}: use {', '.join(_LEVELS)}")
+
+    def label(self) -> str:
+        return f"threads {self.threads or 'default'}, spinning {'on' if self.spin else 'off'}, level {self.level}"
+
+
+_LEVELS = ("basic", "extended", "all")
+
+
+@dataclass(frozen=True)
 class Network:
     """A trained network shipped with vivid (weights in ``vivid/zoo/weights``, card in ``vivid/zoo/cards``).
 
@@ -47,6 +70,8 @@ class Network:
             (denoising), and faster than float32. ``precision="auto"`` (the default) runs int8 at these scales
             and float32 elsewhere (:func:`vivid.zoo.quantize.resolve_precision`); the model card quotes the
             measurement.
+        ort: its ONNX Runtime session options (:class:`SessionTuning`), as ``benchmarks/ort_options.py`` chose
+            them for the graph ``vivid enhance`` runs by default (the int8 one where ``int8_scales`` has it).
     """
 
     arch: str
@@ -56,6 +81,7 @@ class Network:
     tile_overlap: int = 16
     size_multiple: int = 1
     int8_scales: tuple[int, ...] = ()
+    ort: SessionTuning = field(default_factory=SessionTuning)
 
     @property
     def tileable(self) -> bool:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ import numpy as np
 
 from vivid.errors import ModelError, OutputError
 from vivid.models.base import ModelDescriptor, Restorer
+from vivid.models.registry import SessionTuning  # noqa: F401 - declared with the models, used here
 from vivid.models.torch_runtime import default_threads
 from vivid.zoo.builtin import file_sha256
 from vivid.zoo.file_support import (
@@ -32,27 +32,6 @@ from vivid.zoo.file_support import (
 )
 
 _FLOAT_TYPES = {"tensor(float)": np.float32, "tensor(float16)": np.float16}
-
-
-@dataclass(frozen=True)
-class SessionTuning:
-    """ONNX Runtime session options: intra-op ``threads`` (None: vivid's default, the cores this process
-    may use), whether idle intra-op threads ``spin``, and the graph optimisation ``level`` (``basic``,
-    ``extended`` or ``all``). Shipped models get theirs from :data:`vivid.zoo.ort_tuning.TUNED`."""
-
-    threads: int | None = None
-    spin: bool = False
-    level: str = "all"
-
-    def __post_init__(self) -> None:
-        if self.level not in _LEVELS:
-            raise ValueError(f"unknown graph optimisation level {self.level!r}: use {', '.join(_LEVELS)}")
-
-    def label(self) -> str:
-        return f"threads {self.threads or 'default'}, spinning {'on' if self.spin else 'off'}, level {self.level}"
-
-
-_LEVELS = ("basic", "extended", "all")
 
 
 def make_session(model: str | Path | bytes, tuning: SessionTuning | None = None) -> Any:
