@@ -38,3 +38,18 @@ def test_to_levels_16_bit_and_bad_depth() -> None:
     np.testing.assert_array_equal(to_levels(np.array([0.0, 1.0]), 16), [0, 65535])
     with pytest.raises(InputError, match="bit depth must be 8 or 16, got 12"):
         to_levels(np.array([0.5]), 12)
+
+
+@pytest.mark.parametrize("bit_depth", [8, 16])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_to_levels_is_round_half_away_then_saturate(bit_depth: int, dtype: type) -> None:
+    """to_levels takes a faster route than :func:`round_half_away`: the same levels on random values, every
+    tie, every level and the values one step below each tie."""
+    peak = 2**bit_depth - 1
+    ties = ((np.arange(peak) + 0.5) / peak).astype(dtype)
+    v = np.concatenate([np.random.default_rng(0).random(100_000).astype(dtype) * 1.4 - 0.2, ties,
+                        np.nextafter(ties, dtype(0)), (np.arange(peak + 1) / peak).astype(dtype)])
+    want = np.clip(round_half_away(v * dtype(peak)), 0, peak)
+    got = to_levels(v, bit_depth)
+    assert got.dtype == dtype
+    np.testing.assert_array_equal(got, want)
