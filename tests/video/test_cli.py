@@ -24,8 +24,22 @@ def test_video_command_writes_the_output(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     assert "wrote" in r.output and "6 frames 128x96 h264" in r.output
     assert "sr with vivid-sr x2" in r.output  # the plan is shown
+    assert "vivid-sr x2 ran its shipped int8 graph (--precision auto" in r.output  # and what precision auto ran
     b = read_streams(out)
     assert len(b["video"]) == 6 and b["types"] == ["video", "audio", "subtitle"]
+
+
+@pytest.mark.parametrize("update,int8", [({}, True), ({"precision": "float32"}, False), ({"scale": 3}, False),
+                                         ({"runtime": "torch"}, False), ({"dtype": "bfloat16"}, False)])
+def test_the_int8_note_names_what_precision_auto_runs(update: dict, int8: bool) -> None:
+    from vivid.engine.plan import Plan, Step
+    from vivid.video import VideoOptions
+    from vivid.video.enhance import _int8_note
+
+    options = VideoOptions(task="sr", model="vivid-sr", scale=2).model_copy(update=update)
+    plan = Plan((Step("sr", "vivid-sr", int(options.scale)),))
+    note = _int8_note(plan, options, None)
+    assert (note is not None and note.startswith("vivid-sr x2 ran its shipped int8 graph")) == int8, note
 
 
 def test_errors_are_one_line_with_exit_codes(tmp_path: Path) -> None:

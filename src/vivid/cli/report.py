@@ -48,15 +48,12 @@ def write_report(records: list[FileRecord], folder: Path) -> Path:
 
 
 def int8_note(steps: Iterable[Any]) -> str | None:
-    """The line that says which models ran in int8 under ``--precision auto`` (``steps``: the engine's
-    :class:`~vivid.engine.api.StepRecord` of the files), None when none did: the plan names the model, not
-    the precision it ran at."""
-    ran = sorted({f"{s.model} x{s.scale}" if s.scale else s.model for s in steps
-                  if getattr(s, "precision", "float32") == "int8"})
-    if not ran:
-        return None
-    return (f"{', '.join(ran)} ran {'its' if len(ran) == 1 else 'their'} shipped int8 graph (--precision auto, "
-            f"the default); --precision float32 runs the float network")
+    """Which models ran in int8 under ``--precision auto`` (``steps``: the engine's
+    :class:`~vivid.engine.api.StepRecord` of the files), None when none did."""
+    from vivid.zoo.quantize import auto_int8_note
+
+    return auto_int8_note(f"{s.model} x{s.scale}" if s.task == "sr" else s.model for s in steps
+                          if getattr(s, "precision", "float32") == "int8")
 
 
 def summary_table(records: list[FileRecord]):  # noqa: ANN201 - a rich Table

@@ -510,10 +510,24 @@ def prepare_video(src: Path | str, dst: Path | str, options: VideoOptions | None
     if options.resume and ckpt is None:
         notes.append("--resume: no unfinished run of this output was found, so it started from the beginning")
     plan, choice, models = _plan_job(job, options, ckpt, models, other_runtimes)
+    notes.extend(note for note in [_int8_note(plan, options, choice)] if note)
     out_size = output_size(plan, job.info.height, job.info.width, scale=options.scale)
     return PreparedVideo(src=src, dst=dst, options=options, job=job, work=work, ckpt=ckpt, key=key, plan=plan,
                          choice=choice, models=models, out_size=out_size, engine=engine, notes=notes,
                          t_start=t_start)
+
+
+def _int8_note(plan: Plan, options: VideoOptions, choice: RealtimeChoice | None) -> str | None:
+    """The note naming the plan's models that run their shipped int8 graph under precision ``auto`` (what the
+    model cache resolves, :func:`vivid.zoo.quantize.resolve_precision`; other dtypes and runtimes run float)."""
+    if options.precision != "auto" or options.dtype != "float32":
+        return None
+    from vivid.zoo.quantize import auto_int8_note, resolve_precision
+
+    runtime = choice.runtime if choice is not None and choice.runtime else options.runtime
+    return auto_int8_note(
+        f"{s.model} x{s.scale:g}" if s.task == "sr" else s.model for s in plan.steps
+        if resolve_precision(s.model, s.scale if s.task == "sr" else None, "auto", runtime=runtime) == "int8")
 
 
 def enhance_video(

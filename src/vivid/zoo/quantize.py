@@ -36,6 +36,7 @@ import os
 import secrets
 import shutil
 import tempfile
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -93,6 +94,16 @@ def resolve_precision(name: str, scale: int | None, precision: str, *, runtime: 
     if precision != "auto":
         return precision
     return "int8" if runtime in ("auto", "onnx") and declares_int8(name, scale) else "float32"
+
+
+def auto_int8_note(ran: Iterable[str]) -> str | None:
+    """The line that says which models (``"vivid-sr x2"``) ran their shipped int8 graph because precision was
+    ``auto``, None when none did: a plan names the model, not the precision it runs at."""
+    names = sorted(set(ran))
+    if not names:
+        return None
+    return (f"{', '.join(names)} ran {'its' if len(names) == 1 else 'their'} shipped int8 graph (--precision auto, "
+            f"the default); --precision float32 runs the float network")
 
 
 def int8_dir() -> Path:
