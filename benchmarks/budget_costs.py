@@ -8,6 +8,7 @@ measures the bounded streaming path (:func:`vivid.engine.stream.enhance_file`) p
     python benchmarks/budget_costs.py                       # the models the budget table names
     python benchmarks/budget_costs.py --cases vivid-sr:2,nlm:1 --size 1000x1500
     python benchmarks/budget_costs.py --stream --cases vivid-sr:2 --size 3000x4000
+    python benchmarks/budget_costs.py --cases vivid-sr:2 --precision float32   # the service's default is auto
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 model, scale, h, w, stream, folder = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5] == "1", Path(sys.argv[6])
+precision = sys.argv[7] if len(sys.argv) > 7 else "auto"
 src = folder / f"in_{h}x{w}.png"
 if not src.exists():
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
@@ -42,7 +44,7 @@ from vivid.io.write import encode_image
 from vivid.models.registry import get_entry
 from vivid.server.budget import TILE
 import torch  # noqa: F401 - loaded before the baseline, as in a running server
-models = ModelCache()
+models = ModelCache(precision=precision)
 if model != "analyze":
     task = get_entry(model).task
     models.get(model, scale if task == "sr" else None)
@@ -74,6 +76,8 @@ def main() -> None:
     ap.add_argument("--cases", default=CASES, help="model:scale,... ('analyze:1' is the routing analysis)")
     ap.add_argument("--size", default="1000x1500", help="input HxW")
     ap.add_argument("--stream", action="store_true")
+    ap.add_argument("--precision", default="auto", help="as the service runs models (auto: vivid-sr x2 in int8), or "
+                                                        "float32 / int8")
     args = ap.parse_args()
     h, w = (int(v) for v in args.size.split("x"))
     with tempfile.TemporaryDirectory() as folder:
@@ -83,7 +87,7 @@ def main() -> None:
         for case in args.cases.split(","):
             model, scale = case.split(":")
             run = subprocess.run([sys.executable, "-c", _CHILD, model, scale, str(h), str(w),
-                                  "1" if args.stream else "0", folder], capture_output=True, text=True)
+                                  "1" if args.stream else "0", folder, args.precision], capture_output=True, text=True)
             if run.returncode:
                 print(f"{case}: failed: {run.stderr.strip().splitlines()[-1] if run.stderr.strip() else run.returncode}")
                 continue

@@ -32,8 +32,10 @@ BYTES_PER_INPUT_PIXEL = 32
 #: peak bytes per output pixel of a step with this model, run with the server's tile size (:data:`TILE`),
 #: the encoder's 8-bit copy included; measured with ``ru_maxrss`` over the idle process on 1.5 MP inputs
 #: (bicubic 84, vivid-sr x2 59, vivid-denoise 177, vivid-lowlight 238, vivid-colorize 216, nlm 36, lime 124),
-#: rounded up; models not measured get :data:`DEFAULT_STEP_BYTES`
-STEP_BYTES = {"bicubic": 96, "lanczos": 96, "vivid-sr": 96, "vivid-sr-fast": 96, "vivid-denoise": 200,
+#: rounded up; models not measured get :data:`DEFAULT_STEP_BYTES`. vivid-sr x2 runs its int8 graph by default
+#: (precision auto), whose float/int8 boundaries hold more activations: ``benchmarks/budget_costs.py --cases
+#: vivid-sr:2`` measured 122.4 (int8) against 84.4 (``--precision float32``) on 2026-12-07
+STEP_BYTES = {"bicubic": 96, "lanczos": 96, "vivid-sr": 128, "vivid-sr-fast": 96, "vivid-denoise": 200,
               "vivid-lowlight": 260, "vivid-tone": 260, "vivid-colorize": 240, "vivid-colorize-seed003": 240,
               "nlm": 64, "lime": 140}
 DEFAULT_STEP_BYTES = 320
@@ -42,9 +44,11 @@ DEFAULT_STEP_BYTES = 320
 TILE = 384
 #: the streaming path (one tileable step into PNG, :func:`vivid.engine.stream.enhance_file`): the input
 #: kept as decoded (8 or 16 bits, up to 4 channels) and a few float32 output strips of TILE input rows
-#: (measured: vivid-sr x2 on 4000x3000 streamed in 555 MB over the idle process, 90 B per strip pixel)
+#: (measured: vivid-sr x2 on 4000x3000 streamed in 555 MB over the idle process, 90 B per strip pixel; with its
+#: int8 graph, the default since 2026-12-07, ``benchmarks/budget_costs.py --stream --cases vivid-sr:2 --size
+#: 3000x4000`` gave 930 MB, 158.7 B per strip pixel, and 118.5 with ``--precision float32``)
 STREAM_BYTES_PER_INPUT_PIXEL = 8
-STREAM_BYTES_PER_STRIP_PIXEL = 100
+STREAM_BYTES_PER_STRIP_PIXEL = 170
 
 
 class BudgetError(InputError):
