@@ -229,3 +229,16 @@ def test_a_published_methods_file_is_a_lowlight_row_beside_its_published_number(
     # on LOL the row shows Zero-DCE's published number: published.json matches the official file's path
     assert match_model("lowlight", "LOL", "pairs", spec).method == "Zero-DCE"
     assert match_model("lowlight", "LOL", "pairs", spec.replace("zero_dce/", "zero_dce_pp/")) is None
+
+
+def test_auto_and_float32_list_a_float_only_model_once(make_folder) -> None:
+    from vivid.bench.speed import SpeedConfig, plan_speed
+
+    folder = make_folder("mine", n=1)
+    config = QualityConfig(task="sr", datasets=(str(folder),), models=("bicubic", "vivid-sr", "vivid-sr-fast"),
+                           scales=(2,), precisions=("auto", "float32"))
+    # vivid-sr x2 runs int8 under auto and float32 when asked; vivid-sr-fast is float32 both times: one row
+    assert [m.label for m in plan_quality(config).jobs[0].models] == ["vivid-sr (int8)", "vivid-sr-fast", "vivid-sr"]
+    speed = plan_speed(SpeedConfig(models=("vivid-sr", "vivid-sr-fast"), sizes=("64x48",),
+                                   precisions=("auto", "float32")))
+    assert [m.label for m in speed.models] == ["vivid-sr (int8)", "vivid-sr-fast", "vivid-sr"]

@@ -205,6 +205,7 @@ def plan_quality(config: QualityConfig, *, cache: ModelCache | None = None) -> Q
     for i, value in enumerate(values):
         scale = int(value) if task == "sr" else None  # type: ignore[arg-type]
         loaded: list[BenchModel] = []
+        seen: set[tuple[str, str]] = set()  # (spec, precision that ran): auto,float32 lists a float-only model once
         for precision in config.precisions:
             in_precision = cache if precision == cache.precision else ModelCache(
                 allow_pickle=config.allow_pickle, task_hint=task, precision=precision)
@@ -215,8 +216,12 @@ def plan_quality(config: QualityConfig, *, cache: ModelCache | None = None) -> Q
                 if m is None:
                     if precision == config.precisions[0]:
                         skipped.append(f"{model_label(spec)} at x{scale} (the model does not offer it)")
-                elif precision != "int8" or getattr(m.restorer, "precision", "float32") == "int8":
-                    loaded.append(replace(m, label=precision_label(m.label, m.restorer)))
+                    continue
+                ran = getattr(m.restorer, "precision", "float32")
+                if (precision == "int8" and ran != "int8") or (spec, ran) in seen:
+                    continue  # classical models under int8 run as they are; no row twice
+                seen.add((spec, ran))
+                loaded.append(replace(m, label=precision_label(m.label, m.restorer)))
         labels = [m.label for m in loaded]
         if len(set(labels)) != len(labels):
             raise ConfigError(

@@ -169,6 +169,7 @@ def plan_speed(config: SpeedConfig) -> SpeedPlan:
     if not config.precisions or len(set(config.precisions)) != len(config.precisions):
         raise ConfigError(f"--precision takes auto, float32 and/or int8, each once, got {','.join(config.precisions)}")
     models = []
+    seen: set[tuple[str, str]] = set()  # (spec, precision that ran): auto,float32 times a float-only model once
     for precision in config.precisions:
         cache = ModelCache(allow_pickle=config.allow_pickle, runtime=config.runtime, precision=precision)
         for spec in specs:
@@ -176,6 +177,10 @@ def plan_speed(config: SpeedConfig) -> SpeedPlan:
                 continue  # the reference is timed once
             m = load_bench_model(cache, spec, task=None, scale=config.scale)
             assert m is not None
+            ran = getattr(m.restorer, "precision", "float32")
+            if (spec, ran) in seen:
+                continue
+            seen.add((spec, ran))
             d = m.restorer.descriptor
             s = d.scale if d.task == "sr" else 1
             for f in sizes:
