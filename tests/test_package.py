@@ -175,7 +175,7 @@ def test_the_installed_wheel_runs_every_shipped_model_from_its_own_copy(
                   f"import importlib.util as u; print([m for m in {OPTIONAL!r} if u.find_spec(m)])", cwd=tmp_path)
     assert absent.stdout.strip() == "[]", absent.stdout + absent.stderr  # as in a base install
 
-    assert {"vivid-sr", "vivid-sr-fast", "vivid-denoise", "vivid-lowlight", "vivid-zerodce", "vivid-tone",
+    assert {"vivid-sr", "vivid-sr-fast", "vivid-sr-rt", "vivid-denoise", "vivid-lowlight", "vivid-zerodce", "vivid-tone",
             "vivid-colorize", "vivid-colorize-seed003"} <= {m for _, m, _, _ in SHIPPED}
     assert {s for _, m, s, _ in SHIPPED if m == "vivid-sr"} == {2, 3, 4}
     color, gray = _photo(tmp_path / "photo.png"), _photo(tmp_path / "gray.png", gray=True)

@@ -46,7 +46,7 @@ def test_every_entry_builds_matches_its_descriptor_and_runs(name: str, scale: in
     assert np.all(np.isfinite(out))
 
 
-@pytest.mark.parametrize("name", ["nlm", "bm3d", "gamma", "bicubic", "vivid-sr-fast", "vivid-zerodce"])
+@pytest.mark.parametrize("name", ["nlm", "bm3d", "gamma", "bicubic", "vivid-sr-fast", "vivid-sr-rt", "vivid-zerodce"])
 def test_the_descriptor_takes_its_licence_task_and_speed_from_the_entry(
     name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

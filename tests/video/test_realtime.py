@@ -55,8 +55,8 @@ def test_realtime_reports_when_nothing_keeps_up(tmp_path: Path, monkeypatch: pyt
 def test_realtime_prefers_by_quality_with_vivids_realtime_model_after_the_flagship() -> None:
     from vivid.video.realtime import preference_for, realtime_models
 
-    assert realtime_models("sr") == ("vivid-sr-fast",)
-    assert preference_for("sr") == ("vivid-sr", "vivid-sr-fast", "bicubic")
+    assert realtime_models("sr") == ("vivid-sr-fast", "vivid-sr-rt")  # by quality: 12x3 before 8x2
+    assert preference_for("sr") == ("vivid-sr", "vivid-sr-fast", "vivid-sr-rt", "bicubic")
     assert realtime_models("denoise") == () and preference_for("denoise")[0] == "vivid-denoise"
 
 
@@ -75,6 +75,29 @@ def test_when_nothing_keeps_up_vivids_realtime_model_beats_a_faster_plain_resize
     cands = [("resize", "realtime"), ("learned", "realtime")]
     assert choose_realtime(cands, frames, times, fallback=("learned",), **args).model == "learned"
     assert choose_realtime(cands, frames, times, **args).model == "resize"  # no fallback: the fastest
+
+
+def test_when_nothing_keeps_up_the_fastest_of_vivids_realtime_models_runs() -> None:
+    """vivid-sr-fast comes first by quality, but when neither keeps up the faster vivid-sr-rt gets closer."""
+    import time
+
+    import numpy as np
+
+    from vivid.video.realtime import choose_realtime
+
+    cost = {"resize": 0.05, "big": 0.3, "small": 0.15}
+
+    def make(name: str):  # a frame processor that takes cost[name] s a frame
+        return lambda frames, times: time.sleep(cost[name] * len(frames))
+
+    frames, times = np.zeros((3, 3, 8, 8), np.float32), [0.0, 0.1, 0.2]
+    cands = [("resize", "realtime"), ("big", "realtime"), ("small", "realtime")]
+    choice = choose_realtime(cands, frames, times, source_fps=100.0, make_processor=make, encode_seconds=0.0,
+                             preference=("big", "small", "resize"), fallback=("big", "small"), timed_frames=1)
+    assert choice.model == "small" and not choice.keeps_up
+    keeps = choose_realtime(cands, frames, times, source_fps=2.0, make_processor=make, encode_seconds=0.0,
+                            preference=("big", "small", "resize"), fallback=("big", "small"), timed_frames=1)
+    assert keeps.model == "big" and keeps.keeps_up  # all keep up: the best by quality
 
 
 def test_a_model_measured_on_two_runtimes_runs_on_the_faster_that_keeps_up() -> None:

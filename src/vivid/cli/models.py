@@ -146,7 +146,7 @@ def pull(
 @models_app.command()
 @_guarded
 def quantize(
-    name: Annotated[str, typer.Argument(help="A vivid network: vivid-sr, vivid-sr-fast, vivid-denoise or vivid-dejpeg.")],
+    name: Annotated[str, typer.Argument(help="A vivid network: vivid-sr, vivid-sr-fast, vivid-sr-rt, vivid-denoise or vivid-dejpeg.")],
     scale: Annotated[int | None, typer.Option(min=1, help="Its scale (SR; default: its first).")] = None,
     calibration: Annotated[
         Path | None, typer.Option(help="Folder of training images to calibrate on (default: train/T91/HR in the data root).")

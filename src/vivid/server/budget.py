@@ -34,8 +34,9 @@ BYTES_PER_INPUT_PIXEL = 32
 #: (bicubic 84, vivid-sr x2 59, vivid-denoise 177, vivid-lowlight 238, vivid-colorize 216, nlm 36, lime 124),
 #: rounded up; models not measured get :data:`DEFAULT_STEP_BYTES`. vivid-sr x2 runs its int8 graph by default
 #: (precision auto), whose float/int8 boundaries hold more activations: ``benchmarks/budget_costs.py --cases
-#: vivid-sr:2`` measured 122.4 (int8) against 84.4 (``--precision float32``) on 2026-12-07
-STEP_BYTES = {"bicubic": 96, "lanczos": 96, "vivid-sr": 128, "vivid-sr-fast": 96, "vivid-denoise": 200,
+#: vivid-sr:2`` measured 122.4 (int8) against 84.4 (``--precision float32``) on 2026-12-07; ``--cases
+#: vivid-sr-fast:2,vivid-sr-rt:2`` measured 67.5 and 62.6 (2026-12-07), both kept at bicubic's 96
+STEP_BYTES = {"bicubic": 96, "lanczos": 96, "vivid-sr": 128, "vivid-sr-fast": 96, "vivid-sr-rt": 96, "vivid-denoise": 200,
               "vivid-lowlight": 260, "vivid-tone": 260, "vivid-colorize": 240, "vivid-colorize-seed003": 240,
               "nlm": 64, "lime": 140}
 DEFAULT_STEP_BYTES = 320

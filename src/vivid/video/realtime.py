@@ -10,9 +10,10 @@ fastest is used, and the report says so. A model of a slower class than one alre
 measured (it cannot keep up either; measuring vivid-sr took longer than the rest together).
 
 The order of preference (:func:`preference_for`) is by quality: the engine's recommended models for the task,
-with vivid's own realtime models (learned, speed class ``realtime``, such as vivid-sr-fast) right after the
-first learned one. When none keeps up, vivid's realtime model is used if it could be measured (a plain
-resize is faster but restores nothing), else the fastest.
+with vivid's own realtime models (learned, speed class ``realtime``: vivid-sr-fast, then the smaller vivid-sr-rt)
+right after the first learned one. When none keeps up, the fastest of vivid's realtime models that could be
+measured is used (it comes closest to the source's rate; a plain resize is faster but restores nothing), else
+the fastest model measured.
 """
 
 from __future__ import annotations
@@ -114,7 +115,8 @@ def candidates_for(task: str, *, step_scale: int) -> list[tuple[str, str]]:
 
 
 def realtime_models(task: str) -> tuple[str, ...]:
-    """vivid's learned models of speed class ``realtime`` for ``task`` (made for video: vivid-sr-fast)."""
+    """vivid's learned models of speed class ``realtime`` for ``task`` (made for video), in registry order, which
+    is by quality: vivid-sr-fast, then vivid-sr-rt (smaller, for 480p at 25 fps on 2 cores)."""
     from vivid.models.registry import list_models
 
     return tuple(e.name for e in list_models(task) if e.kind == "learned" and e.speed_class == "realtime")
@@ -122,7 +124,7 @@ def realtime_models(task: str) -> tuple[str, ...]:
 
 def preference_for(task: str) -> tuple[str, ...]:
     """Models in order of quality for ``--realtime``: the engine's recommendation for ``task`` with vivid's
-    realtime models after its first learned model (vivid-sr, vivid-sr-fast, bicubic)."""
+    realtime models after its first learned model (vivid-sr, vivid-sr-fast, vivid-sr-rt, bicubic)."""
     from vivid.engine.api import DEFAULT_MODELS
     from vivid.models.registry import ENTRIES
 
@@ -149,7 +151,7 @@ def choose_realtime(
     """Measure each candidate ``(name, speed_class[, runtime])`` (``make_processor(name)``, or
     ``make_processor(name, runtime)`` for a runtime other than the job's, builds its frame processor) and
     pick one: the first in ``preference`` that keeps up (of one model on several runtimes, the fastest);
-    when none does, the first of ``fallback`` that was measured (its fastest runtime), else the fastest.
+    when none does, the fastest measured model (and runtime) of ``fallback``, else the fastest measured.
 
     A processor with ``planar = True`` (the planar path) adds ``planar_encode_seconds`` (encoding without
     the RGB->YUV conversion) instead of ``encode_seconds``.
@@ -195,8 +197,7 @@ def choose_realtime(
 
         best = min(keeping, key=rank)
     else:
-        first = next((name for name in fallback if any(s.model == name for s in measured)), None)
-        pool = [s for s in measured if s.model == first] if first else measured
+        pool = [s for s in measured if s.model in fallback] or measured
         best = max(pool, key=lambda s: s.fps or 0.0)
     return RealtimeChoice(best.model, float(best.fps or 0.0), float(source_fps), best.keeps_up, tuple(samples),
                           best.runtime)
