@@ -39,6 +39,7 @@ def test_realtime_picks_a_model_that_keeps_up(tmp_path: Path, monkeypatch: pytes
     assert res.plan.steps[0].reason.startswith("--realtime:") and "keeps up with the source's 10.00 fps" in \
         res.plan.steps[0].reason
     assert any("does NOT" not in line and "chosen: up" in line for line in choice.lines())
+    assert 0 < choice.seconds < res.seconds and "measuring took" in choice.lines()[-1]  # part of the job's time
 
 
 def test_realtime_reports_when_nothing_keeps_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -188,6 +188,7 @@ def _realtime(info: VideoInfo, options: VideoOptions, samples: list[tuple[np.nda
         realtime_models,
     )
 
+    started = time.perf_counter()
     frames = np.stack([x for x, _ in samples])
     times = [t for _, t in samples]
     step_scale = max(2, math.ceil((options.scale or 2) - 1e-9))
@@ -221,9 +222,10 @@ def _realtime(info: VideoInfo, options: VideoOptions, samples: list[tuple[np.nda
     enc = encode_seconds_per_frame(big, settings=settings, fmt=fmt)
     enc_planar = encode_seconds_per_frame(big, settings=settings, fmt=fmt, convert_timed=False)
     source_fps = float(info.fps) if info.fps else 25.0
-    return choose_realtime(candidates, frames, times, source_fps=source_fps, make_processor=make_processor,
-                           encode_seconds=enc, planar_encode_seconds=enc_planar,
-                           preference=preference_for(options.task), fallback=realtime_models(options.task))
+    choice = choose_realtime(candidates, frames, times, source_fps=source_fps, make_processor=make_processor,
+                             encode_seconds=enc, planar_encode_seconds=enc_planar,
+                             preference=preference_for(options.task), fallback=realtime_models(options.task))
+    return replace(choice, seconds=time.perf_counter() - started)
 
 
 class _PlanarTimer:
@@ -576,4 +578,5 @@ def _choice_from_dict(d: dict[str, Any]) -> RealtimeChoice:
     from vivid.video.realtime import SpeedSample
 
     return RealtimeChoice(model=d["model"], fps=d["fps"], source_fps=d["source_fps"], keeps_up=d["keeps_up"],
-                          samples=tuple(SpeedSample(**s) for s in d["samples"]), runtime=d.get("runtime"))
+                          samples=tuple(SpeedSample(**s) for s in d["samples"]), runtime=d.get("runtime"),
+                          seconds=d.get("seconds", 0.0))

@@ -60,6 +60,8 @@ class RealtimeChoice:
     samples: tuple[SpeedSample, ...]
     #: the runtime the job runs the model on (None: the job's own)
     runtime: str | None = None
+    #: wall seconds spent measuring (the encoder and the candidates), part of the job's time
+    seconds: float = 0.0
 
     def lines(self) -> list[str]:
         out = []
@@ -72,7 +74,7 @@ class RealtimeChoice:
         verdict = "keeps up with" if self.keeps_up else "does NOT keep up with"
         on = f" on {self.runtime}" if self.runtime else ""
         out.append(f"chosen: {self.model}{on} at {self.fps:.1f} fps, which {verdict} "
-                   f"the source's {self.source_fps:.2f} fps")
+                   f"the source's {self.source_fps:.2f} fps (measuring took {self.seconds:.1f} s)")
         return out
 
     def to_dict(self) -> dict[str, Any]:
