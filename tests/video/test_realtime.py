@@ -142,3 +142,26 @@ def test_slower_classes_are_skipped_once_a_faster_class_is_too_slow() -> None:
     assert measured == ["a", "b"] and choice.model in ("a", "b")
     assert [bool(s.error and "already too slow" in s.error) for s in choice.samples] == [False, False, True, True]
     assert "c (fast): not measured: a, of a faster class, is already too slow" in choice.lines()
+
+
+def test_models_ranked_below_one_that_keeps_up_are_not_measured() -> None:
+    """Once vivid-sr-fast keeps up, vivid-sr-rt and the resizes cannot be chosen: measuring them is skipped
+    (the same model on another runtime is still measured, it may be faster)."""
+    import numpy as np
+
+    from vivid.video.realtime import choose_realtime
+
+    measured: list[tuple[str, str | None]] = []
+
+    def make(name: str, runtime: str | None = None):  # a frame processor that costs nothing
+        measured.append((name, runtime))
+        return lambda frames, times: None
+
+    frames, times = np.zeros((3, 3, 8, 8), np.float32), [0.0, 0.1, 0.2]
+    cands = [("fast", "realtime", None), ("fast", "realtime", "other"), ("rt", "realtime", None),
+             ("resize", "realtime", None), ("flagship", "fast", None)]
+    choice = choose_realtime(cands, frames, times, source_fps=2.0, make_processor=make, encode_seconds=0.0,
+                             preference=("flagship", "fast", "rt", "resize"), timed_frames=1)
+    assert measured == [("fast", None), ("fast", "other"), ("flagship", None)]
+    assert choice.model == "flagship" and choice.keeps_up
+    assert "rt (realtime): not measured: fast, preferred, already keeps up" in choice.lines()

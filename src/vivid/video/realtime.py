@@ -7,7 +7,9 @@ further. The encoder's cost per frame (measured once at the output size) is adde
 machine. Of the models that keep up with the source frame rate, the one the engine recommends for the task
 wins (vivid's learned model before classical ones), then the heavier speed class; when none keeps up the
 fastest is used, and the report says so. A model of a slower class than one already measured too slow is not
-measured (it cannot keep up either; measuring vivid-sr took longer than the rest together).
+measured (it cannot keep up either; measuring vivid-sr took longer than the rest together), nor one ranked
+below a model that already keeps up (it cannot be chosen; measuring bicubic and lanczos on the RGB path took
+longer than vivid's realtime models on the planar one).
 
 The order of preference (:func:`preference_for`) is by quality: the engine's recommended models for the task,
 with vivid's own realtime models (learned, speed class ``realtime``: vivid-sr-fast, then the smaller vivid-sr-rt)
@@ -160,8 +162,17 @@ def choose_realtime(
     """
     samples: list[SpeedSample] = []
     interval = 1.0 / source_fps if source_fps > 0 else 0.04
+
+    def pref(name: str) -> int:
+        return preference.index(name) if name in preference else len(preference)
+
     for name, speed_class, *rest in candidates:
         runtime = rest[0] if rest else None
+        ahead = next((s for s in samples if s.keeps_up and pref(s.model) < pref(name)), None)
+        if ahead is not None:  # a model preferred to this one keeps up: this one cannot be chosen
+            samples.append(SpeedSample(name, speed_class, None, None, False,
+                                       f"{ahead.label()}, preferred, already keeps up", runtime))
+            continue
         behind = next((s for s in samples if s.fps is not None and not s.keeps_up
                        and SPEED_ORDER.get(s.speed_class, 9) < SPEED_ORDER.get(speed_class, 9)), None)
         if behind is not None:  # a model of a faster class is already too slow: this one cannot keep up either
@@ -194,8 +205,7 @@ def choose_realtime(
     keeping = [s for s in measured if s.keeps_up]
     if keeping:
         def rank(s: SpeedSample) -> tuple[int, int, float]:
-            pref = preference.index(s.model) if s.model in preference else len(preference)
-            return pref, -SPEED_ORDER.get(s.speed_class, 0), -(s.fps or 0.0)
+            return pref(s.model), -SPEED_ORDER.get(s.speed_class, 0), -(s.fps or 0.0)
 
         best = min(keeping, key=rank)
     else:
