@@ -39,6 +39,8 @@ class DataConfig:
     exposure: tuple[float, ...] = (0.03, 0.4)
     # lowlight / zero_ref: camera-processed noise (spatially and channel-correlated, some JPEG) on the inputs
     camera_noise: bool = False
+    # sr: "bicubic" (the classical protocol) or "real" (vivid.train.real_sr's second-order chain, on the fly)
+    degradation: Literal["bicubic", "real"] = "bicubic"
 
 
 @dataclass(frozen=True, config=_STRICT)
@@ -159,6 +161,8 @@ def check(cfg: TrainConfig) -> TrainConfig:
         raise ConfigError(f"[data] tint must be in (0, 1] stops, for task tone only; got {d.tint}")
     if d.camera_noise and d.task not in ("lowlight", "zero_ref"):
         raise ConfigError(f"[data] camera_noise is for tasks lowlight and zero_ref only, not {d.task!r}")
+    if d.degradation != "bicubic" and d.task != "sr":
+        raise ConfigError(f"[data] degradation is for task sr only, not {d.task!r}")
     # the global branch sees the patch through a thumbnail: tiny crops would teach it nothing global
     if cfg.model.arch == "global_local" and d.patch < 128:
         raise ConfigError(f"[data] patch must be >= 128 for global_local (192-256 recommended), got {d.patch}")

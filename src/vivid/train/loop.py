@@ -28,7 +28,7 @@ from vivid.io.atomic import write_bytes_atomic
 from vivid.io.image import quantize, to_levels
 from vivid.metrics import psnr_y
 from vivid.models.archs.factory import build_arch
-from vivid.train import restore_data
+from vivid.train import real_sr, restore_data
 from vivid.train.config import TrainConfig
 from vivid.train.sr_data import PatchSampler, build_pairs, list_images, load_rgb, make_pair
 from vivid.train.zero_ref_losses import zero_reference_loss
@@ -102,7 +102,7 @@ def load_matching(model: torch.nn.Module, path: str | Path) -> tuple[int, int]:
 class TrainingData:
     """What the iterations draw from, and how the average is judged."""
 
-    sampler: PatchSampler | restore_data.RestoreSampler
+    sampler: PatchSampler | restore_data.RestoreSampler | real_sr.RealSRSampler
     validate: Callable[[torch.nn.Module], float]
     images: int
 
@@ -115,10 +115,23 @@ def sr_data(cfg: TrainConfig, seed: int) -> TrainingData:
     else:
         val_files = [Path(f) for f in list_images(d.val_dir)]
     held = frozenset(f.resolve() for f in val_files) if d.holdout else frozenset()
+    if d.degradation == "real":
+        return real_sr_data(cfg, seed, [Path(f) for f in val_files], held)
     pairs = build_pairs(d.train_dirs, m.scale, m.in_channels, d.scale_aug, d.patch, exclude=held)
     val = [make_pair(load_rgb(f), m.scale, m.in_channels) for f in val_files]
     sampler = PatchSampler(pairs, patch=d.patch, scale=m.scale, seed=seed)
     return TrainingData(sampler, lambda net: validate(net, val, m.scale), len(pairs))
+
+
+def real_sr_data(cfg: TrainConfig, seed: int, val_files: list[Path], held: frozenset[Path]) -> TrainingData:
+    """Clean HR patches degraded on the fly by :mod:`vivid.train.real_sr`'s chain; validation on
+    ``val_files`` degraded by fixed chains (PSNR on Y)."""
+    d, m = cfg.data, cfg.model
+    files = [Path(f) for t in d.train_dirs for f in list_images(t) if Path(f).resolve() not in held]
+    images = restore_data.load_files(files, d.patch * m.scale)
+    val = real_sr.validation_pairs(val_files, m.scale, m.in_channels)
+    sampler = real_sr.RealSRSampler(images, patch=d.patch, scale=m.scale, in_channels=m.in_channels, seed=seed)
+    return TrainingData(sampler, lambda net: validate(net, val, m.scale), len(sampler.images))
 
 
 def restore_task_data(cfg: TrainConfig, seed: int) -> TrainingData:
