@@ -44,6 +44,7 @@ def test_quality_prints_a_table_and_writes_a_self_contained_report(make_folder, 
     assert "| mine | bicubic (baseline) | 2 |" in md and "| mine | lanczos | 2 |" in md
     assert "| mine | bicubic | 2 |" not in md  # the baseline listed in --models: one row, not two alike
     assert sorted(p.name for p in out.iterdir()) == [
+        "crops.png",
         "report.html",
         "results.csv",
         "results.json",

@@ -334,3 +334,42 @@ def test_auto_does_no_harm_to_good_photos() -> None:
         if out.shape != a.shape:
             out = np.clip(imresize(out, size=a.shape[1:]), 0, 1)
         assert psnr(out, a) >= 30.0, (f.name, plan.explain())
+
+
+@pytest.fixture
+def real_world_sr(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Routing to vivid-sr-real switched on (it is off until it beats a cleanup step on what auto detects)."""
+    from vivid.engine import defaults
+
+    monkeypatch.setattr(defaults, "REAL_WORLD_SR", ("vivid-sr-real",))
+    return "vivid-sr-real"
+
+
+def _noisy(h: int, w: int) -> np.ndarray:
+    x = photo_like(h, w)
+    return np.clip(x + np.random.default_rng(3).normal(0, 15 / 255, x.shape), 0, 1).astype(np.float32)
+
+
+def test_upscaling_a_noisy_or_compressed_image_goes_to_real_world_sr(real_world_sr: str) -> None:
+    """An upscale request on an image with noise or JPEG blocks: one real-world SR step, which says why."""
+    clean = photo_like(200, 300)
+    plan = analyze(Image(clean), scale=2)
+    assert [(s.task, s.model) for s in plan.steps] == [("sr", "vivid-sr")], plan.explain()
+    for img, sign in ((_noisy(200, 300), "noise sigma"), (_jpeg(clean, 10), "blockiness")):
+        for kw in ({"scale": 2}, {}):  # asked for, or a small image auto upscales
+            plan = analyze(Image(img), **kw)
+            assert [(s.task, s.model, s.scale) for s in plan.steps] == [("sr", real_world_sr, 2)], plan.explain()
+            assert sign in plan.steps[0].reason and "real-world SR" in plan.steps[0].reason
+
+
+def test_real_world_sr_only_where_it_reaches_the_factor_and_an_upscale_is_wanted(real_world_sr: str) -> None:
+    """x4 is beyond vivid-sr-real (x2): clean up, then the clean-input SR model; no upscale: cleanup only."""
+    plan = analyze(Image(_noisy(200, 300)), scale=4)
+    assert [(s.task, s.model) for s in plan.steps] == [("denoise", "vivid-denoise"), ("sr", "vivid-sr")]
+    assert tasks(analyze(Image(_noisy(600, 800)))) == ["denoise"]
+
+
+def test_by_default_noisy_upscales_are_cleaned_up_first() -> None:
+    """Off by default: a noisy or JPEG'd image is cleaned up, then upscaled by the clean-input model."""
+    plan = analyze(Image(_noisy(200, 300)), scale=2)
+    assert [(s.task, s.model) for s in plan.steps] == [("denoise", "vivid-denoise"), ("sr", "vivid-sr")]

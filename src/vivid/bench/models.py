@@ -1,9 +1,13 @@
 """Models in a benchmark: load through the engine's :class:`~vivid.engine.cache.ModelCache` and check that
-each one fits the task and scale asked for, before any work starts."""
+each one fits the task and scale asked for, before any work starts.
+
+A chain ``"vivid-denoise+vivid-sr"`` is one row: its same-size models run first, in order, on the engine path,
+then the last one, which must fit the benchmark's task (the row a user would get by running them one after
+the other, e.g. a denoiser before SR on noisy inputs)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,16 +20,20 @@ if TYPE_CHECKING:
     from vivid.models.base import Restorer
 
 SKIP_HINT = " (or pass --skip-unsupported to leave such pairs out)"
+#: joins the models of a chain in a --models entry
+CHAIN = "+"
 
 
 @dataclass(frozen=True)
 class BenchModel:
-    """A loaded model: ``spec`` as given, ``name`` with ``{scale}`` filled in, ``label`` for tables."""
+    """A loaded model: ``spec`` as given, ``name`` with ``{scale}`` filled in, ``label`` for tables;
+    ``before``: the same-size models a chain runs first, in order."""
 
     spec: str
     name: str
     label: str
     restorer: Restorer
+    before: tuple[Restorer, ...] = field(default=())
 
 
 def model_label(name: str) -> str:
@@ -75,6 +83,10 @@ def load_bench_model(
         ModelError: unknown model, unloadable file, wrong task, or (unless skipping) a missing scale.
         ConfigError: ``{scale}`` in a spec when there is no scale to fill in.
     """
+    parts = spec.split(CHAIN)
+    if len(parts) > 1 and not (is_model_file_ref(spec) and Path(spec.removeprefix("file:")).exists()):
+        return _load_chain(cache, [p.strip() for p in parts], task=task, scale=scale,
+                           skip_unsupported=skip_unsupported, spec=spec)
     name = spec.replace("{scale}", str(scale)) if scale is not None else spec
     if "{scale}" in name:
         raise ConfigError(f"model {spec!r} uses {{scale}}, which only SR benchmarks (--scale) fill in")
@@ -108,3 +120,23 @@ def load_bench_model(
             f"(a file path may say {{scale}}, e.g. file:weights/X{{scale}}.pt){SKIP_HINT}"
         )
     return BenchModel(spec, name, model_label(name), restorer)
+
+
+def _load_chain(cache: ModelCache, parts: list[str], *, task: str | None, scale: int | None,
+                skip_unsupported: bool, spec: str) -> BenchModel | None:
+    """``first+...+last``: same-size models, then one that fits the benchmark; labelled ``a → b``."""
+    if any(not p for p in parts):
+        raise ConfigError(f"model chain {spec!r} has an empty part: join model names with '{CHAIN}', "
+                          "e.g. vivid-denoise+vivid-sr")
+    first = [load_bench_model(cache, p, task=None, scale=None) for p in parts[:-1]]
+    for p, m in zip(parts, first, strict=False):
+        assert m is not None  # no scale asked, nothing skipped
+        if m.restorer.descriptor.task == "sr":
+            raise ModelError(f"model chain {spec!r}: {p!r} changes the size; only the last model of a chain may "
+                             "be an SR model")
+    last = load_bench_model(cache, parts[-1], task=task, scale=scale, skip_unsupported=skip_unsupported)
+    if last is None:
+        return None
+    ms = [*first, last]
+    return BenchModel(spec, CHAIN.join(m.name for m in ms), " → ".join(m.label for m in ms),  # type: ignore[union-attr]
+                      last.restorer, tuple(m.restorer for m in first))  # type: ignore[union-attr]

@@ -6,6 +6,10 @@ gives the same numbers.
 
 * ``sr`` — HR mod-cropped to the scale, LR = MATLAB ``imresize(hr, 1/s)`` on uint8 values, outputs
   rounded to uint8, PSNR/SSIM on Y (BT.601) with ``s`` pixels shaved. Baseline: the ``bicubic`` model.
+* ``sr`` with ``--degrade real`` — real-world SR: the mod-cropped HR image through
+  :data:`vivid.ops.real_world.BENCH_CHAIN` (blur, resize, noise, JPEG, twice; final resize to 1/s and JPEG;
+  noise from ``numpy.random.default_rng(index)``), scored as ``sr``. Gray images go through it as three equal
+  channels and come back as their mean. Baseline: ``bicubic`` on the degraded input.
 * ``denoise`` — AWGN of ``sigma`` (0..255 scale) added in float with seed = image index (optionally
   quantised), outputs clipped, PSNR/SSIM on RGB (gray for gray sets), no shave. Baseline: the noisy input.
 * ``dejpeg`` — the clean image saved by Pillow as JPEG at ``quality`` (4:2:0 chroma, as most JPEGs are)
@@ -144,7 +148,7 @@ class Protocol:
         if self.task == "sr":
             s = int(self.scale)  # type: ignore[arg-type]
             hr = np.ascontiguousarray(modcrop(target, s))
-            lr = imresize(hr, 1.0 / s, quantize=8)
+            lr = real_world_lr(hr, s, index) if self.degradation == REAL else imresize(hr, 1.0 / s, quantize=8)
             shown = np.repeat(np.repeat(lr, s, axis=1), s, axis=2)
             return Case(item.name, Image(lr), hr, shown, None)
         if self.task == "denoise":
@@ -228,6 +232,21 @@ def gt_mean_corrected(output: np.ndarray, target: np.ndarray) -> np.ndarray:
     return np.clip(output.astype(np.float64) * (m_gt / max(m_out, 1e-6)), 0.0, 1.0)
 
 
+#: ``--degrade real`` for ``--task sr``: the fixed real-world chain instead of bicubic downscaling
+REAL = "real"
+
+
+def real_world_lr(hr: np.ndarray, scale: int, index: int) -> np.ndarray:
+    """The LR input of the real-world SR protocol: ``hr`` ``(C, H, W)`` through
+    :data:`~vivid.ops.real_world.BENCH_CHAIN` with noise seeded by ``index``; gray (1 channel) images pass
+    as three equal channels and return their mean."""
+    from vivid.ops.real_world import BENCH_CHAIN, apply_chain
+
+    rgb = np.repeat(hr, 3, axis=0) if hr.shape[0] == 1 else hr
+    lr = apply_chain(rgb, BENCH_CHAIN, scale, np.random.default_rng(index))
+    return lr.mean(axis=0, keepdims=True) if hr.shape[0] == 1 else lr
+
+
 def _check_degradation(spec: str) -> str:
     d = Degradation.parse(spec)  # raises ConfigError with the syntax on a bad spec
     if d.scale != 1:
@@ -257,6 +276,26 @@ def setting_values(
     return (None,)
 
 
+def _real_sr_protocol(s: int, degradation: str) -> Protocol:
+    from vivid.ops.real_world import BENCH_CHAIN
+
+    if degradation != REAL:
+        raise ConfigError(f"--degrade for --task sr takes only {REAL!r} (the fixed real-world chain), got {degradation!r}")
+    return Protocol(
+        "sr",
+        f"x{s}-real",
+        f"x{s} real-world",
+        f"Real-world SR x{s}: PSNR (dB) / SSIM on Y (BT.601), shave {s}; HR mod-cropped to {s}; LR = HR through "
+        f"vivid.ops.real_world.BENCH_CHAIN ({BENCH_CHAIN.describe(s)}; noise seeded by the image index); "
+        "outputs rounded to uint8; mean over images",
+        (PSNR, SSIM),
+        "bicubic (baseline)",
+        baseline_model="bicubic",
+        scale=s,
+        degradation=REAL,
+    )
+
+
 def make_protocol(
     task: str,
     value: float | None,
@@ -270,6 +309,8 @@ def make_protocol(
         s = int(value)  # type: ignore[arg-type]
         if s != value or s < 2:
             raise ConfigError(f"--scale must be whole numbers >= 2 for the SR benchmark, got {value}")
+        if degradation is not None:
+            return _real_sr_protocol(s, degradation)
         return Protocol(
             task,
             f"x{s}",

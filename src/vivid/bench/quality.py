@@ -42,7 +42,8 @@ class QualityConfig:
     """What ``vivid bench quality`` was asked to do (validated by :func:`plan_quality`).
 
     ``models`` are registry names or ``file:PATH``; ``{scale}`` in a path is replaced by each SR scale
-    (``file:weights/X{scale}.pt``). ``degradation`` is the ops.degrade spec used to degrade clean images
+    (``file:weights/X{scale}.pt``); ``a+b`` is a chain (:mod:`vivid.bench.models`). ``degradation`` is
+    ``"real"`` for the real-world SR protocol, or the ops.degrade spec used to degrade clean images
     for ``lowlight``/``color`` (default :data:`vivid.bench.protocols.DEFAULT_SYNTHETIC`).
     """
 
@@ -185,8 +186,8 @@ def plan_quality(config: QualityConfig, *, cache: ModelCache | None = None) -> Q
         raise ConfigError(f"unknown task {task!r}: use one of {', '.join(TASKS)}")
     datasets = _unique(tuple(config.datasets), "dataset")
     models = _unique(tuple(config.models), "model")
-    if config.degradation is not None and task not in ("lowlight", "color"):
-        raise ConfigError(f"--degrade applies to --task lowlight and color only (this is --task {task})")
+    if config.degradation is not None and task not in ("lowlight", "color", "sr"):
+        raise ConfigError(f"--degrade applies to --task sr (real), lowlight and color only (this is --task {task})")
     if config.crops < 0:
         raise ConfigError(f"--crops must be 0 or more, got {config.crops}")
     values = setting_values(task, scales=tuple(config.scales), sigmas=tuple(config.sigmas),
@@ -276,7 +277,10 @@ def _run(model: BenchModel, case: Case, tile: int | None) -> tuple[np.ndarray, f
     from vivid.engine import api
 
     t0 = time.perf_counter()
-    out = api.run_model(model.restorer, case.model_input, tile=tile)
+    image = case.model_input
+    for first in model.before:  # a chain: "vivid-denoise+vivid-sr" runs the denoiser, then the SR model
+        image = api.run_model(first, image, tile=tile)
+    out = api.run_model(model.restorer, image, tile=tile)
     return out.color, time.perf_counter() - t0
 
 

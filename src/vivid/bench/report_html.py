@@ -26,7 +26,11 @@ from vivid.bench.report import (
     speed_tables,
     write_all,
 )
+from vivid.io.atomic import write_bytes_atomic
 from vivid.io.image import from_array
+
+#: the crops as one picture, beside the report (quoted in cards and the README)
+CROPS_FILE = "crops.png"
 
 if TYPE_CHECKING:
     import numpy as np
@@ -102,6 +106,28 @@ def quality_scatter(result: QualityResult) -> bytes | None:
         ax.set_title(f"{g.task} {g.label} on {', '.join(datasets)}", fontsize=9)
         ax.grid(True, alpha=0.3)
     fig.tight_layout()
+    return _png_of_figure(fig)
+
+
+def crops_figure(result: QualityResult) -> bytes | None:
+    """The side-by-side crops as one PNG: a row per image (task, setting, dataset, image), a column per
+    panel (ground truth, input, baseline, models) with its label; None without crops."""
+    from matplotlib.figure import Figure
+
+    if not result.crops:
+        return None
+    cols = max(len(c.panels) for c in result.crops)
+    fig = Figure(figsize=(2.2 * cols, 2.5 * len(result.crops)))
+    for r, c in enumerate(result.crops):
+        for k in range(cols):
+            ax = fig.add_subplot(len(result.crops), cols, r * cols + k + 1)
+            ax.set_axis_off()
+            if k < len(c.panels):
+                ax.imshow(c.panels[k].pixels, interpolation="nearest")
+                ax.set_title(c.panels[k].label, fontsize=8)
+            if k == 0:
+                ax.text(0, -0.22, f"{c.task} {c.setting} — {c.dataset} / {c.image}", transform=ax.transAxes,
+                        fontsize=8, ha="left", va="top")
     return _png_of_figure(fig)
 
 
@@ -219,11 +245,17 @@ def speed_html(result: SpeedResult, command: str | None = None) -> str:
 
 
 def write_quality_report(result: QualityResult, out: Path, command: str | None = None) -> list[Path]:
-    """results.md, results.csv, results.json and report.html in ``out``; returns their paths."""
+    """results.md, results.csv, results.json and report.html in ``out`` (and crops.png when there are crops);
+    returns their paths."""
     md = markdown(f"vivid bench quality — {result.config.task}", quality_preamble(result, command),
                   quality_tables(result))
-    return write_all(out, md=md, csv_text=quality_csv(result), json_text=quality_json(result, command),
-                     html=quality_html(result, command))
+    paths = write_all(out, md=md, csv_text=quality_csv(result), json_text=quality_json(result, command),
+                      html=quality_html(result, command))
+    crops = crops_figure(result)
+    if crops is not None:
+        write_bytes_atomic(out / CROPS_FILE, crops)
+        paths.append(out / CROPS_FILE)
+    return paths
 
 
 def write_speed_report(result: SpeedResult, out: Path, command: str | None = None) -> list[Path]:

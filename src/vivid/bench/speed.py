@@ -177,6 +177,9 @@ def plan_speed(config: SpeedConfig) -> SpeedPlan:
                 continue  # the reference is timed once
             m = load_bench_model(cache, spec, task=None, scale=config.scale)
             assert m is not None
+            if m.before:
+                raise ConfigError(f"model chain {spec!r}: the speed benchmark times one model at a time; "
+                                  "time each model of the chain")
             ran = getattr(m.restorer, "precision", "float32")
             if (spec, ran) in seen:
                 continue

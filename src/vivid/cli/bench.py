@@ -84,7 +84,7 @@ def quality(
         list[str],
         typer.Option(
             help="Models: registry names or file:PATH ({scale} in a path is "
-            "filled in per scale); comma-separated or repeated."
+            "filled in per scale); comma-separated or repeated; 'a+b' runs a, then b (e.g. vivid-denoise+vivid-sr)."
         ),
     ],
     task: Annotated[str, typer.Option(help="sr, denoise, dejpeg, lowlight, color or colorize.")] = "sr",
@@ -109,7 +109,8 @@ def quality(
         str | None,
         typer.Option(
             help="Degradation of clean images for lowlight/color, e.g. "
-            "'lowlight:0.05/1.2' or 'cast:3000' (ops.degrade spec)."
+            "'lowlight:0.05/1.2' or 'cast:3000' (ops.degrade spec); for sr, 'real' (the fixed real-world "
+            "chain: blur, resize, noise, JPEG, twice)."
         ),
     ] = None,
     quantize_noisy: Annotated[

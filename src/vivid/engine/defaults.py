@@ -20,6 +20,22 @@ DEFAULT_MODELS: dict[str, tuple[str, ...]] = {
     "colorize": ("vivid-colorize",),
 }
 
+#: the SR models for inputs that show noise or JPEG compression, best first: auto routes an upscale of such an
+#: image to the first one installed that offers the scale, in place of a cleanup step followed by clean-input SR.
+#: Empty for now: vivid-sr-real wins only where the input is also blurred (the real-world bench chain: 26.52 dB
+#: against 25.77 for vivid-dejpeg → vivid-sr), and loses to the cleanup step on what the analyzer detects, JPEG
+#: or noise on a sharp image (q30 27.16 vs 27.65, σ15 27.79 vs 28.95): benchmarks/real_sr_routing.py, its card
+REAL_WORLD_SR: tuple[str, ...] = ()
+
+
+def real_world_sr(needed: float) -> str | None:
+    """The installed real-world SR model that reaches the factor ``needed`` itself, or None."""
+    names = {e.name for e in ENTRIES}
+    for name in REAL_WORLD_SR:
+        if name in names and max(get_entry(name).scales) >= needed:
+            return name
+    return None
+
 
 def default_model(task: str) -> str:
     """The recommended registry model for ``task`` (learned when shipped, else the classical one)."""

@@ -181,6 +181,10 @@ ENTRIES: tuple[ModelEntry, ...] = (
             "an alternative colorizer: VAE-like latent + decoder predicting hue (cos, sin) and saturation (muted, often sepia)",
             Network("hue_vae", {"channels": 32, "latent": 128, "in_channels": 1}, color_space="gray",
                     restorer="colorize", tile_overlap=0)),
+    # last of the learned entries: the golden fixtures seed each model's input by its position
+    learned("vivid-sr-real", "sr", (2,),
+            "vivid's real-world SR: vivid-sr's network fine-tuned on blurred, noisy, JPEG'd inputs (Real-ESRGAN-style chain)",
+            Network("rep_sr", {"channels": 32, "blocks": 6, "in_channels": 1}, color_space="y", tile_overlap=18)),
     # --- classical baselines -------------------------------------------------------------------------
     ModelEntry("bicubic", "sr", (2, 3, 4), "MATLAB-exact bicubic resampling (the SR baseline)",
                f"{_C}.resample:build_bicubic", any_scale=True, speed_class="realtime"),
