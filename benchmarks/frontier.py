@@ -58,11 +58,12 @@ def main() -> int:
 
     from vivid.bench.quality import QualityConfig, plan_quality, run_quality
     from vivid.bench.speed import SpeedConfig, plan_speed, run_speed
+    from vivid.models.registry import list_models
     from vivid.zoo.openvino_runtime import openvino_installed
     from vivid.zoo.quantize import has_int8
 
     args.out.mkdir(parents=True, exist_ok=True)
-    vivid = ["vivid-sr", "vivid-sr-fast"]
+    vivid = [e.name for e in list_models("sr") if e.kind == "learned" and e.supports_scale(2)]  # every vivid SR model
     int8 = [m for m in vivid if has_int8(m, 2)]
     peers, left_out = [], []
     for label, rel in PEERS.items():
