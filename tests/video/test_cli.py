@@ -29,16 +29,17 @@ def test_video_command_writes_the_output(tmp_path: Path) -> None:
     assert len(b["video"]) == 6 and b["types"] == ["video", "audio", "subtitle"]
 
 
-@pytest.mark.parametrize("update,int8", [({}, True), ({"precision": "float32"}, False), ({"scale": 3}, False),
-                                         ({"runtime": "torch"}, False), ({"dtype": "bfloat16"}, False)])
-def test_the_int8_note_names_what_precision_auto_runs(update: dict, int8: bool) -> None:
+@pytest.mark.parametrize("update,int8,bits", [({}, True, 8), ({"precision": "float32"}, False, 8),
+                                              ({"scale": 3}, False, 8), ({"runtime": "torch"}, False, 8),
+                                              ({"dtype": "bfloat16"}, False, 8), ({}, False, 10)])
+def test_the_int8_note_names_what_precision_auto_runs(update: dict, int8: bool, bits: int) -> None:
     from vivid.engine.plan import Plan, Step
     from vivid.video import VideoOptions
     from vivid.video.enhance import _int8_note
 
     options = VideoOptions(task="sr", model="vivid-sr", scale=2).model_copy(update=update)
     plan = Plan((Step("sr", "vivid-sr", int(options.scale)),))
-    note = _int8_note(plan, options, None)
+    note = _int8_note(plan, options, None, bit_depth=bits)
     assert (note is not None and note.startswith("vivid-sr x2 ran its shipped int8 graph")) == int8, note
 
 

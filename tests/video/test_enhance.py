@@ -172,11 +172,13 @@ def test_timecode_track_is_rebuilt_from_the_video_tag(tmp_path: Path) -> None:
             assert [s.type for s in c.streams] == (["video", "data"] if name.endswith(".mov") else ["video"])
 
 
-def test_ten_bit_video_stays_ten_bit(tmp_path: Path) -> None:
+def _ten_bit_clip(src: Path) -> Path:
+    """4 frames 64x48 of a shallow ramp (5 levels of 8 bits, about 20 of 10 bits, across the width), lossless
+    x264 yuv420p10le; skips when this FFmpeg's x264 has no 10-bit encoder."""
     import av
 
-    src = tmp_path / "deep.mkv"
-    # a shallow ramp: 5 levels of 8 bits, about 20 of 10 bits, across the width
+    if "yuv420p10le" not in [f.name for f in av.codec.Codec("libx264", "w").video_formats or []]:
+        pytest.skip("this FFmpeg's libx264 does not encode yuv420p10le")
     ramp = (np.linspace(0.50, 0.52, 64)[None, :, None] * np.ones((48, 1, 3)) * 65535).astype(np.uint16)
     with av.open(str(src), "w") as out:
         vs = out.add_stream("libx264", rate=Fraction(10), options={"preset": "ultrafast", "crf": "0"})
@@ -186,6 +188,25 @@ def test_ten_bit_video_stays_ten_bit(tmp_path: Path) -> None:
             f.pts = i
             out.mux(vs.encode(f))
         out.mux(vs.encode(None))
+    return src
+
+
+def test_ten_bit_video_runs_float32_under_precision_auto(tmp_path: Path) -> None:
+    from vivid.engine.cache import ModelCache
+
+    src = _ten_bit_clip(tmp_path / "deep.mkv")
+    cache = ModelCache()  # precision auto, what vivid video makes
+    res = enhance_video(src, tmp_path / "deep_x2.mkv", VideoOptions(task="sr", model="vivid-sr", preset="ultrafast"),
+                        models=cache)
+    assert not any("int8" in n for n in res.notes), res.notes  # int8 is for 8-bit sources
+    # the float32 sibling loaded the model; the auto cache itself (int8 for vivid-sr x2) loaded nothing
+    assert cache.loads == 0 and cache.with_runtime("auto", "float32").loads == 1
+
+
+def test_ten_bit_video_stays_ten_bit(tmp_path: Path) -> None:
+    import av
+
+    src = _ten_bit_clip(tmp_path / "deep.mkv")
     out_path = tmp_path / "deep_x2.mkv"
     enhance_video(src, out_path, VideoOptions(task="sr", model="up", preset="ultrafast", crf=0),
                   models=Cache(up=Upscale()))

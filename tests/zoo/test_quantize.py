@@ -97,6 +97,76 @@ def test_models_quantize_cli(calibration: Path) -> None:
     assert res.exit_code != 0 and "does not exist" in res.output
 
 
+def _ramp16() -> np.ndarray:
+    """A 48x256 16-bit gray ramp, 10000 to 50000 left to right (157 levels a column)."""
+    return np.tile(np.round(np.linspace(10000, 50000, 256)).astype(np.uint16), (48, 1))
+
+
+def _backward_steps(pixels: np.ndarray) -> int:
+    """Columns where an output ramp (float pixels ``(1, H, W)``) steps back in 16-bit levels, off the borders."""
+    from vivid.io.image import to_uint
+
+    steps = np.diff(to_uint(pixels, 16)[0].astype(np.int64), axis=1)[8:-8, 4:-4]
+    return int((steps < 0).sum())
+
+
+def test_precision_auto_runs_float32_on_inputs_deeper_than_8_bits() -> None:
+    import vivid
+    from vivid.zoo.builtin import file_sha256, find_weights, read_index, weights_dir
+
+    ramp = _ramp16()
+    deep = vivid.enhance(ramp, task="sr", scale=2)  # the default options: precision auto
+    step = deep.provenance()["steps"][0]
+    assert step["model"] == "vivid-sr" and "precision" not in step  # float32, the unstated default
+    assert step["sha256"] == find_weights("vivid-sr", 2).sha256  # the float weights ran
+    assert _backward_steps(deep.image.pixels) == 0  # float32 keeps the ramp monotone (steps of 59-96 levels, measured)
+    # int8 asked for by name: the ripple (6640 of 40240 steps went backward, down to -171 levels, measured
+    # 2026-12-07): what auto avoids, and what this test would catch
+    forced = vivid.enhance(ramp, task="sr", scale=2, precision="int8")
+    assert forced.provenance()["steps"][0]["precision"] == "int8" and _backward_steps(forced.image.pixels) > 1000
+    # the int8 step records the int8 file's hash, not the float weights'
+    rec = read_index()[find_weights("vivid-sr", 2).file]["int8"]
+    assert forced.provenance()["steps"][0]["sha256"] == rec["sha256"] == file_sha256(weights_dir() / rec["file"])
+    # 8-bit input keeps int8
+    shallow = vivid.enhance((ramp // 257).astype(np.uint8), task="sr", scale=2)
+    assert shallow.provenance()["steps"][0]["precision"] == "int8"
+
+
+def test_a_16_bit_file_runs_float32_streamed_and_in_memory(tmp_path: Path) -> None:
+    import json
+
+    from PIL import Image as PILImage
+
+    from vivid.engine.stream import enhance_file
+
+    src = tmp_path / "ramp16.png"
+    PILImage.fromarray(_ramp16()).save(src)  # 16-bit gray PNG (mode I;16)
+    for stream in (True, False):
+        res = enhance_file(src, tmp_path / f"out-{stream}.png", task="sr", scale=2, stream=stream)
+        assert res.streamed == stream
+        written = json.loads(PILImage.open(tmp_path / f"out-{stream}.png").text["vivid"])
+        assert "precision" not in written["steps"][0], written
+    src8 = tmp_path / "ramp8.png"
+    PILImage.fromarray((_ramp16() // 257).astype(np.uint8)).save(src8)
+    res = enhance_file(src8, tmp_path / "out8.png", task="sr", scale=2, stream=True)
+    assert [r.precision for r in res.records] == ["int8"]
+
+
+def test_precision_auto_resolves_by_bit_depth() -> None:
+    from vivid.engine.cache import ModelCache, for_bit_depth
+    from vivid.zoo.quantize import input_precision, resolve_precision
+
+    assert resolve_precision("vivid-sr", 2, "auto", runtime="auto") == "int8"
+    assert resolve_precision("vivid-sr", 2, "auto", runtime="auto", bit_depth=10) == "float32"
+    assert resolve_precision("vivid-sr", 2, "int8", runtime="auto", bit_depth=16) == "int8"  # asked for by name
+    assert [input_precision(p, 16) for p in ("auto", "float32", "int8")] == ["float32", "float32", "int8"]
+    cache = ModelCache()
+    assert for_bit_depth(cache, 8) is cache and for_bit_depth(cache, 16) is for_bit_depth(cache, 10)
+    assert for_bit_depth(cache, 16).precision == "float32"
+    other = object()  # a caller's own cache is used as given
+    assert for_bit_depth(other, 16) is other
+
+
 def test_enhance_and_video_take_precision_int8(calibration: Path, tmp_path: Path) -> None:
     from vivid.cli.main import app
     from vivid.engine.options import EnhanceOptions

@@ -59,7 +59,7 @@ class SegmentWorker:
         self.plan = Plan.from_dict(plan)
         self.out_size = tuple(out_size)
         self.work = WorkDir(Path(output))
-        self.models, _ = model_caches(self.options, models)
+        self.models, _ = model_caches(self.options, models, bit_depth=job.info.bit_depth)
         self.cache = getattr(self.models, "models", self.models)  # the ModelCache under a dtype wrapper
         self.name = f"{socket.gethostname()}:{os.getpid()}"
 

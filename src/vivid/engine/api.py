@@ -10,7 +10,7 @@ import numpy as np
 
 from vivid import __version__
 from vivid.engine.adapter import make_tile_fn
-from vivid.engine.cache import ModelCache
+from vivid.engine.cache import ModelCache, for_bit_depth
 from vivid.engine.defaults import DEFAULT_MODELS, default_model, pick_scale  # noqa: F401 - importable from here too
 from vivid.engine.options import (  # noqa: F401 - the engine's checks, importable from here too
     DTYPES,
@@ -357,8 +357,8 @@ def enhance(
         size, crop = fit_size(image.height, image.width, size, fit=opts.fit)
         if crop is not None:
             image = image.with_pixels(image.pixels[:, crop[0], crop[1]])
-    models = models if models is not None else ModelCache(allow_pickle=opts.allow_pickle, runtime=opts.runtime,
-                                                                  precision=opts.precision)
+    models = for_bit_depth(models if models is not None else ModelCache(
+        allow_pickle=opts.allow_pickle, runtime=opts.runtime, precision=opts.precision), image.meta.bit_depth)
     the_plan = plan or plan_for(image, task=opts.task, model=opts.model, scale=scale, size=size, models=models)
     if any(step.task == "colorize" for step in the_plan.steps) and not opts.recolor:
         check_colorize_input(image)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from vivid.models.base import Restorer
 from vivid.zoo.onnx_runtime import check_runtime, load_on_runtime
@@ -15,8 +16,9 @@ class ModelCache:
     measured faster, see :mod:`vivid.zoo.onnx_runtime`), ``torch`` (as loaded), ``onnx`` (built-in
     models in ONNX Runtime; an error for those that cannot be) or ``openvino`` (shipped models from their
     ONNX graphs in OpenVINO, :mod:`vivid.zoo.openvino_runtime`; other models as under ``auto``). ``precision``: ``auto``
-    (default: int8 for the models that ship a tested int8 graph, float32 for the rest), ``float32`` or ``int8``
-    (vivid's networks from their int8 graphs, see :mod:`vivid.zoo.quantize`).
+    (default: int8 for the models that ship a tested int8 graph, float32 for the rest; float32 for every model on
+    inputs deeper than 8 bits, see :func:`for_bit_depth`), ``float32`` or ``int8`` (vivid's networks from their
+    int8 graphs, see :mod:`vivid.zoo.quantize`).
     """
 
     def __init__(self, *, allow_pickle: bool = False, task_hint: str | None = None, runtime: str = "auto",
@@ -71,3 +73,14 @@ class ModelCache:
             self._siblings.clear()
         for sibling in siblings:
             sibling.clear()
+
+
+def for_bit_depth(models: Any, bit_depth: int) -> Any:
+    """The cache to run inputs of ``bit_depth`` bits per sample with: for a :class:`ModelCache` at precision
+    ``auto``, its float32 sibling when the input is deeper than 8 bits (int8 is for 8-bit inputs:
+    :func:`vivid.zoo.quantize.input_precision`), else the cache itself; other caches are used as given."""
+    from vivid.zoo.quantize import input_precision
+
+    if isinstance(models, ModelCache):
+        return models.with_runtime(models.runtime, input_precision(models.precision, bit_depth))
+    return models

@@ -35,7 +35,7 @@ from vivid.engine.api import (
     provenance_record,
     step_record,
 )
-from vivid.engine.cache import ModelCache
+from vivid.engine.cache import ModelCache, for_bit_depth
 from vivid.engine.options import EnhanceOptions
 from vivid.engine.plan import Plan
 from vivid.engine.progress import Progress, null_progress
@@ -92,10 +92,10 @@ def enhance_file(
     """
     opts = EnhanceOptions.merge(options, changes)
     task, scale, size = opts.task, opts.scale, opts.size
-    models = models if models is not None else ModelCache(allow_pickle=opts.allow_pickle, runtime=opts.runtime,
-                                                                  precision=opts.precision)
     out = Path(dst)
     array, meta = read_image_uint(src, max_pixels=max_pixels)
+    models = for_bit_depth(models if models is not None else ModelCache(
+        allow_pickle=opts.allow_pickle, runtime=opts.runtime, precision=opts.precision), meta.bit_depth)
     h, w = array.shape[:2]
     if size is not None:  # from here on, size is the exact output size (the crop of fit=cover done)
         size, crop = fit_size(h, w, size, fit=opts.fit)

@@ -68,8 +68,8 @@ class Network:
         int8_scales: scales whose int8 graph ships with vivid (``zoo/weights``, listed in ``onnx.json``) because it
             passed vivid's gate: at most 0.05 dB lower PSNR on Set5/Set14/BSD100 (SR) or 0.1 dB on CBSD68
             (denoising), and faster than float32. ``precision="auto"`` (the default) runs int8 at these scales
-            and float32 elsewhere (:func:`vivid.zoo.quantize.resolve_precision`); the model card quotes the
-            measurement.
+            on 8-bit inputs and float32 elsewhere (:func:`vivid.zoo.quantize.resolve_precision`); the model
+            card quotes the measurement.
         ort: its ONNX Runtime session options (:class:`SessionTuning`), as ``benchmarks/ort_options.py`` chose
             them for the graph ``vivid enhance`` runs by default (the int8 one where ``int8_scales`` has it).
     """

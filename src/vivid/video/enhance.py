@@ -277,11 +277,13 @@ def _check_job(src: Path, dst: Path, options: VideoOptions) -> VideoJob:
     return job
 
 
-def model_caches(options: VideoOptions, models: Any) -> tuple[Any, dict[str, Any]]:
-    """The model cache to run (the caller's, else a new one; in ``options.dtype``) and, for ``--realtime``,
-    caches on the other runtimes it also measures (OpenVINO when installed; ours to choose only when the
-    caller gave no cache and float32 is asked for)."""
-    from vivid.engine.cache import ModelCache
+def model_caches(options: VideoOptions, models: Any, *, bit_depth: int) -> tuple[Any, dict[str, Any]]:
+    """The model cache to run a source of ``bit_depth`` bits per sample with (the caller's, else a new one; in
+    ``options.dtype``; precision ``auto`` is float32 for sources deeper than 8 bits,
+    :func:`vivid.engine.cache.for_bit_depth`) and, for ``--realtime``, caches on the other runtimes it also
+    measures (OpenVINO when installed; ours to choose only when the caller gave no cache and float32 is asked
+    for)."""
+    from vivid.engine.cache import ModelCache, for_bit_depth
 
     other_runtimes: dict[str, Any] = {}
     if models is None:
@@ -293,6 +295,7 @@ def model_caches(options: VideoOptions, models: Any) -> tuple[Any, dict[str, Any
             if openvino_installed():
                 other_runtimes["openvino"] = ModelCache(allow_pickle=options.allow_pickle, task_hint=options.task,
                                                         runtime="openvino")
+    models = for_bit_depth(models, bit_depth)
     if options.dtype != "float32":
         models = _InDtype(models, options.dtype)
     return models, other_runtimes
@@ -507,21 +510,22 @@ def prepare_video(src: Path | str, dst: Path | str, options: VideoOptions | None
     if engine != "local":
         key["engine"] = engine
     ckpt = _start_checkpoint(work, key, options)
-    models, other_runtimes = model_caches(options, models)
+    models, other_runtimes = model_caches(options, models, bit_depth=job.info.bit_depth)
     notes: list[str] = []
     if options.resume and ckpt is None:
         notes.append("--resume: no unfinished run of this output was found, so it started from the beginning")
     plan, choice, models = _plan_job(job, options, ckpt, models, other_runtimes)
-    notes.extend(note for note in [_int8_note(plan, options, choice)] if note)
+    notes.extend(note for note in [_int8_note(plan, options, choice, bit_depth=job.info.bit_depth)] if note)
     out_size = output_size(plan, job.info.height, job.info.width, scale=options.scale)
     return PreparedVideo(src=src, dst=dst, options=options, job=job, work=work, ckpt=ckpt, key=key, plan=plan,
                          choice=choice, models=models, out_size=out_size, engine=engine, notes=notes,
                          t_start=t_start)
 
 
-def _int8_note(plan: Plan, options: VideoOptions, choice: RealtimeChoice | None) -> str | None:
-    """The note naming the plan's models that run their shipped int8 graph under precision ``auto`` (what the
-    model cache resolves, :func:`vivid.zoo.quantize.resolve_precision`; other dtypes and runtimes run float)."""
+def _int8_note(plan: Plan, options: VideoOptions, choice: RealtimeChoice | None, *, bit_depth: int) -> str | None:
+    """The note naming the plan's models that run their shipped int8 graph under precision ``auto`` on a source
+    of ``bit_depth`` bits per sample (what the model cache resolves, :func:`vivid.zoo.quantize.resolve_precision`;
+    other dtypes and runtimes, and sources deeper than 8 bits, run float)."""
     if options.precision != "auto" or options.dtype != "float32":
         return None
     from vivid.zoo.quantize import auto_int8_note, resolve_precision
@@ -529,7 +533,8 @@ def _int8_note(plan: Plan, options: VideoOptions, choice: RealtimeChoice | None)
     runtime = choice.runtime if choice is not None and choice.runtime else options.runtime
     return auto_int8_note(
         f"{s.model} x{s.scale:g}" if s.task == "sr" else s.model for s in plan.steps
-        if resolve_precision(s.model, s.scale if s.task == "sr" else None, "auto", runtime=runtime) == "int8")
+        if resolve_precision(s.model, s.scale if s.task == "sr" else None, "auto", runtime=runtime,
+                             bit_depth=bit_depth) == "int8")
 
 
 def enhance_video(

@@ -150,7 +150,8 @@ def load_on_runtime(
     (``auto`` loads the torch model only if a dtype other than float32 is asked for).
 
     ``precision``: ``auto`` (default) runs the int8 graph vivid ships for models that passed its quality gate
-    (:func:`vivid.zoo.quantize.resolve_precision`; vivid-sr x2) and float32 otherwise; ``int8`` loads vivid's
+    (:func:`vivid.zoo.quantize.resolve_precision`; vivid-sr x2; the engine asks for float32 instead for inputs
+    deeper than 8 bits, :func:`vivid.engine.cache.for_bit_depth`) and float32 otherwise; ``int8`` loads vivid's
     networks from their int8 graphs (shipped, or made by ``vivid models quantize``) in ONNX Runtime; classical
     models, which have no precision, run as they are; other models are an error. ``float32`` forces float."""
     check_runtime(runtime)

@@ -25,8 +25,9 @@ and ships the file: ``vivid models quantize NAME --scale S --ship`` (:func:`ship
 ``zoo/weights/<stem>.forward.int8.onnx`` and records it in ``onnx.json`` under the weights' ``int8`` key
 (file, sha256, the float graph's sha256 it was made from, the calibration images' digest and the command).
 Quantisation is deterministic (same float graph, images, crop count and seed: the same bytes; a ``shared`` test
-remakes the shipped file). ``precision="auto"``, the default, runs the shipped int8 graph there and float32
-everywhere else (:func:`resolve_precision`); the file's sha256 is checked at load.
+remakes the shipped file). ``precision="auto"``, the default, runs the shipped int8 graph there on inputs of
+at most 8 bits per sample and float32 everywhere else (:func:`resolve_precision`, :func:`input_precision`); the
+file's sha256 is checked at load and is the one a run's provenance records.
 """
 
 from __future__ import annotations
@@ -86,11 +87,21 @@ def declares_int8(name: str, scale: int | None) -> bool:
     return reg.network is not None and (scale if scale is not None else reg.scales[0]) in reg.network.int8_scales
 
 
-def resolve_precision(name: str, scale: int | None, precision: str, *, runtime: str) -> str:
-    """What ``precision`` means for model ``name`` at ``scale`` on ``runtime``: ``auto`` is ``int8`` where the
-    model declares a shipped, gated int8 graph and the runtime is ONNX Runtime's (``auto`` or ``onnx``),
-    else ``float32``; ``float32`` and ``int8`` are themselves."""
+def input_precision(precision: str, bit_depth: int) -> str:
+    """``precision`` for an input of ``bit_depth`` bits per sample: ``auto`` is ``float32`` for inputs deeper
+    than 8 bits (16-bit images, 10-bit video), whatever the model. The int8 graph's 256 activation levels add
+    a faint column-shaped ripple there: on a 16-bit gray gradient, ±150 16-bit levels against ±5 for float32,
+    which the gate's 8-bit PSNR does not see. Other precisions, and 8-bit inputs, are left as they are."""
     check_precision(precision)
+    return "float32" if precision == "auto" and bit_depth > 8 else precision
+
+
+def resolve_precision(name: str, scale: int | None, precision: str, *, runtime: str, bit_depth: int = 8) -> str:
+    """What ``precision`` means for model ``name`` at ``scale`` on ``runtime`` for inputs of ``bit_depth`` bits
+    per sample: ``auto`` is ``int8`` where the model declares a shipped, gated int8 graph, the runtime is ONNX
+    Runtime's (``auto`` or ``onnx``) and the input has at most 8 bits (:func:`input_precision`), else
+    ``float32``; ``float32`` and ``int8`` are themselves."""
+    precision = input_precision(precision, bit_depth)
     if precision != "auto":
         return precision
     return "int8" if runtime in ("auto", "onnx") and declares_int8(name, scale) else "float32"
@@ -375,8 +386,9 @@ def ship_int8(name: str, *, scale: int | None, calibration: Path, patches: int =
     return path
 
 
-def _shipped_int8_session(name: str, entry: ShippedWeights, tuning: Any) -> Any:
-    """The session of ``entry``'s shipped int8 graph: present, made from the current float graph, hash-checked."""
+def _shipped_int8_session(name: str, entry: ShippedWeights, tuning: Any) -> tuple[Any, str]:
+    """The session of ``entry``'s shipped int8 graph (present, made from the current float graph, hash-checked)
+    and the file's sha256."""
     item = read_index().get(entry.file) or {}
     spec, path = item.get("int8"), shipped_int8_path(entry)
     if not spec or not path.is_file():
@@ -388,7 +400,7 @@ def _shipped_int8_session(name: str, entry: ShippedWeights, tuning: Any) -> Any:
     if file_sha256(path) != spec.get("sha256"):
         raise ModelError(f"the int8 file {path} of {name} x{entry.scale} is corrupt (sha256 mismatch): reinstall "
                          f"vivid, or use --precision float32")
-    return make_session(path, tuning or tuning_for(name))
+    return make_session(path, tuning or tuning_for(name)), spec["sha256"]
 
 
 def load_int8(name: str, scale: int | None, *, tuning: Any = None) -> Restorer:
@@ -396,7 +408,7 @@ def load_int8(name: str, scale: int | None, *, tuning: Any = None) -> Restorer:
     declares it (hash-checked), else the one ``vivid models quantize`` made in the user cache."""
     entry = quantizable_weights(name, scale)
     if entry.scale in entry.network.int8_scales:
-        session = _shipped_int8_session(name, entry, tuning)
+        session, digest = _shipped_int8_session(name, entry, tuning)
         made = "shipped, static post-training quantisation"
     else:
         path = int8_path(entry)
@@ -411,9 +423,10 @@ def load_int8(name: str, scale: int | None, *, tuning: Any = None) -> Restorer:
         except Exception as e:  # noqa: BLE001 - a damaged file: make it again
             raise ModelError(f"the int8 file {path} did not load ({type(e).__name__}): run `vivid models quantize "
                              f"{name}` again") from e
-        made = "static post-training quantisation"
+        made, digest = "static post-training quantisation", file_sha256(path)
     d = builtin_descriptor(entry, runtime="onnx")
-    d = replace(d, provenance=f"{d.provenance}; int8 ({made})")
+    # provenance records the graph that ran: the int8 file's sha256, not the float weights'
+    d = replace(d, provenance=f"{d.provenance}; int8 ({made})", sha256=digest)
     restorer = ONNX_RESTORERS[entry.network.restorer]({"forward": session}, d,
                                                        {**entry.network.params, "arch": entry.network.arch})
     restorer.precision = "int8"  # type: ignore[attr-defined]
