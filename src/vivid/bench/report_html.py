@@ -125,9 +125,9 @@ def crops_figure(result: QualityResult) -> bytes | None:
             if k < len(c.panels):
                 ax.imshow(c.panels[k].pixels, interpolation="nearest")
                 ax.set_title(c.panels[k].label, fontsize=8)
-            if k == 0:
-                ax.text(0, -0.22, f"{c.task} {c.setting} — {c.dataset} / {c.image}", transform=ax.transAxes,
-                        fontsize=8, ha="left", va="top")
+            if k == 0:  # the row's caption, along its left edge
+                ax.text(-0.08, 0.5, f"{c.dataset} / {c.image}\n{c.task} {c.setting}", transform=ax.transAxes,
+                        fontsize=8, ha="right", va="center", rotation=90)
     return _png_of_figure(fig)
 
 

@@ -22,9 +22,9 @@ DEFAULT_MODELS: dict[str, tuple[str, ...]] = {
 
 #: the SR models for inputs that show noise or JPEG compression, best first: auto routes an upscale of such an
 #: image to the first one installed that offers the scale, in place of a cleanup step followed by clean-input SR.
-#: Empty for now: vivid-sr-real wins only where the input is also blurred (the real-world bench chain: 26.52 dB
+#: Empty for now: vivid-sr-real wins only where the input is also blurred (the real-world bench chain: 26.54 dB
 #: against 25.77 for vivid-dejpeg → vivid-sr), and loses to the cleanup step on what the analyzer detects, JPEG
-#: or noise on a sharp image (q30 27.16 vs 27.65, σ15 27.79 vs 28.95): benchmarks/real_sr_routing.py, its card
+#: or noise on a sharp image (q30 27.13 vs 27.64, σ15 27.77 vs 28.95): benchmarks/real_sr_routing.py, its card
 REAL_WORLD_SR: tuple[str, ...] = ()
 
 
