@@ -72,7 +72,7 @@ def test_when_nothing_keeps_up_vivids_realtime_model_beats_a_faster_plain_resize
         return lambda frames, times: time.sleep((0.2 if name == "learned" else 0.1) * len(frames))
 
     frames, times = np.zeros((3, 3, 8, 8), np.float32), [0.0, 0.1, 0.2]
-    args = dict(source_fps=100.0, make_processor=make, encode_seconds=0.0, timed_frames=1)
+    args = dict(source_fps=100.0, make_processor=make, timed_frames=1)
     cands = [("resize", "realtime"), ("learned", "realtime")]
     assert choose_realtime(cands, frames, times, fallback=("learned",), **args).model == "learned"
     assert choose_realtime(cands, frames, times, **args).model == "resize"  # no fallback: the fastest
@@ -93,10 +93,10 @@ def test_when_nothing_keeps_up_the_fastest_of_vivids_realtime_models_runs() -> N
 
     frames, times = np.zeros((3, 3, 8, 8), np.float32), [0.0, 0.1, 0.2]
     cands = [("resize", "realtime"), ("big", "realtime"), ("small", "realtime")]
-    choice = choose_realtime(cands, frames, times, source_fps=100.0, make_processor=make, encode_seconds=0.0,
+    choice = choose_realtime(cands, frames, times, source_fps=100.0, make_processor=make,
                              preference=("big", "small", "resize"), fallback=("big", "small"), timed_frames=1)
     assert choice.model == "small" and not choice.keeps_up
-    keeps = choose_realtime(cands, frames, times, source_fps=2.0, make_processor=make, encode_seconds=0.0,
+    keeps = choose_realtime(cands, frames, times, source_fps=2.0, make_processor=make,
                             preference=("big", "small", "resize"), fallback=("big", "small"), timed_frames=1)
     assert keeps.model == "big" and keeps.keeps_up  # all keep up: the best by quality
 
@@ -113,11 +113,11 @@ def test_a_model_measured_on_two_runtimes_runs_on_the_faster_that_keeps_up() -> 
 
     frames, times = np.zeros((3, 3, 8, 8), np.float32), [0.0, 0.1, 0.2]
     cands = [("m", "realtime", None), ("m", "realtime", "fast")]
-    keeps = choose_realtime(cands, frames, times, source_fps=2.0, make_processor=make, encode_seconds=0.0,
+    keeps = choose_realtime(cands, frames, times, source_fps=2.0, make_processor=make,
                             preference=("m",), timed_frames=1)
     assert keeps.model == "m" and keeps.runtime == "fast" and keeps.keeps_up
     assert [s.label() for s in keeps.samples] == ["m", "m on fast"] and "chosen: m on fast" in keeps.lines()[-1]
-    slow = choose_realtime(cands, frames, times, source_fps=100.0, make_processor=make, encode_seconds=0.0,
+    slow = choose_realtime(cands, frames, times, source_fps=100.0, make_processor=make,
                            fallback=("m",), timed_frames=1)
     assert slow.runtime == "fast" and not slow.keeps_up  # none keeps up: the fallback model's fastest runtime
 
@@ -137,7 +137,7 @@ def test_slower_classes_are_skipped_once_a_faster_class_is_too_slow() -> None:
 
     frames, times = np.zeros((3, 3, 8, 8), np.float32), [0.0, 0.1, 0.2]
     cands = [("a", "realtime"), ("b", "realtime"), ("c", "fast"), ("d", "slow")]
-    choice = choose_realtime(cands, frames, times, source_fps=100.0, make_processor=make, encode_seconds=0.0,
+    choice = choose_realtime(cands, frames, times, source_fps=100.0, make_processor=make,
                              timed_frames=1)
     assert measured == ["a", "b"] and choice.model in ("a", "b")
     assert [bool(s.error and "already too slow" in s.error) for s in choice.samples] == [False, False, True, True]
@@ -160,8 +160,80 @@ def test_models_ranked_below_one_that_keeps_up_are_not_measured() -> None:
     frames, times = np.zeros((3, 3, 8, 8), np.float32), [0.0, 0.1, 0.2]
     cands = [("fast", "realtime", None), ("fast", "realtime", "other"), ("rt", "realtime", None),
              ("resize", "realtime", None), ("flagship", "fast", None)]
-    choice = choose_realtime(cands, frames, times, source_fps=2.0, make_processor=make, encode_seconds=0.0,
+    choice = choose_realtime(cands, frames, times, source_fps=2.0, make_processor=make,
                              preference=("flagship", "fast", "rt", "resize"), timed_frames=1)
     assert measured == [("fast", None), ("fast", "other"), ("flagship", None)]
     assert choice.model == "flagship" and choice.keeps_up
     assert "rt (realtime): not measured: fast, preferred, already keeps up" in choice.lines()
+
+
+class _SleepyEncoder:
+    """An encoder thread that takes ``seconds`` per frame without using the CPU (like the job's encoder
+    thread, it runs while the model does)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def start(self, n: int) -> None:
+        import threading
+        import time
+
+        self._t0 = time.perf_counter()
+        self._thread = threading.Thread(target=time.sleep, args=(self.seconds * n,))
+        self._thread.start()
+
+    def wait(self, n: int) -> float:
+        import time
+
+        self._thread.join()
+        return (time.perf_counter() - self._t0) / n
+
+
+def test_the_encoder_runs_beside_the_model_so_the_slower_stage_sets_the_pace() -> None:
+    """Model 60 ms and encoder 50 ms a frame overlap (as the job's threads do): about 16 fps, which keeps up
+    with 12 fps; adding them (9 fps) would have called it too slow. An encoder slower than the model sets the
+    pace instead."""
+    import time
+
+    import numpy as np
+
+    from vivid.video.realtime import choose_realtime
+
+    frames, times = np.zeros((5, 3, 8, 8), np.float32), [0.0, 0.1, 0.2, 0.3, 0.4]
+    model = lambda name: (lambda f, t: time.sleep(0.06 * len(f)))  # noqa: E731
+    planar_seen: list[bool] = []
+
+    def encoder(planar: bool) -> _SleepyEncoder:
+        planar_seen.append(planar)
+        return _SleepyEncoder(0.05)
+
+    choice = choose_realtime([("m", "realtime")], frames, times, source_fps=12.0, make_processor=model,
+                             encoder=encoder)
+    s = choice.samples[0]
+    assert choice.keeps_up and 12.0 <= s.fps <= 1 / 0.06 + 0.5, s
+    assert planar_seen == [False]  # an RGB-path processor: the encoder converts
+    slow_encoder = choose_realtime([("m", "realtime")], frames, times, source_fps=12.0,
+                                   make_processor=lambda name: (lambda f, t: None),
+                                   encoder=lambda planar: _SleepyEncoder(0.2))
+    s = slow_encoder.samples[0]
+    assert not slow_encoder.keeps_up and s.fps <= 1 / 0.2 + 0.1 and s.model_fps > 50, s
+
+
+@pytest.mark.parametrize("converted", [False, True])
+def test_stand_in_encoder_encodes_the_frames_in_its_thread(converted: bool) -> None:
+    from fractions import Fraction
+
+    import numpy as np
+
+    from vivid.video.codecs import EncoderSettings
+    from vivid.video.probe import ColorTags
+    from vivid.video.realtime import StandInEncoder
+    from vivid.video.segments import StreamFormat
+
+    frames = np.random.default_rng(0).random((3, 3, 64, 96), dtype=np.float32)
+    fmt = StreamFormat(96, 64, "yuv420p", Fraction(1, 25), Fraction(25), ColorTags(), None)
+    with StandInEncoder(frames, settings=EncoderSettings("h264", "libx264", 18, "ultrafast"), fmt=fmt,
+                        converted=converted) as enc:
+        enc.start(5)
+        busy = enc.wait(5)
+        assert busy > 0 and enc.encoded == 5  # every queued frame went through the encoder

@@ -16,6 +16,7 @@ The checks, the plan and the join (:class:`PreparedVideo`) also serve ``--engine
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import time
@@ -181,9 +182,9 @@ def _realtime(info: VideoInfo, options: VideoOptions, samples: list[tuple[np.nda
     from vivid.video.clip_plan import output_size
     from vivid.video.process import resize_batch
     from vivid.video.realtime import (
+        StandInEncoder,
         candidates_for,
         choose_realtime,
-        encode_seconds_per_frame,
         preference_for,
         realtime_models,
     )
@@ -218,13 +219,20 @@ def _realtime(info: VideoInfo, options: VideoOptions, samples: list[tuple[np.nda
     h, w = round(info.height * factor), round(info.width * factor)
     h, w = h - h % 2, w - w % 2
     fmt = fmt_for((h, w))
-    big = resize_batch(frames[:4], (h, w))
-    enc = encode_seconds_per_frame(big, settings=settings, fmt=fmt)
-    enc_planar = encode_seconds_per_frame(big, settings=settings, fmt=fmt, convert_timed=False)
+    big = resize_batch(frames[:4], (h, w))  # stand-ins for the output frames, for the encoder
     source_fps = float(info.fps) if info.fps else 25.0
-    choice = choose_realtime(candidates, frames, times, source_fps=source_fps, make_processor=make_processor,
-                             encode_seconds=enc, planar_encode_seconds=enc_planar,
-                             preference=preference_for(options.task), fallback=realtime_models(options.task))
+    with contextlib.ExitStack() as stack:
+        encoders: dict[bool, StandInEncoder] = {}
+
+        def encoder(planar: bool) -> StandInEncoder:
+            if planar not in encoders:
+                encoders[planar] = stack.enter_context(
+                    StandInEncoder(big, settings=settings, fmt=fmt, converted=planar))
+            return encoders[planar]
+
+        choice = choose_realtime(candidates, frames, times, source_fps=source_fps, make_processor=make_processor,
+                                 encoder=encoder, preference=preference_for(options.task),
+                                 fallback=realtime_models(options.task))
     return replace(choice, seconds=time.perf_counter() - started)
 
 

@@ -3,13 +3,17 @@
 Every registry model for the task (or the one ``--model`` names) runs on a few frames of the clip through the
 same frame processor the job uses, in speed-class order (realtime, fast, medium, slow), after one warm-up
 frame; a model that is already slower than one frame per frame interval on its warm-up frame is not timed
-further. The encoder's cost per frame (measured once at the output size) is added, since it shares the
-machine. Of the models that keep up with the source frame rate, the one the engine recommends for the task
-wins (vivid's learned model before classical ones), then the heavier speed class; when none keeps up the
-fastest is used, and the report says so. A model of a slower class than one already measured too slow is not
-measured (it cannot keep up either; measuring vivid-sr took longer than the rest together), nor one ranked
-below a model that already keeps up (it cannot be chosen; measuring bicubic and lanczos on the RGB path took
-longer than vivid's realtime models on the planar one).
+further. The timed frames run as the job runs them: the job's encoder (same settings, output size and pixel
+format) encodes as many stand-in output frames in its own thread at the same time, so each stage's time is
+measured under the other's load, and the pace is the slower of the two (the stages overlap in the job,
+:mod:`vivid.video.overlap`; adding them said "too slow" for vivid-sr-rt at 19-24 fps in runs that then went
+at 26). Decoding (1.3-1.6 ms a frame at 480p, a 25th of the model's time) is left out. Of the models that keep
+up with the source frame rate, the one the engine recommends for the task wins (vivid's learned model before
+classical ones), then the heavier speed class; when none keeps up the fastest is used, and the report says
+so. A model of a slower class than one already measured too slow is not measured (it cannot keep up either;
+measuring vivid-sr took longer than the rest together), nor one ranked below a model that already keeps up
+(it cannot be chosen; measuring bicubic and lanczos on the RGB path took longer than vivid's realtime models
+on the planar one).
 
 The order of preference (:func:`preference_for`) is by quality: the engine's recommended models for the task,
 with vivid's own realtime models (learned, speed class ``realtime``: vivid-sr-fast, then the smaller vivid-sr-rt)
@@ -71,8 +75,8 @@ class RealtimeChoice:
             if s.error:
                 out.append(f"{s.label()} ({s.speed_class}): not measured: {s.error}")
             else:
-                out.append(f"{s.label()} ({s.speed_class}): {s.fps:.1f} fps with encoding "
-                           f"({s.model_fps:.1f} fps model only) → {'keeps up' if s.keeps_up else 'too slow'}")
+                out.append(f"{s.label()} ({s.speed_class}): {s.fps:.1f} fps with the encoder beside it "
+                           f"(model {s.model_fps:.1f} fps) → {'keeps up' if s.keeps_up else 'too slow'}")
         verdict = "keeps up with" if self.keeps_up else "does NOT keep up with"
         on = f" on {self.runtime}" if self.runtime else ""
         out.append(f"chosen: {self.model}{on} at {self.fps:.1f} fps, which {verdict} "
@@ -85,28 +89,69 @@ class RealtimeChoice:
         return asdict(self)
 
 
-def encode_seconds_per_frame(frames: np.ndarray, *, settings: EncoderSettings, fmt: StreamFormat,
-                             convert_timed: bool = True) -> float:
-    """Seconds to convert and encode one output frame (into memory), from a few frames ``(N, 3, H, W)``.
+class StandInEncoder:
+    """The job's encoder fed stand-in output frames ``(N, 3, H, W)`` in its own thread, as the job's encoder
+    thread is fed, while a candidate's frames run (:func:`choose_realtime`).
 
-    ``convert_timed=False`` converts the frames to the encoder's format before the clock starts (the planar
-    path hands the encoder frames in its format already).
+    ``converted=True`` converts the stand-ins to the encoder's pixel format before any timing (the planar path
+    hands the encoder frames in its format); otherwise the conversion is part of each encode, as on the RGB
+    path. Use as a context manager; :meth:`start` queues one encode per frame, :meth:`wait` waits for them and
+    returns the encoder thread's busy seconds per frame.
     """
-    import av
 
-    ready = None if convert_timed else [rgb_to_frame(f, pix_fmt=fmt.pix_fmt, color=fmt.color) for f in frames]
-    with av.open(io.BytesIO(), "w", format="matroska") as out:
-        vs = out.add_stream(settings.encoder, rate=fmt.fps or Fraction(25), options=settings.options())
+    def __init__(self, frames: np.ndarray, *, settings: EncoderSettings, fmt: StreamFormat,
+                 converted: bool = False) -> None:
+        self.frames, self.settings, self.fmt, self.converted = frames, settings, fmt, converted
+        self._ready: list[Any] | None = None
+        self._out: Any = None
+        self._stream: Any = None
+        self._worker: Any = None
+        self.encoded = 0  # frames through the encoder so far
+
+    def __enter__(self) -> StandInEncoder:
+        import av
+
+        from vivid.video.overlap import Worker
+
+        fmt = self.fmt
+        if self.converted:
+            self._ready = [rgb_to_frame(f, pix_fmt=fmt.pix_fmt, color=fmt.color) for f in self.frames]
+        self._out = av.open(io.BytesIO(), "w", format="matroska")
+        vs = self._out.add_stream(self.settings.encoder, rate=fmt.fps or Fraction(25),
+                                  options=self.settings.options())
         vs.width, vs.height, vs.pix_fmt = fmt.width, fmt.height, fmt.pix_fmt
         vs.codec_context.time_base = fmt.time_base
-        t0 = time.perf_counter()
-        for i, f in enumerate(frames):
-            frame = ready[i] if ready is not None else rgb_to_frame(f, pix_fmt=fmt.pix_fmt, color=fmt.color)
-            frame.pts = i
-            out.mux(vs.encode(frame))
-            keep_normal_scheduling()  # SVT-AV1 as root makes the calling thread real-time
-        out.mux(vs.encode(None))
-        return (time.perf_counter() - t0) / max(1, len(frames))
+        self._stream = vs
+        self._worker = Worker(depth=4 * len(self.frames) + 4, name="vivid-realtime-encode")
+        return self
+
+    def _encode(self, i: int) -> None:
+        fmt = self.fmt
+        frame = self._ready[i] if self._ready is not None else \
+            rgb_to_frame(self.frames[i], pix_fmt=fmt.pix_fmt, color=fmt.color)
+        frame.pts = self.encoded
+        self.encoded += 1
+        self._out.mux(self._stream.encode(frame))
+        keep_normal_scheduling()  # SVT-AV1 as root makes the calling thread real-time
+
+    def start(self, n: int) -> None:
+        """Queue ``n`` encodes (the stand-ins in turn); they run while the caller times its model."""
+        self._busy0 = self._worker.busy_seconds
+        for k in range(n):
+            self._worker.submit(lambda i=k % len(self.frames): self._encode(i))
+
+    def wait(self, n: int) -> float:
+        """Wait for the queued encodes; the encoder thread's busy seconds per frame over the ``n`` queued."""
+        self._worker.drain()
+        return (self._worker.busy_seconds - self._busy0) / max(1, n)
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if self._worker is not None:
+                self._worker.close()
+        finally:
+            if self._out is not None:
+                self._out.close()
 
 
 def candidates_for(task: str, *, step_scale: int) -> list[tuple[str, str]]:
@@ -146,8 +191,7 @@ def choose_realtime(
     *,
     source_fps: float,
     make_processor: Any,
-    encode_seconds: float,
-    planar_encode_seconds: float | None = None,
+    encoder: Any = None,
     preference: tuple[str, ...] = (),
     fallback: tuple[str, ...] = (),
     timed_frames: int = 4,
@@ -157,8 +201,10 @@ def choose_realtime(
     pick one: the first in ``preference`` that keeps up (of one model on several runtimes, the fastest);
     when none does, the fastest measured model (and runtime) of ``fallback``, else the fastest measured.
 
-    A processor with ``planar = True`` (the planar path) adds ``planar_encode_seconds`` (encoding without
-    the RGB->YUV conversion) instead of ``encode_seconds``.
+    ``encoder(planar)`` (None: no encoder) gives the :class:`StandInEncoder` that runs beside the timed frames,
+    ``planar`` True for a processor with ``planar = True`` (the planar path: frames reach the encoder in its
+    pixel format). A candidate's pace is the slower of its model and the encoder, each timed under the other's
+    load, as the job overlaps them.
     """
     samples: list[SpeedSample] = []
     interval = 1.0 / source_fps if source_fps > 0 else 0.04
@@ -185,18 +231,21 @@ def choose_realtime(
             proc(frames[:1], times[:1])  # warm-up: loading, planning kernels for this shape
             warm = time.perf_counter() - t0
             if warm > 20 * interval + 2.0:  # hopeless: do not spend more time on it
-                per_frame = warm
+                per_frame = pace = warm
             else:
                 timed = frames[1: 1 + timed_frames] if len(frames) > 1 else frames
+                stand_in = encoder(bool(getattr(proc, "planar", False))) if encoder is not None else None
+                if stand_in is not None:
+                    stand_in.start(len(timed))  # encodes the previous batch while the model runs this one
                 t0 = time.perf_counter()
                 proc(timed, times[1: 1 + len(timed)] if len(frames) > 1 else times)
                 per_frame = (time.perf_counter() - t0) / len(timed)
+                enc = stand_in.wait(len(timed)) if stand_in is not None else 0.0
+                pace = max(per_frame, enc)
         except (VividError, ImportError) as e:
             samples.append(SpeedSample(name, speed_class, None, None, False, str(e), runtime))
             continue
-        enc = planar_encode_seconds if getattr(proc, "planar", False) and planar_encode_seconds is not None \
-            else encode_seconds
-        fps = 1.0 / (per_frame + enc)
+        fps = 1.0 / pace
         samples.append(SpeedSample(name, speed_class, fps, 1.0 / per_frame, fps >= source_fps, None, runtime))
     measured = [s for s in samples if s.fps is not None]
     if not measured:
