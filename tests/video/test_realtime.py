@@ -237,3 +237,26 @@ def test_stand_in_encoder_encodes_the_frames_in_its_thread(converted: bool) -> N
         enc.start(5)
         busy = enc.wait(5)
         assert busy > 0 and enc.encoded == 5  # every queued frame went through the encoder
+
+
+def test_a_model_at_twice_the_frame_interval_is_timed_on_one_frame_only() -> None:
+    import time
+
+    import numpy as np
+
+    from vivid.video.realtime import choose_realtime
+
+    calls: dict[str, list[int]] = {"slow": [], "fast": []}
+
+    def make(name: str):  # noqa: ANN202 - "slow" takes 0.1 s a frame (10 fps), "fast" nothing
+        def proc(frames, times) -> None:  # noqa: ANN001
+            calls[name].append(len(frames))
+            if name == "slow":
+                time.sleep(0.1 * len(frames))
+        return proc
+
+    frames, times = np.zeros((5, 3, 8, 8), np.float32), [0.0, 0.1, 0.2, 0.3, 0.4]
+    choose_realtime([("slow", "realtime"), ("fast", "realtime")], frames, times, source_fps=25.0,
+                    make_processor=make)
+    assert calls["slow"] == [1, 1]  # warm-up, then one timed frame: 10 fps is under half of 25
+    assert calls["fast"] == [1, 1, 3]  # warm-up, one frame, then the other three

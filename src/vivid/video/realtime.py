@@ -3,7 +3,8 @@
 Every registry model for the task (or the one ``--model`` names) runs on a few frames of the clip through the
 same frame processor the job uses, in speed-class order (realtime, fast, medium, slow), after one warm-up
 frame; a model that is already slower than one frame per frame interval on its warm-up frame is not timed
-further. The timed frames run as the job runs them: the job's encoder (same settings, output size and pixel
+further, nor is one that takes twice the frame interval or more on its first timed frame. The timed frames
+run as the job runs them: the job's encoder (same settings, output size and pixel
 format) encodes as many stand-in output frames in its own thread at the same time, so each stage's time is
 measured under the other's load, and the pace is the slower of the two (the stages overlap in the job,
 :mod:`vivid.video.overlap`; adding them said "too slow" for vivid-sr-rt at 19-24 fps in runs that then went
@@ -233,15 +234,26 @@ def choose_realtime(
             if warm > 20 * interval + 2.0:  # hopeless: do not spend more time on it
                 per_frame = pace = warm
             else:
-                timed = frames[1: 1 + timed_frames] if len(frames) > 1 else frames
                 stand_in = encoder(bool(getattr(proc, "planar", False))) if encoder is not None else None
-                if stand_in is not None:
-                    stand_in.start(len(timed))  # encodes the previous batch while the model runs this one
-                t0 = time.perf_counter()
-                proc(timed, times[1: 1 + len(timed)] if len(frames) > 1 else times)
-                per_frame = (time.perf_counter() - t0) / len(timed)
-                enc = stand_in.wait(len(timed)) if stand_in is not None else 0.0
-                pace = max(per_frame, enc)
+                first = 1 if len(frames) > 1 else 0
+                per_frame = pace = 0.0
+                done = 0
+                # one frame first: a model at twice the frame interval or more is not timed further
+                for chunk in (1, timed_frames - 1):
+                    timed = frames[first + done: first + done + chunk] if first else frames[:chunk]
+                    if chunk <= 0 or len(timed) == 0:
+                        break
+                    if stand_in is not None:
+                        stand_in.start(len(timed))  # encodes the previous frames while the model runs these
+                    t0 = time.perf_counter()
+                    proc(timed, times[first + done: first + done + len(timed)] if first else times[:len(timed)])
+                    model_s = time.perf_counter() - t0
+                    enc = stand_in.wait(len(timed)) if stand_in is not None else 0.0
+                    per_frame = (per_frame * done + model_s) / (done + len(timed))
+                    pace = (pace * done + max(model_s / len(timed), enc) * len(timed)) / (done + len(timed))
+                    done += len(timed)
+                    if pace >= 2 * interval:
+                        break
         except (VividError, ImportError) as e:
             samples.append(SpeedSample(name, speed_class, None, None, False, str(e), runtime))
             continue
