@@ -39,23 +39,3 @@ def test_openvino_compiles_each_shape_once_and_keeps_a_few() -> None:
 
 def test_openvino_runs_other_models_as_auto_does() -> None:
     assert load_on_runtime("bicubic", scale=2, runtime="openvino").descriptor.runtime == "numpy"
-
-
-def test_openvino_concurrent_twin_runs_calls_at_once_with_the_same_output() -> None:
-    """``concurrent(2)`` compiles the same graph for two calls at once (throughput mode, two streams);
-    two threads calling it get what one call gets; ONNX Runtime restorers have no twin."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    model = load_on_runtime("vivid-sr-rt", scale=2, runtime="openvino")
-    twin = model.concurrent(2)
-    session = twin.sessions["forward"]
-    assert session.streams == 2 and session.config["PERFORMANCE_HINT"] == "THROUGHPUT"
-    assert session.config["NUM_STREAMS"] == 2 and model.sessions["forward"].config["PERFORMANCE_HINT"] == "LATENCY"
-    rng = np.random.default_rng(1)
-    xs = [rng.random((1, 1, 24, 32), dtype=np.float32) for _ in range(4)]
-    with ThreadPoolExecutor(2) as pool:
-        outs = list(pool.map(twin, xs))
-    for x, o in zip(xs, outs, strict=True):
-        assert np.abs(o - model(x)).max() < 1e-5
-    assert model.concurrent(1) is None
-    assert load_on_runtime("vivid-sr-rt", scale=2, runtime="onnx", precision="float32").concurrent(2) is None

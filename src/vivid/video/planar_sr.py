@@ -125,11 +125,9 @@ class PlanarSR:
     receptive field, as for the engine's tiles, so stripes give the whole frame's pixels): a stripe's
     activations stay in the CPU's cache where a whole frame's do not. ``workers`` threads (default: the
     inference threads) each run whole stripes with one torch thread, which keeps both cores busy without
-    the per-layer synchronisation of torch's own threads. A model whose runtime can take ``workers`` calls
-    at once (``Restorer.concurrent``: OpenVINO's streams) gets the same treatment through its twin, the
-    stripes split into a multiple of ``workers``. Other models (ONNX Runtime, numpy) get the same stripes
-    one after the other through their Restorer call, with their own threads; models whose size multiple is
-    not 1 get whole planes.
+    the per-layer synchronisation of torch's own threads. Other models (ONNX Runtime, numpy) get the
+    same stripes one after the other through their Restorer call, with their own threads; models whose
+    size multiple is not 1 get whole planes.
 
     Args:
         restorer: the Y-channel SR model (see :func:`planar_sr` for the conditions).
@@ -158,16 +156,10 @@ class PlanarSR:
         self.rows = h if whole else min(rows, h)
         self.workers = max(1, workers if workers is not None else default_threads())
         self._pool = None
-        #: the model for ``workers`` calls at once (OpenVINO streams), when its runtime has that
-        self._twin = None
-        if self._module is None and self.workers > 1 and not whole:
-            concurrent = getattr(restorer, "concurrent", None)
-            self._twin = concurrent(self.workers) if callable(concurrent) else None
 
-    def _spans(self, multiple: int = 1) -> list[tuple[int, int]]:
+    def _spans(self) -> list[tuple[int, int]]:
         h = self.size[0]
         n = -(-h // self.rows)
-        n = min(h, -(-n // multiple) * multiple)  # a multiple of the threads running them
         edges = [round(i * h / n) for i in range(n + 1)]  # n stripes of (nearly) equal height
         return list(zip(edges[:-1], edges[1:], strict=True))
 
@@ -206,32 +198,18 @@ class PlanarSR:
         return out.numpy()
 
     def _luma_restorer(self, y: np.ndarray) -> np.ndarray:
-        """Any other model: its stripes (or the whole plane) through the Restorer call, in numpy; with a
-        concurrent twin (OpenVINO streams), ``workers`` stripes at a time from as many threads."""
+        """Any other model: its stripes (or the whole plane) through the Restorer call, in numpy."""
         from vivid.video.process import pad_batch
 
         d = self.restorer.descriptor
         h, w = y.shape
         s, halo = self.scale, d.tile_overlap
         out = np.empty((h * s, w * s), dtype=np.uint8)
-
-        def stripe(span: tuple[int, int], model: Restorer) -> None:
-            r0, r1 = span
+        for r0, r1 in self._spans():
             a, b = max(0, r0 - halo), min(h, r1 + halo)
             x = y[None, None, a:b].astype(np.float32) * np.float32(1 / 255)
-            o = model(pad_batch(x, d.size_multiple, d.min_size))[0, 0, (r0 - a) * s:(r1 - a) * s, : w * s]
+            o = self.restorer(pad_batch(x, d.size_multiple, d.min_size))[0, 0, (r0 - a) * s:(r1 - a) * s, : w * s]
             np.rint(np.clip(o * np.float32(255), *Y_RANGE), out=out[r0 * s:r1 * s], casting="unsafe")
-
-        if self._twin is not None:
-            if self._pool is None:
-                from concurrent.futures import ThreadPoolExecutor
-
-                self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="vivid-planar")
-            twin = self._twin
-            list(self._pool.map(lambda span: stripe(span, twin), self._spans(self.workers)))
-        else:
-            for span in self._spans():
-                stripe(span, self.restorer)
         return out
 
     def luma(self, y: np.ndarray) -> np.ndarray:

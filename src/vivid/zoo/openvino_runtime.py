@@ -49,32 +49,16 @@ class _Input:
 
 class OpenVinoSession:
     """An ONNX graph in OpenVINO, compiled per input shape, with an ONNX Runtime session's ``get_inputs`` and
-    ``run(None, feed)``. ``threads``: inference threads (None: vivid's default).
+    ``run(None, feed)``. ``threads``: inference threads (None: vivid's default)."""
 
-    ``streams`` > 1 compiles for that many calls at once from as many threads (OpenVINO's throughput mode:
-    one stream, and ``threads / streams`` inference threads, per call) instead of one call using every thread
-    (latency mode). For a small network that is much faster in all: vivid-sr-rt on the two halves of a 480p
-    luma plane took 28 ms as two streams against 47 ms as one latency-mode call on the whole plane
-    (``benchmarks/openvino_streams.py``). A lone call then uses only its stream's threads.
-    """
-
-    def __init__(self, path: Path | None, *, threads: int | None = None, streams: int = 1,
-                 _model: Any = None) -> None:
+    def __init__(self, path: Path, *, threads: int | None = None) -> None:
         self.core = _core()
-        self.model = _model if _model is not None else self.core.read_model(str(path))
+        self.model = self.core.read_model(str(path))
         self.inputs = [_Input(p.get_any_name()) for p in self.model.inputs]
-        self.threads, self.streams = threads or default_threads(), max(1, streams)
-        self.config: dict[str, Any] = {"INFERENCE_NUM_THREADS": self.threads, "INFERENCE_PRECISION_HINT": "f32"}
-        if self.streams > 1:
-            self.config.update({"PERFORMANCE_HINT": "THROUGHPUT", "NUM_STREAMS": self.streams})
-        else:
-            self.config["PERFORMANCE_HINT"] = "LATENCY"
+        self.config = {"INFERENCE_NUM_THREADS": threads or default_threads(), "PERFORMANCE_HINT": "LATENCY",
+                       "INFERENCE_PRECISION_HINT": "f32"}
         self._compiled: OrderedDict[tuple, Any] = OrderedDict()
         self._lock = threading.Lock()
-
-    def concurrent(self, n: int) -> OpenVinoSession:
-        """The same graph compiled for ``n`` calls at once (``n`` streams sharing this session's threads)."""
-        return OpenVinoSession(None, threads=self.threads, streams=n, _model=self.model)
 
     def get_inputs(self) -> list[_Input]:
         return self.inputs

@@ -128,17 +128,6 @@ class ShippedOnnxRestorer(Restorer):
             f"or leave the dtype at float32"
         )
 
-    def concurrent(self, n: int) -> Restorer | None:
-        """This model for ``n`` calls at once from ``n`` threads (OpenVINO sessions, see
-        :class:`~vivid.zoo.openvino_runtime.OpenVinoSession`), or None: ONNX Runtime sessions are not made
-        concurrent (two one-thread sessions side by side took 0.86x of one two-thread session's time for
-        vivid-sr-rt at 480p, OpenVINO's two streams 0.6x of its latency mode; ``--realtime`` runs the faster)."""
-        if n < 2 or not all(hasattr(s, "concurrent") for s in self.sessions.values()):
-            return None
-        twin = copy.copy(self)
-        twin.sessions = {k: s.concurrent(n) for k, s in self.sessions.items()}
-        return twin
-
     def _run(self, part: str, *inputs: np.ndarray) -> np.ndarray:
         session = self.sessions[part]
         feed = {i.name: np.ascontiguousarray(x, dtype=np.float32) for i, x in zip(session.get_inputs(), inputs)}
