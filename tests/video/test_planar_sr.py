@@ -235,7 +235,7 @@ def test_realtime_times_the_fast_path(tmp_path: Path, monkeypatch: pytest.Monkey
     res = enhance_video(src, tmp_path / "out.mkv", VideoOptions(task="sr", realtime=True, preset="ultrafast"),
                         models=Cache(up=Upscale(color_space="y")))
     assert res.realtime is not None and res.realtime.model == "up" and res.frame_path == "planar"
-    assert calls["planar"] == 2  # the warm-up frame, then the timed ones
+    assert calls["planar"] == 3  # the warm-up frame, one timed frame, then the other timed ones
 
 
 def test_large_frames_take_the_fast_path_in_stripes(clip_mkv: Path) -> None:
@@ -275,3 +275,19 @@ def test_output_planes_stay_in_studio_range(runtime: str) -> None:
     c[:, 16:] = 240
     up = upsample_chroma(c, 2)
     assert up.shape == (64, 64) and up.min() == 16 and up.max() == 240
+
+
+def test_onnx_runtime_takes_the_whole_plane_when_it_fits_the_budget_and_torch_takes_stripes() -> None:
+    from vivid.engine.cache import ModelCache
+    from vivid.video.planar_sr import STRIPE_ROWS, PlanarSR
+
+    onnx = ModelCache(runtime="onnx").get("vivid-sr-fast", 2)
+    halo = onnx.descriptor.tile_overlap
+    whole = PlanarSR(onnx, size=(400, 160), color=ColorTags(), max_pixels=1 << 20)
+    assert whole._spans() == [(0, 400)]
+    budget = 160 * (STRIPE_ROWS + 60 + 2 * halo)  # room for 180-row stripes with their overlap
+    split = PlanarSR(onnx, size=(400, 160), color=ColorTags(), max_pixels=budget)
+    spans = split._spans()
+    assert len(spans) == 3 and all((b - a + 2 * halo) * 160 <= budget for a, b in spans)
+    torch = ModelCache(runtime="torch").get("vivid-sr-fast", 2)
+    assert len(PlanarSR(torch, size=(400, 160), color=ColorTags(), max_pixels=1 << 20)._spans()) == 4
