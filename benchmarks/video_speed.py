@@ -329,6 +329,8 @@ def main() -> int:
     ap.add_argument("--no-end-to-end", action="store_true", help="only time the stages and models")
     ap.add_argument("--realtime-only", action="store_true",
                     help="only run vivid video --realtime end to end (what it picks, fps, stage times, load)")
+    ap.add_argument("--size", default="854x480",
+                    help="the clip's size WxH (default 854x480; 960x540 for 1080p output)")
     ap.add_argument("--fps", type=Fraction, default=None,
                     help="the clip's frame rate, which --realtime tries to keep up with (default 25 with "
                          "--realtime-only, the goal; else 12.5, the car clip's)")
@@ -342,7 +344,8 @@ def main() -> int:
     rep = max(1, args.repeats)
     with tempfile.TemporaryDirectory(prefix="vivid-video-speed-") as tmp:
         fps = args.fps or (Fraction(25) if args.realtime_only else Fraction(25, 2))
-        clip, source = make_clip(Path(tmp) / "clip480.mkv", frames=args.frames, fps=fps)
+        width, height = (int(v) for v in args.size.lower().split("x"))
+        clip, source = make_clip(Path(tmp) / "clip.mkv", frames=args.frames, fps=fps, width=width, height=height)
         frames = decode_rgb(clip)
         planes, decode_s = decode_planes(clip)
         h, w = frames[0].shape[:2]
