@@ -275,7 +275,7 @@ def test_other_tasks_and_scales_are_refused(tmp_path: Path) -> None:
     path = _save(tmp_path, sci_state())
     with pytest.raises(ModelError, match=r"is SCI, a lowlight model, not 'denoise'"):
         load_model_file(path, task="denoise")
-    with pytest.raises(ModelError, match=r"x1, you asked for x2"):
+    with pytest.raises(ModelError, match=r"is SCI, which does x1, not x2: use scale=1"):
         load_model_file(path, scale=2)
     assert load_model_file(path, task="lowlight").descriptor.task == "lowlight"
 

@@ -92,6 +92,12 @@ def load_bench_model(
         raise ConfigError(f"model {spec!r} uses {{scale}}, which only SR benchmarks (--scale) fill in")
     if is_model_file_ref(name):
         restorer = cache.get(name, None)  # the file's own scale: compared below
+        d = restorer.descriptor
+        if d.task == "sr" and scale is not None and not d.any_scale and d.scale != scale:
+            try:  # a file of several scales (VDSR's one network for x2/x3/x4) loads at the asked one
+                restorer = cache.get(name, scale)
+            except ModelError:
+                pass  # one scale only: reported below
     else:
         entry = get_entry(name)  # an unknown name fails here, with close matches
         if task is not None and entry.task != task and not _compatible(entry.task, task):

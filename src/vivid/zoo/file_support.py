@@ -23,14 +23,15 @@ def user_provenance(path: Path, sha256: str, detail: str) -> str:
 
 def user_descriptor(
     path: Path, sha: str, detail: str, *, task: str | None, default_task: str | None, scale: int, channels: int,
-    out_channels: int, speed_class: str, **fields: Any,
+    out_channels: int, speed_class: str, color_space: str | None = None, **fields: Any,
 ) -> ModelDescriptor:
     """The descriptor of a user's model file: named ``file:<filename>``, the licence ``"unknown (user
     file)"``, the file's sha256 and where it came from (``detail``); the task checked against the scale
-    (:func:`resolve_task`) and the colour space from the input ``channels``; other ``fields`` as given."""
+    (:func:`resolve_task`) and the colour space from the input ``channels`` unless ``color_space`` says (``"y"``
+    for a model of BT.601 luma); other ``fields`` as given."""
     return ModelDescriptor(
         name=f"file:{path.name}", task=resolve_task(path, scale, task, default_task),  # type: ignore[arg-type]
-        scale=scale, color_space=color_space_for(path, channels),  # type: ignore[arg-type]
+        scale=scale, color_space=color_space or color_space_for(path, channels),  # type: ignore[arg-type]
         out_channels=out_channels if out_channels != channels else None, license=USER_LICENSE,
         provenance=user_provenance(path, sha, detail), sha256=sha, speed_class=speed_class,  # type: ignore[arg-type]
         **fields,

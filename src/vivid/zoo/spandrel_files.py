@@ -29,7 +29,7 @@ from vivid.zoo.file_support import (
     speed_class_for,
     user_descriptor,
 )
-from vivid.zoo.peers import load_peer
+from vivid.zoo.peers import load_peer, recognise
 
 # what torch.load(weights_only=True) says when a file pickles Python objects, or is no pickle at all
 _UNSAFE_GLOBAL = re.compile(r"GLOBAL (\S+) was not an allowed global")
@@ -81,6 +81,10 @@ def _read(path: Path, *, allow_pickle: bool) -> Any:
         what, torchscript = "a TorchScript program", True
     except Exception as e:  # noqa: BLE001 - a non-model file fails in many ways (KeyError, EOFError, ...)
         raise not_a_model(path, "torch.load", brief(e)) from e
+    if not torchscript:
+        known = _known_pickled_state(path)
+        if known is not None:  # an architecture vivid knows: its tensors, read without running the file's code
+            return known
     if not allow_pickle:
         raise ModelError(
             f"model file {path.name!r} stores {what}, not only tensors: loading it runs code from the file. "
@@ -99,6 +103,29 @@ def _read(path: Path, *, allow_pickle: bool) -> Any:
         ) from e
     except Exception as e:  # noqa: BLE001 - whatever the file's own code raised
         raise ModelError(f"model file {path.name!r} failed to unpickle ({brief(e)}); check the file") from e
+
+
+def _known_pickled_state(path: Path) -> dict[str, Any] | None:
+    """The state dict of a file that pickles one whole module (:mod:`vivid.zoo.pickled_tensors`: read with
+    stubs, none of its code run) when vivid or spandrel recognises the architecture by its tensors; else None
+    (then the file needs ``allow_pickle`` and its own code, as before)."""
+    import spandrel
+
+    from vivid.zoo.pickled_tensors import read_pickled_state
+
+    with warnings.catch_warnings():  # torch: "Couldn't retrieve source code for container of type ..."
+        warnings.simplefilter("ignore", UserWarning)
+        found = read_pickled_state(path)
+    if found is None:
+        return None
+    state = spandrel.canonicalize_state_dict(found[0])
+    if recognise(state) is not None:
+        return state
+    try:
+        spandrel.ModelLoader().load_from_state_dict(state)
+    except Exception:  # noqa: BLE001 - not an architecture spandrel knows (or not these shapes)
+        return None
+    return state
 
 
 def _single_module(obj: Any) -> Any:
@@ -121,7 +148,7 @@ def _from_state_dict(path: Path, sha: str, obj: Any, *, task: str | None, scale:
             f"{path.name!r} is not a model file: it holds no weight tensors ({type(obj).__name__})"
         )
 
-    peer = load_peer(path, sha, state, task=task, scale=scale)  # published low-light methods spandrel lacks
+    peer = load_peer(path, sha, state, task=task, scale=scale)  # published methods spandrel lacks
     if peer is not None:
         return peer
     try:

@@ -30,6 +30,10 @@ class PeerArch:
         tileable: whether it may run on overlapping tiles (False for methods that look at a shrunk copy).
         tile_overlap: overlap in pixels for tiles (above the receptive radius).
         min_size: smallest input side it accepts (the engine pads).
+        scales: the SR factors it does (1: not SR); the first is the default.
+        channels: 3 (RGB) or 1 (luma: BT.601 studio-range Y, colour space ``y`` as vivid's Y models).
+        upscale_first: an SR network that works on the input already upscaled by MATLAB's bicubic (VDSR,
+            SRCNN): vivid upscales inside the module, so the engine gives it the low-resolution image.
     """
 
     name: str
@@ -41,6 +45,9 @@ class PeerArch:
     tileable: bool = True
     tile_overlap: int = 32
     min_size: int = 1
+    scales: tuple[int, ...] = (1,)
+    channels: int = 3
+    upscale_first: bool = False
 
 
 def has_keys(state: Mapping[str, Any], expected: set[str]) -> bool:
