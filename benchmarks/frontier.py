@@ -7,7 +7,8 @@ Usage (from the repository root)::
 One run, one command: every vivid SR model at every precision and runtime it has here (float32 in ONNX Runtime,
 int8 where it ships (vivid-sr x2, the default there) or ``vivid models quantize`` made its file, ``--runtime
 openvino`` when the [openvino] extra is installed), OpenCV's ESPCN, FSRCNN, FSRCNN-small and LapSRN
-(``dnn_superres`` .pb files), the official VDSR (its PyTorch port's pickled model, hence ``--allow-pickle``)
+(``dnn_superres`` .pb files), the official VDSR (its PyTorch port's pickled model, whose tensors vivid reads
+without running its code)
 and the bring-your-own x2 models of ../shared/weights that load (DCTLSA). Real-ESRGAN Compact is x4 only, so it
 has no x2 point. A model that does not load is listed with the reason and left out.
 
@@ -44,7 +45,7 @@ def _loads(spec: str) -> str | None:
     from vivid.engine.cache import ModelCache
 
     try:
-        load_bench_model(ModelCache(allow_pickle=True), spec, task="sr", scale=2)
+        load_bench_model(ModelCache(), spec, task="sr", scale=2)
     except Exception as e:  # noqa: BLE001 - reported and left out
         return f"{type(e).__name__}: {e}"
     return None
@@ -75,7 +76,7 @@ def main() -> int:
           f"OpenVINO {'installed' if openvino_installed() else 'not installed'}", flush=True)
 
     # quality (the same for every runtime: same graphs, float32 inference): float32, then the int8 files
-    qcfg = QualityConfig(task="sr", datasets=("Set5", "Set14"), scales=(2,), allow_pickle=True, crops=0,
+    qcfg = QualityConfig(task="sr", datasets=("Set5", "Set14"), scales=(2,), crops=0,
                          models=tuple(vivid + [s for _, s in peers]), skip_unsupported=True, precisions=("float32",))
     groups = run_quality(plan_quality(qcfg)).groups
     if int8:
@@ -90,7 +91,7 @@ def main() -> int:
     # speed: one run per runtime/precision variant, 720p output
     def timed(models: list[str], **kw: object) -> dict[str, tuple[float, str]]:
         res = run_speed(plan_speed(SpeedConfig(models=tuple(models), sizes=("720p",), scale=2, runs=args.runs,
-                                               allow_pickle=True, **kw)))  # type: ignore[arg-type]
+                                               **kw)))  # type: ignore[arg-type]
         return {r.model: (r.ms, r.runtime) for r in res.rows}
 
     speed = timed(vivid + [s for _, s in peers], precisions=("float32",))
