@@ -185,6 +185,34 @@ def preference_for(task: str) -> tuple[str, ...]:
     return tuple(order[:at] + fast + order[at:])
 
 
+def _time_frames(proc: Any, frames: np.ndarray, times: list[float], stand_in: StandInEncoder | None, *,
+                 timed_frames: int, give_up: float) -> tuple[float, float]:
+    """``(model seconds per frame, pace)`` over up to ``timed_frames`` frames after the first (the warm-up's),
+    one frame first and then the rest in one call, stopping after the first when the pace is ``give_up`` or
+    more; the pace is the slower of the model and ``stand_in`` (the encoder, run beside the model)."""
+    ahead = frames[1:] if len(frames) > 1 else frames
+    later = times[1:] if len(frames) > 1 else times
+    model_total = pace_total = 0.0
+    done = 0
+    for chunk in (1, timed_frames - 1):
+        batch = ahead[done: done + chunk]
+        if chunk <= 0 or len(batch) == 0:
+            break
+        n = len(batch)
+        if stand_in is not None:
+            stand_in.start(n)  # encodes the previous frames while the model runs these
+        t0 = time.perf_counter()
+        proc(batch, later[done: done + n])
+        model_s = time.perf_counter() - t0
+        enc = stand_in.wait(n) if stand_in is not None else 0.0
+        model_total += model_s
+        pace_total += max(model_s / n, enc) * n
+        done += n
+        if pace_total / done >= give_up:
+            break
+    return model_total / done, pace_total / done
+
+
 def choose_realtime(
     candidates: list[tuple[str, str]] | list[tuple[str, str, str | None]],
     frames: np.ndarray,
@@ -235,25 +263,8 @@ def choose_realtime(
                 per_frame = pace = warm
             else:
                 stand_in = encoder(bool(getattr(proc, "planar", False))) if encoder is not None else None
-                first = 1 if len(frames) > 1 else 0
-                per_frame = pace = 0.0
-                done = 0
-                # one frame first: a model at twice the frame interval or more is not timed further
-                for chunk in (1, timed_frames - 1):
-                    timed = frames[first + done: first + done + chunk] if first else frames[:chunk]
-                    if chunk <= 0 or len(timed) == 0:
-                        break
-                    if stand_in is not None:
-                        stand_in.start(len(timed))  # encodes the previous frames while the model runs these
-                    t0 = time.perf_counter()
-                    proc(timed, times[first + done: first + done + len(timed)] if first else times[:len(timed)])
-                    model_s = time.perf_counter() - t0
-                    enc = stand_in.wait(len(timed)) if stand_in is not None else 0.0
-                    per_frame = (per_frame * done + model_s) / (done + len(timed))
-                    pace = (pace * done + max(model_s / len(timed), enc) * len(timed)) / (done + len(timed))
-                    done += len(timed)
-                    if pace >= 2 * interval:
-                        break
+                per_frame, pace = _time_frames(proc, frames, times, stand_in, timed_frames=timed_frames,
+                                               give_up=2 * interval)
         except (VividError, ImportError) as e:
             samples.append(SpeedSample(name, speed_class, None, None, False, str(e), runtime))
             continue
