@@ -141,24 +141,28 @@ def _plot(points: list[dict], bicubic: dict[str, float], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(12, 5), sharex=True)
+    # points are numbered (fastest first, as in the table) and named in a key beside the panels: names next to
+    # the points overlapped where models on several runtimes sit close together
+    order = sorted(points, key=lambda p: p["ms_720p"])
+    fig, axes = plt.subplots(1, 2, figsize=(14, 5.5), sharex=True)
     for ax, key, ds in ((axes[0], "set5", "Set5"), (axes[1], "set14", "Set14")):
-        for i, p in enumerate(points):
+        for n, p in enumerate(order, 1):
             if p[key] is None:
                 continue
             mine = p["model"].startswith("vivid")
             ax.scatter(p["ms_720p"], p[key], marker="o" if mine else "s", color="C0" if mine else "C1")
-            # points of one model on several runtimes sit close together: stagger their labels
-            ax.annotate(p["model"], (p["ms_720p"], p[key]), fontsize=7, xytext=(4, 2 + 9 * (i % 3) - 9),
-                        textcoords="offset points")
+            ax.annotate(str(n), (p["ms_720p"], p[key]), fontsize=7, xytext=(3, 3), textcoords="offset points")
         if ds in bicubic:
             ax.axhline(bicubic[ds], color="gray", linestyle=":", label="bicubic")
         ax.set_xscale("log")
         ax.set_xlabel("ms per 1280x720 output frame (log)")
         ax.set_ylabel(f"{ds} x2 Y PSNR (dB)")
         ax.grid(True, which="both", alpha=0.3)
+    key_text = "\n".join(f"{n:>2}  {p['model']}" for n, p in enumerate(order, 1))
+    fig.text(0.81, 0.5, key_text, fontsize=7.5, family="monospace", va="center", ha="left")
+    fig.subplots_adjust(right=0.78)
     fig.suptitle("x2 super-resolution: quality vs speed (vivid: circles, others: squares)")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 0.8, 1))
     tmp = path.with_suffix(".tmp.png")
     fig.savefig(tmp, dpi=120)
     plt.close(fig)
