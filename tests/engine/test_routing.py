@@ -363,9 +363,13 @@ def test_upscaling_a_noisy_or_compressed_image_goes_to_real_world_sr(real_world_
 
 
 def test_real_world_sr_only_where_it_reaches_the_factor_and_an_upscale_is_wanted(real_world_sr: str) -> None:
-    """x4 is beyond vivid-sr-real (x2): clean up, then the clean-input SR model; no upscale: cleanup only."""
-    plan = analyze(Image(_noisy(200, 300)), scale=4)
+    """x6 is beyond vivid-sr-real (x2, x4; x3 is its x4 resized down): clean up, then the clean-input SR model;
+    no upscale: cleanup only."""
+    plan = analyze(Image(_noisy(100, 150)), scale=6)
     assert [(s.task, s.model) for s in plan.steps] == [("denoise", "vivid-denoise"), ("sr", "vivid-sr")]
+    for factor in (3, 4):
+        plan = analyze(Image(_noisy(100, 150)), scale=factor)
+        assert [(s.task, s.model, s.scale) for s in plan.steps] == [("sr", real_world_sr, 4)], plan.explain()
     assert tasks(analyze(Image(_noisy(600, 800)))) == ["denoise"]
 
 

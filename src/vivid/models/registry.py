@@ -182,7 +182,7 @@ ENTRIES: tuple[ModelEntry, ...] = (
             Network("hue_vae", {"channels": 32, "latent": 128, "in_channels": 1}, color_space="gray",
                     restorer="colorize", tile_overlap=0)),
     # last of the learned entries: the golden fixtures seed each model's input by its position
-    learned("vivid-sr-real", "sr", (2,),
+    learned("vivid-sr-real", "sr", (2, 4),
             "vivid's real-world SR: vivid-sr's network fine-tuned on blurred, noisy, JPEG'd inputs (Real-ESRGAN-style chain)",
             Network("rep_sr", {"channels": 32, "blocks": 6, "in_channels": 1}, color_space="y", tile_overlap=18)),
     # --- classical baselines -------------------------------------------------------------------------
