@@ -4,8 +4,10 @@ Usage (from the repository root)::
 
     .venv/bin/python benchmarks/video_speed.py                  # vivid-sr-fast vs ESPCN on a 480p clip
     .venv/bin/python benchmarks/video_speed.py --model vivid-sr --frames 48 --rgb-path
+    .venv/bin/python benchmarks/video_speed.py --realtime-only --repeats 3 --frames 375   # vivid video --realtime
+    .venv/bin/python benchmarks/video_speed.py --realtime-only --size 960x540 --fps 15    # 1080p output
 
-The 480p clip (854x480, yuv420p H.264) is made from the first frames of
+The 480p clip (854x480, or ``--size``; yuv420p H.264) is made from the first frames of
 ../shared/datasets/video/car-detection.mp4 (resized), or synthesised when that file is absent. Both
 pipelines run in the same process on the same clip, with the same number of CPU threads:
 
