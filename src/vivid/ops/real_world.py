@@ -133,7 +133,7 @@ class ChainRanges:
     kernel_sizes: tuple[int, int] = (7, 21)  # odd sizes in this range
 
 
-#: the training distribution for x2 (Real-ESRGAN's x4 values in comments)
+#: the training distribution for x2 and x4 (its resizes are relative to HR/scale; Real-ESRGAN's x4 values in comments)
 X2_RANGES = ChainRanges(
     first=StageRanges(
         blur_prob=1.0, blur_sigma=(0.2, 2.0),  # 0.2..3
@@ -151,7 +151,7 @@ X2_RANGES = ChainRanges(
     ),
 )
 
-#: the benchmark's fixed chain (x2): a photo blurred by its optics, shrunk, noisy and compressed, then
+#: the benchmark's fixed chain (any scale; resizes relative to HR/scale): a photo blurred by its optics, shrunk, noisy and compressed, then
 #: shrunk again and re-compressed, as a web copy of a phone picture is; noise seeded by the image index
 BENCH_CHAIN = Chain(
     first=Stage(BlurKernel(1.2, 1.2), 0.75, "area", NoiseModel("gaussian", 8.0), 75),

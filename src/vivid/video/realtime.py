@@ -107,6 +107,7 @@ class StandInEncoder:
         self._out: Any = None
         self._stream: Any = None
         self._worker: Any = None
+        self._busy0 = 0.0  # the encoder thread's busy seconds when the last start() queued its encodes
         self.encoded = 0  # frames through the encoder so far
 
     def __enter__(self) -> StandInEncoder:

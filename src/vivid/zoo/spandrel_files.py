@@ -1,11 +1,13 @@
 """PyTorch weight files (``.pth .pt .ckpt .bin .safetensors``) whose architecture spandrel recognises,
-or one of the published low-light methods of :mod:`vivid.zoo.peers`.
+or one of the published methods of :mod:`vivid.zoo.peers` (low-light networks, VDSR's port).
 
 Why not ``spandrel.ModelLoader().load_from_file``: for ``.pt`` files spandrel 0.4.2 first tries
 ``torch.jit.load`` (TorchScript, i.e. code shipped in the file). So vivid reads the tensors itself —
 ``torch.load(weights_only=True)`` or safetensors, which unpickle no Python objects — and gives spandrel
-only the state dict. Files that store pickled objects (whole ``nn.Module`` s, TorchScript) load only
-with ``allow_pickle=True``, and then run as they are.
+only the state dict. A file that pickles one whole ``nn.Module`` of an architecture vivid or spandrel
+recognises loads from its tensors, read without running its code (:mod:`vivid.zoo.pickled_tensors`); other
+files that store pickled objects (whole modules, TorchScript) load only with ``allow_pickle=True``, and then
+run as they are.
 """
 
 from __future__ import annotations
