@@ -336,44 +336,78 @@ def test_auto_does_no_harm_to_good_photos() -> None:
         assert psnr(out, a) >= 30.0, (f.name, plan.explain())
 
 
-@pytest.fixture
-def real_world_sr(monkeypatch: pytest.MonkeyPatch) -> str:
-    """Routing to vivid-sr-real switched on (it is off until it beats a cleanup step on what auto detects)."""
-    from vivid.engine import defaults
-
-    monkeypatch.setattr(defaults, "REAL_WORLD_SR", ("vivid-sr-real",))
-    return "vivid-sr-real"
-
-
 def _noisy(h: int, w: int) -> np.ndarray:
     x = photo_like(h, w)
     return np.clip(x + np.random.default_rng(3).normal(0, 15 / 255, x.shape), 0, 1).astype(np.float32)
 
 
-def test_upscaling_a_noisy_or_compressed_image_goes_to_real_world_sr(real_world_sr: str) -> None:
-    """An upscale request on an image with noise or JPEG blocks: one real-world SR step, which says why."""
-    clean = photo_like(200, 300)
-    plan = analyze(Image(clean), scale=2)
-    assert [(s.task, s.model) for s in plan.steps] == [("sr", "vivid-sr")], plan.explain()
-    for img, sign in ((_noisy(200, 300), "noise sigma"), (_jpeg(clean, 10), "blockiness")):
-        for kw in ({"scale": 2}, {}):  # asked for, or a small image auto upscales
-            plan = analyze(Image(img), **kw)
-            assert [(s.task, s.model, s.scale) for s in plan.steps] == [("sr", real_world_sr, 2)], plan.explain()
-            assert sign in plan.steps[0].reason and "real-world SR" in plan.steps[0].reason
+def _soft(x: np.ndarray, sigma: float = 1.5) -> np.ndarray:
+    from scipy.ndimage import gaussian_filter
+
+    return np.ascontiguousarray(gaussian_filter(x, (0, sigma, sigma)), dtype=np.float32)
 
 
-def test_real_world_sr_only_where_it_reaches_the_factor_and_an_upscale_is_wanted(real_world_sr: str) -> None:
-    """x6 is beyond vivid-sr-real (x2, x4; x3 is its x4 resized down): clean up, then the clean-input SR model;
-    no upscale: cleanup only."""
-    plan = analyze(Image(_noisy(100, 150)), scale=6)
-    assert [(s.task, s.model) for s in plan.steps] == [("denoise", "vivid-denoise"), ("sr", "vivid-sr")]
+def test_edge_sharpness_falls_with_blur_and_noise_never_makes_an_image_look_soft() -> None:
+    from vivid.engine.routing import edge_sharpness
+
+    y = photo_like(200, 300).mean(axis=0)
+    values = [edge_sharpness(_soft(y[None], s)[0]) if s else edge_sharpness(y) for s in (0, 0.7, 1.2, 2.0)]
+    assert values == sorted(values, reverse=True) and values[0] - values[-1] > 0.3, values
+    for sigma in (2, 8):  # noise adds fine detail: the safe side (a noisy image never counts as soft)
+        noisy = y + np.random.default_rng(0).normal(0, sigma / 255, y.shape).astype(np.float32)
+        assert edge_sharpness(noisy) > values[0]
+    assert edge_sharpness(np.full((64, 64), 0.5, np.float32)) == 1.0  # flat: nothing to judge
+
+
+def test_upscaling_a_soft_compressed_copy_goes_to_real_world_sr() -> None:
+    """A blurred, JPEG'd image (a web copy) asked to be upscaled, or small enough that auto upscales it: one
+    real-world SR step, which says why; at x3 and x4 its x4 model (x3 resizes down)."""
+    web_copy = _jpeg(_soft(photo_like(200, 300)), 50)
+    for kw in ({"scale": 2}, {}):
+        plan = analyze(Image(web_copy), **kw)
+        assert [(s.task, s.model, s.scale) for s in plan.steps] == [("sr", "vivid-sr-real", 2)], plan.explain()
+        assert "soft edges" in plan.steps[0].reason and "real-world SR" in plan.steps[0].reason
     for factor in (3, 4):
-        plan = analyze(Image(_noisy(100, 150)), scale=factor)
-        assert [(s.task, s.model, s.scale) for s in plan.steps] == [("sr", real_world_sr, 4)], plan.explain()
-    assert tasks(analyze(Image(_noisy(600, 800)))) == ["denoise"]
+        plan = analyze(Image(web_copy), scale=factor)
+        assert [(s.task, s.model, s.scale) for s in plan.steps] == [("sr", "vivid-sr-real", 4)], plan.explain()
 
 
-def test_by_default_noisy_upscales_are_cleaned_up_first() -> None:
-    """Off by default: a noisy or JPEG'd image is cleaned up, then upscaled by the clean-input model."""
+def test_real_world_sr_only_where_it_reaches_the_factor_and_an_upscale_is_wanted() -> None:
+    """x6 is beyond vivid-sr-real (x2, x4): clean up, then the clean-input SR model; no upscale: cleanup only."""
+    plan = analyze(Image(_jpeg(_soft(photo_like(100, 150)), 50)), scale=6)
+    assert [(s.task, s.model) for s in plan.steps] == [("dejpeg", "vivid-dejpeg"), ("sr", "vivid-sr")]
+    assert tasks(analyze(Image(_jpeg(_soft(photo_like(600, 800)), 50)))) == ["dejpeg"]
+
+
+def test_sharp_noisy_or_compressed_upscales_are_cleaned_up_first() -> None:
+    """Noise or JPEG on a sharp image: the cleanup step, then the clean-input model (vivid-sr-real smooths
+    sharp detail away and loses there); a blurred but clean image: vivid-sr alone."""
     plan = analyze(Image(_noisy(200, 300)), scale=2)
     assert [(s.task, s.model) for s in plan.steps] == [("denoise", "vivid-denoise"), ("sr", "vivid-sr")]
+    plan = analyze(Image(_jpeg(photo_like(200, 300), 10)), scale=2)
+    assert [(s.task, s.model) for s in plan.steps] == [("dejpeg", "vivid-dejpeg"), ("sr", "vivid-sr")]
+    plan = analyze(Image(_soft(photo_like(200, 300))), scale=2)
+    assert [(s.task, s.model) for s in plan.steps] == [("sr", "vivid-sr")], plan.explain()
+
+
+@pytest.mark.shared
+def test_real_photos_route_to_real_world_sr_only_when_soft_and_compressed() -> None:
+    """BSD100 photos shrunk x2 (sharp), JPEG'd at q70, blurred then JPEG'd (the case vivid-sr-real wins):
+    auto's x2 plans use vivid-sr-real for most of the last and for none of the others."""
+    from vivid.ops.degrade import jpeg
+    from vivid.ops.resize import imresize, modcrop
+    from vivid.train.sr_data import load_rgb
+
+    files = sorted((SHARED / "sr" / "BSD100" / "HR").glob("*.png"))[:8]
+    if not files:
+        pytest.skip("../shared/datasets/sr/BSD100 is not available")
+    counts = {"sharp": 0, "jpeg": 0, "soft jpeg": 0}
+    for f in files:
+        hr = modcrop(load_rgb(f), 2).astype(np.float32)
+        lr = imresize(hr, 0.5, quantize=8)
+        cases = {"sharp": lr, "jpeg": jpeg(lr, quality=70),
+                 "soft jpeg": jpeg(imresize(_soft(hr, 1.6), 0.5, quantize=8), quality=70)}
+        for name, img in cases.items():
+            plan = analyze(Image(np.ascontiguousarray(img, dtype=np.float32)), scale=2)
+            counts[name] += any(s.model == "vivid-sr-real" for s in plan.steps)
+    assert counts["sharp"] == 0 and counts["jpeg"] == 0 and counts["soft jpeg"] >= 6, counts

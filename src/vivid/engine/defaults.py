@@ -20,12 +20,12 @@ DEFAULT_MODELS: dict[str, tuple[str, ...]] = {
     "colorize": ("vivid-colorize",),
 }
 
-#: the SR models for inputs that show noise or JPEG compression, best first: auto routes an upscale of such an
-#: image to the first one installed that offers the scale, in place of a cleanup step followed by clean-input SR.
-#: Empty for now: vivid-sr-real wins only where the input is also blurred (the real-world bench chain: 26.54 dB
-#: against 25.77 for vivid-dejpeg → vivid-sr), and loses to the cleanup step on what the analyzer detects, JPEG
-#: or noise on a sharp image (q30 27.13 vs 27.64, σ15 27.77 vs 28.95): benchmarks/real_sr_routing.py, its card
-REAL_WORLD_SR: tuple[str, ...] = ()
+#: the SR models for soft, JPEG-compressed inputs (web copies of photos), best first: auto routes an upscale of
+#: such an image (engine.routing's SOFT_EDGES / SOFT_BLOCKY) to the first one installed that offers the scale, in
+#: place of a cleanup step followed by clean-input SR. vivid-sr-real wins there (BSD100, x2, blurred 1.6 px then
+#: JPEG q70: +0.68 dB over auto without it; the real-world bench chain +0.48) and loses on what stays routed to
+#: the cleanup step, JPEG or noise on a sharp image (q70 27.82 vs 28.85 dB): benchmarks/real_sr_routing.py
+REAL_WORLD_SR: tuple[str, ...] = ("vivid-sr-real",)
 
 
 def real_world_sr(needed: float) -> str | None:

@@ -39,6 +39,13 @@ SLIGHT_CAST = 0.15  # above this, a note offers colour correction
 TINTED_HIGHLIGHTS = 0.06  # a cast tints the light, so the brightest 5% too: their chroma over their luma
 #   must exceed this as well (FiveK inputs with casts 0.30 and 0.52: 0.071 and 0.125), else the image is
 #   dominated by one colour, not cast (the Set5 "head" close-up, gray-edge 0.36: its highlights 0.047)
+#: a soft, JPEG-compressed image (a web copy of a photo: blurred, shrunk, noisy, compressed) is upscaled by the
+#: real-world SR model: edge sharpness below SOFT_EDGES and blockiness above SOFT_BLOCKY. Chosen on 30 BSDS200
+#: training images (the largest mean gain whose worst image loses at most 0.2 dB) and checked on BSD100
+#: (benchmarks/real_sr_routing.py): sharp x2 LR copies measure 0.47-0.81, after a Gaussian blur of 1 px (HR)
+#: 0.35-0.56, JPEG alone leaves edges sharp; clean LR blockiness 0.96-1.02, JPEG q70-q90 1.0-1.8
+SOFT_EDGES = 0.42
+SOFT_BLOCKY = 1.08
 SMALL_SIDE = 512  # longest side below this -> super-resolution
 GRAY_CHROMA = 2.5 / 255  # 99th percentile of per-pixel |chroma| (on the <= 512 px thumbnail) below this
 #   -> grayscale: chroma must be negligible almost everywhere, not just small on average. Gray images stored
@@ -64,6 +71,7 @@ class Analysis:
     chroma_p99: float = 0.0  # 99th percentile of per-pixel chroma (0..1)
     highlight_tint: float = 0.0  # chroma over luma of the brightest 5% of the pixels
     toned: bool = False  # a monochrome image printed or scanned with one hue (sepia)
+    edge_sharpness: float = 1.0  # finest detail at the image's strongest edges (lower: softer; see edge_sharpness)
 
 
 def _luma(rgb: np.ndarray) -> np.ndarray:
@@ -97,6 +105,29 @@ def blockiness(gray: np.ndarray) -> float:
     at_border = dx[:, (cols % 8) == 7].mean()
     inside = dx[:, (cols % 8) != 7].mean()
     return float(at_border / max(float(inside), 1e-6))
+
+
+def edge_sharpness(gray: np.ndarray) -> float:
+    """How much of the image's detail at its strongest edges is at the finest scale: the RMS of the band above
+    a Gaussian of 0.7 px over the RMS of the band between 0.7 and 2 px, on the 5% of pixels where that second
+    band is strongest (edges, where the signal outweighs noise and JPEG's own ripples).
+
+    Sharp images (camera originals, bicubic-shrunk copies) measure about 0.5-0.8; blurred ones less (0.35-0.5
+    after a 1-pixel Gaussian blur at twice the size, about 0.33 after 1.6 px). Noise raises it, the safe side
+    for routing (a noisy image never counts as soft); on photos little (σ 8 on BSDS200 x2 copies: 0.60 → 0.61).
+    """
+    from scipy.ndimage import gaussian_filter
+
+    if min(gray.shape) < 16:
+        return 1.0
+    g1 = gaussian_filter(gray, 0.7, mode="reflect")
+    fine = gray - g1
+    mid = g1 - gaussian_filter(gray, 2.0, mode="reflect")
+    strong = np.abs(mid) >= np.percentile(np.abs(mid), 95)
+    denom = float((mid[strong] ** 2).mean())
+    if denom < 1e-10:  # flat: nothing to judge
+        return 1.0
+    return float(np.sqrt((fine[strong] ** 2).mean() / denom))
 
 
 def color_cast(rgb: np.ndarray) -> float:
@@ -165,6 +196,7 @@ def measure(image: Image) -> Analysis:
         chroma_p99=p99,
         toned=toned,
         highlight_tint=0.0 if gray or toned else highlight_tint(small),
+        edge_sharpness=edge_sharpness(full_gray[: 1024, : 1024]),
     )
 
 
@@ -216,6 +248,14 @@ def _noise_or_compression(a: Analysis) -> str | None:
     return " and ".join(found) or None
 
 
+def _soft_and_compressed(a: Analysis) -> str | None:
+    """Why ``a`` looks like a soft, compressed web copy (the real-world SR model's case), or None."""
+    if a.edge_sharpness < SOFT_EDGES and a.blockiness > SOFT_BLOCKY:
+        return (f"soft edges (sharpness {a.edge_sharpness:.2f} < {SOFT_EDGES:g}) and JPEG compression (blockiness "
+                f"{a.blockiness:.2f} > {SOFT_BLOCKY:g}): a blurred, compressed copy")
+    return None
+
+
 def analyze(image: Image, *, scale: float | None = None, size: tuple[int, int] | None = None) -> Plan:
     """Analyse ``image`` and recommend a plan (tasks, models, order), each step with its reason."""
     a = measure(image)
@@ -234,9 +274,11 @@ def analyze(image: Image, *, scale: float | None = None, size: tuple[int, int] |
 
     factor, sr_why = _upscale(a, scale, size)
     degraded = _noise_or_compression(a)
-    # an upscale of a noisy or compressed image: one real-world SR model does both (vivid-sr-real beats
-    # vivid-denoise → vivid-sr on the real-world SR benchmark; see its card)
-    real = real_world_sr(factor) if degraded and factor > 1 else None
+    # an upscale of a soft and compressed image: one real-world SR model cleans up while it upscales (it beats
+    # a cleanup step then vivid-sr there; on sharp images with JPEG or noise alone the cleanup step wins:
+    # benchmarks/real_sr_routing.py, vivid-sr-real's card)
+    web_copy = _soft_and_compressed(a)
+    real = real_world_sr(factor) if web_copy and factor > 1 else None
     if real:  # the SR step below cleans up too
         pass
     elif a.blockiness > BLOCKY and _has_model("dejpeg"):
@@ -270,8 +312,8 @@ def analyze(image: Image, *, scale: float | None = None, size: tuple[int, int] |
         notes.append(f"edges are slightly tinted (gray-edge spread {a.color_cast:.2f}): left as it is "
                      "(choose color to neutralise it)")
     if real:
-        add("sr", f"{sr_why}; {degraded}: real-world SR, which removes noise and compression artefacts while "
-                  "it upscales (in place of a separate cleanup step)", factor, model=real)
+        add("sr", f"{sr_why}; {web_copy}: real-world SR, which removes blur, noise and compression artefacts "
+                  "while it upscales (in place of a separate cleanup step)", factor, model=real)
     elif factor > 1:
         add("sr", sr_why, factor)
     if not steps and not notes:
