@@ -47,8 +47,8 @@ def main() -> int:
           f"load average {os.getloadavg()[0]:.2f}")
     clean = synthetic_frame(args.size, args.size)
     noisy = np.clip(clean + np.random.default_rng(1).normal(0, 15 / 255, clean.shape), 0, 1).astype(np.float32)
-    print(f"| model | input | fp32 ms | autocast bf16 ms (x fp32) | module bf16 ms (x fp32) | "
-          f"max / mean abs diff, 8-bit levels (autocast; module) |")
+    print("| model | input | fp32 ms | autocast bf16 ms (x fp32) | module bf16 ms (x fp32) | "
+          "max / mean abs diff, 8-bit levels (autocast; module) |")
     print("|---|---|---|---|---|---|")
     for name in args.models.split(","):
         fp32 = load_model(name, scale=2 if name.startswith("vivid-sr") else None)

@@ -251,8 +251,8 @@ def _noise_or_compression(a: Analysis) -> str | None:
 def _soft_and_compressed(a: Analysis) -> str | None:
     """Why ``a`` looks like a soft, compressed web copy (the real-world SR model's case), or None."""
     if a.edge_sharpness < SOFT_EDGES and a.blockiness > SOFT_BLOCKY:
-        return (f"soft edges (sharpness {a.edge_sharpness:.2f} < {SOFT_EDGES:g}) and JPEG compression (blockiness "
-                f"{a.blockiness:.2f} > {SOFT_BLOCKY:g}): a blurred, compressed copy")
+        return (f"soft edges (sharpness {a.edge_sharpness:.2f} < {SOFT_EDGES:g}) and JPEG blocks (blockiness "
+                f"{a.blockiness:.2f} > {SOFT_BLOCKY:g})")
     return None
 
 
@@ -312,8 +312,8 @@ def analyze(image: Image, *, scale: float | None = None, size: tuple[int, int] |
         notes.append(f"edges are slightly tinted (gray-edge spread {a.color_cast:.2f}): left as it is "
                      "(choose color to neutralise it)")
     if real:
-        add("sr", f"{sr_why}; {web_copy}: real-world SR, which removes blur, noise and compression artefacts "
-                  "while it upscales (in place of a separate cleanup step)", factor, model=real)
+        add("sr", f"{sr_why}; {web_copy}: a blurred, compressed copy → real-world SR (cleans up as it "
+                  "upscales)", factor, model=real)
     elif factor > 1:
         add("sr", sr_why, factor)
     if not steps and not notes:
