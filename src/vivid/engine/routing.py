@@ -32,6 +32,10 @@ VERY_DARK = 0.12  # mean luma below this -> low-light whatever the highlights (a
 #: diver: mean 0.14, median 0.10, but spread 0.11): neutral light marks it as lit on purpose, so it is kept
 LAMPLIT_MEAN, LAMPLIT_DARK, LAMPLIT_MEDIAN, LAMPLIT_BRIGHT = 0.2, 0.9, 0.12, 0.12
 NOISE_SIGMA = 6.0  # estimated sigma (0..255) above this -> denoise
+#: the mean brightness low-light enhancement brings an image to (vivid-lowlight's training targets: 0.45-0.55):
+#: a dark image's noise is judged as it will be once brightened, sigma x BRIGHTENED_MEAN / mean (LOL's captures:
+#: sigma 0.9-1.8 at means 0.03-0.10, i.e. 6-23 once brightened; DICM's JPEGs 0.4-0.7, mostly under 5)
+BRIGHTENED_MEAN = 0.5
 BLOCKY = 1.3  # JPEG blockiness above this -> the JPEG-artefact remover (denoise when none is installed)
 CAST = 0.25  # gray-edge channel spread above this -> colour correction (natural photos: < 0.11 in BSD100,
 #   except an underwater scene at 0.23, which auto leaves alone with a note; FiveK inputs: up to 0.52)
@@ -288,6 +292,10 @@ def analyze(image: Image, *, scale: float | None = None, size: tuple[int, int] |
                if a.noise_sigma > NOISE_SIGMA else f"JPEG blockiness {a.blockiness:.2f} (> {BLOCKY:g}) → denoise")
         add("denoise", why)
     dark = under_exposed(a)
+    amplified = a.noise_sigma * BRIGHTENED_MEAN / max(a.mean_luma, 0.01)
+    if dark and not steps and amplified > NOISE_SIGMA:
+        add("denoise", f"estimated noise sigma {a.noise_sigma:.1f} in a dark image, about {amplified:.0f} once "
+                       f"brightened (> {NOISE_SIGMA:g}) → denoise before brightening")
     if dark:
         add("lowlight", f"{dark} → low-light enhancement")
     elif a.mean_luma < DARK_MEAN:
