@@ -73,6 +73,7 @@ def main() -> None:
         "denoise → vivid-sr": (("denoise", "vivid-denoise"), ("sr", "vivid-sr")),
         "vivid-sr": (("sr", "vivid-sr"),),
         "vivid-sr-real": (("sr", "vivid-sr-real"),),
+        "dejpeg → vivid-sr-real": (("dejpeg", "vivid-dejpeg"), ("sr", "vivid-sr-real")),
     }
 
     def run(lr: np.ndarray, steps: tuple[tuple[str, str], ...]) -> np.ndarray:

@@ -377,8 +377,9 @@ def test_edge_sharpness_falls_with_blur_and_noise_never_makes_an_image_look_soft
 
 def test_upscaling_a_soft_compressed_copy_goes_to_real_world_sr() -> None:
     """A blurred, JPEG'd image (a web copy) asked to be upscaled, or small enough that auto upscales it: one
-    real-world SR step, which says why; at x3 and x4 its x4 model (x3 resizes down)."""
-    web_copy = _jpeg(_soft(photo_like(200, 300)), 50)
+    real-world SR step, which says why; at x3 and x4 its x4 model (x3 resizes down). Heavy blocks are removed
+    first (the real-world model keeps the input's chroma, blocks and all)."""
+    web_copy = _jpeg(_soft(photo_like(200, 300)), 95)  # mild compression (blockiness 1.27 on this picture)
     for kw in ({"scale": 2}, {}):
         plan = analyze(Image(web_copy), **kw)
         assert [(s.task, s.model, s.scale) for s in plan.steps] == [("sr", "vivid-sr-real", 2)], plan.explain()
@@ -386,6 +387,8 @@ def test_upscaling_a_soft_compressed_copy_goes_to_real_world_sr() -> None:
     for factor in (3, 4):
         plan = analyze(Image(web_copy), scale=factor)
         assert [(s.task, s.model, s.scale) for s in plan.steps] == [("sr", "vivid-sr-real", 4)], plan.explain()
+    plan = analyze(Image(_jpeg(_soft(photo_like(200, 300)), 50)), scale=2)
+    assert [(s.task, s.model) for s in plan.steps] == [("dejpeg", "vivid-dejpeg"), ("sr", "vivid-sr-real")]
 
 
 def test_real_world_sr_only_where_it_reaches_the_factor_and_an_upscale_is_wanted() -> None:
@@ -427,3 +430,7 @@ def test_real_photos_route_to_real_world_sr_only_when_soft_and_compressed() -> N
             plan = analyze(Image(np.ascontiguousarray(img, dtype=np.float32)), scale=2)
             counts[name] += any(s.model == "vivid-sr-real" for s in plan.steps)
     assert counts["sharp"] == 0 and counts["jpeg"] == 0 and counts["soft jpeg"] >= 6, counts
+    # heavy blocks on a soft copy: JPEG-artefact removal first, then the real-world model
+    soft_q10 = jpeg(imresize(_soft(modcrop(load_rgb(files[0]), 2).astype(np.float32), 1.6), 0.5, quantize=8), quality=10)
+    plan = analyze(Image(np.ascontiguousarray(soft_q10, dtype=np.float32)), scale=2)
+    assert [(s.task, s.model) for s in plan.steps] == [("dejpeg", "vivid-dejpeg"), ("sr", "vivid-sr-real")]
