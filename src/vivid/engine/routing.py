@@ -50,6 +50,11 @@ TINTED_HIGHLIGHTS = 0.06  # a cast tints the light, so the brightest 5% too: the
 #: 0.35-0.56, JPEG alone leaves edges sharp; clean LR blockiness 0.96-1.02, JPEG q70-q90 1.0-1.8
 SOFT_EDGES = 0.42
 SOFT_BLOCKY = 1.08
+#: ... and above this, JPEG-artefact removal goes first: heavy blocks keep their colour through the real-world SR
+#: model, whose chroma is the input's upscaled. BSDS200 (last 10, blurred 1 px then JPEG), PSNR-Y of dejpeg →
+#: vivid-sr-real against vivid-sr-real alone: q10 (blockiness 2.5) 24.41 vs 24.28, q20 (1.9) 25.38 vs 25.35,
+#: q30 (1.6) 25.74 vs 25.80
+SOFT_HEAVY_BLOCKY = 1.8
 SMALL_SIDE = 512  # longest side below this -> super-resolution
 GRAY_CHROMA = 2.5 / 255  # 99th percentile of per-pixel |chroma| (on the <= 512 px thumbnail) below this
 #   -> grayscale: chroma must be negligible almost everywhere, not just small on average. Gray images stored
@@ -283,11 +288,9 @@ def analyze(image: Image, *, scale: float | None = None, size: tuple[int, int] |
     # benchmarks/real_sr_routing.py, vivid-sr-real's card)
     web_copy = _soft_and_compressed(a)
     real = real_world_sr(factor) if web_copy and factor > 1 else None
-    if real and a.blockiness <= BLOCKY:  # the SR step below cleans up too
+    if real and a.blockiness <= SOFT_HEAVY_BLOCKY:  # the SR step below cleans up too
         pass
-    elif a.blockiness > BLOCKY and _has_model("dejpeg"):  # heavy blocks: the real-world SR model leaves their
-        # colour (its chroma is the input's, upscaled), so they go first (BSDS200, blur 1 px + q10: 24.41 dB
-        # dejpeg → vivid-sr-real against 24.28 alone and 24.33 dejpeg → vivid-sr)
+    elif a.blockiness > BLOCKY and _has_model("dejpeg"):
         add("dejpeg", f"JPEG blockiness {a.blockiness:.2f} (> {BLOCKY:g}): compression artefacts → JPEG-artefact removal")
     elif degraded:
         why = (f"estimated noise sigma {a.noise_sigma:.1f} (> {NOISE_SIGMA:g}) → denoise"
