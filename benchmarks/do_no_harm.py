@@ -18,6 +18,11 @@ comparing, so the scores ask whether the content was kept. Cases (from ../shared
   the gray copy's.
 * ``jpeg`` — CBSD68 (first 10) saved as JPEG at quality 15: PSNR against the clean original not below the
   JPEG's (and the gain).
+* ``webcopy`` — BSD100 (first 10) as a web copy: blurred (Gaussian, 1.6 px), shrunk to half with MATLAB
+  bicubic, JPEG at quality 70; auto upscales it (small image) and the result is compared with the original
+  at full size: PSNR not below plain bicubic upscaling of the copy (and the gain).
+* ``dark`` — LOL eval15's low captures (dark and noisy): brightened, PSNR and SSIM against the normal-light
+  capture above the input's (SSIM printed as the score).
 
     .venv/bin/python benchmarks/do_no_harm.py [--cases good,neutral,portraits,night,gray,jpeg] [--limit N]
 """
@@ -35,7 +40,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
-CASES = ("good", "neutral", "portraits", "night", "gray", "jpeg")
+CASES = ("good", "neutral", "portraits", "night", "gray", "jpeg", "webcopy", "dark")
 
 
 def rgb_of(path: Path) -> np.ndarray:
@@ -87,6 +92,10 @@ def images(case: str, limit: int) -> Iterator[tuple[str, np.ndarray]]:
         files = [DATA / "lowlight" / "DICM" / "low" / f"{n}.jpg" for n in ("03", "17", "30")]
     elif case == "jpeg":
         files = sorted((DATA / "denoise" / "CBSD68" / "GT").glob("*.png"))[:10]
+    elif case == "webcopy":
+        files = sorted((sr / "BSD100" / "HR").glob("*.png"))[:10]
+    elif case == "dark":
+        files = sorted((DATA / "lowlight" / "LOL" / "eval15" / "low").glob("*.png"))
     elif case == "neutral":
         clip = DATA / "video" / "car-detection.mp4"
         if not clip.is_file():
@@ -133,6 +142,32 @@ def run_case(case: str, limit: int, min_psnr: float) -> tuple[bool, str]:
             good = gain >= 0
             scores.append(gain)
             detail = f"PSNR vs clean {psnr(out, x):.2f} dB ({gain:+.2f} over the JPEG)"
+        elif case == "webcopy":
+            from scipy.ndimage import gaussian_filter
+
+            from vivid.engine.api import enhance
+            from vivid.io.image import Image
+            from vivid.ops.resize import imresize, modcrop
+
+            hr = modcrop(x, 2)
+            copy = jpeg(imresize(gaussian_filter(hr, (0, 1.6, 1.6)), 0.5, quantize=8), quality=70)
+            result = enhance(Image(np.ascontiguousarray(copy, dtype=np.float32)), task="auto", scale=2)
+            out = np.clip(np.rint(result.image.color * 255), 0, 255) / 255
+            steps = [f"{s.task}:{s.model}" for s in result.plan.steps]
+            base = np.clip(np.rint(imresize(copy, 2.0) * 255), 0, 255) / 255
+            gain = psnr(out, hr) - psnr(base, hr)
+            good = gain >= 0
+            scores.append(gain)
+            detail = f"PSNR vs original {psnr(out, hr):.2f} dB ({gain:+.2f} over bicubic upscaling)"
+        elif case == "dark":
+            from vivid.metrics import ssim
+
+            gt = rgb_of(DATA / "lowlight" / "LOL" / "eval15" / "high" / name)
+            out, steps = auto(x)
+            (p0, s0), (p1, s1) = (psnr(x, gt), ssim(x, gt)), (psnr(out, gt), ssim(out, gt))
+            good = p1 > p0 and s1 > s0 and "lowlight" in " ".join(steps)
+            scores.append(s1)
+            detail = f"PSNR / SSIM vs the normal-light capture {p0:.2f} / {s0:.3f} -> {p1:.2f} / {s1:.3f}"
         elif case == "night":
             out, steps = auto(x)
             lum = 0.299 * x[0] + 0.587 * x[1] + 0.114 * x[2]
@@ -157,7 +192,8 @@ def run_case(case: str, limit: int, min_psnr: float) -> tuple[bool, str]:
         return True, f"{case}: skipped (data not found under {DATA})"
     s = np.minimum(np.array(scores), 99.99)  # an untouched image scores inf against its input
     what = {"good": "PSNR vs input", "neutral": "PSNR vs input", "portraits": "PSNR vs input",
-            "night": "brightness gain /255", "gray": "dB over the gray copy", "jpeg": "dB over the JPEG"}[case]
+            "night": "brightness gain /255", "gray": "dB over the gray copy", "jpeg": "dB over the JPEG",
+            "webcopy": "dB over bicubic", "dark": "SSIM vs the normal-light capture"}[case]
     return ok, (f"{case}: {lines} images, {what} min {s.min():.2f} mean {s.mean():.2f}; "
                 f"{'kept, no harm' if ok else 'HARM: see the marked lines'}")
 
