@@ -36,7 +36,12 @@ NOISE_SIGMA = 6.0  # estimated sigma (0..255) above this -> denoise
 #: a dark image's noise is judged as it will be once brightened, sigma x BRIGHTENED_MEAN / mean (LOL's captures:
 #: sigma 0.9-1.8 at means 0.03-0.10, i.e. 6-23 once brightened; DICM's JPEGs 0.4-0.7, mostly under 5)
 BRIGHTENED_MEAN = 0.5
-BLOCKY = 1.3  # JPEG blockiness above this -> the JPEG-artefact remover (denoise when none is installed)
+#: JPEG blockiness above this -> the JPEG-artefact remover (denoise when none is installed). vivid-dejpeg's gain
+#: by blockiness, on its 20 held-out BSDS200 images as JPEG at q50-95 (benchmarks/dejpeg_threshold.py):
+#: (1.05, 1.1] -2.5 dB (q90-95 copies, which it smooths), (1.1, 1.15] +0.56 (worst +0.07), (1.15, 1.2] +0.69
+#: (worst -0.06), (1.2, 1.3] +0.86, above 1.3 +0.70; 1.15 leaves one bin of margin. BSD100's and CBSD68's
+#: originals: 2 of 100 and 2 of 68 measure above it
+BLOCKY = 1.15
 CAST = 0.25  # gray-edge channel spread above this -> colour correction (natural photos: < 0.11 in BSD100,
 #   except an underwater scene at 0.23, which auto leaves alone with a note; FiveK inputs: up to 0.52)
 SLIGHT_CAST = 0.15  # above this, a note offers colour correction
