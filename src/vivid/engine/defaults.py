@@ -23,8 +23,8 @@ DEFAULT_MODELS: dict[str, tuple[str, ...]] = {
 #: the SR models for soft, JPEG-compressed inputs (web copies of photos), best first: auto routes an upscale of
 #: such an image (engine.routing's SOFT_EDGES / SOFT_BLOCKY) to the first one installed that offers the scale, in
 #: place of a cleanup step followed by clean-input SR. vivid-sr-real wins there (BSD100, x2, blurred 1.6 px then
-#: JPEG q70: +0.68 dB over auto without it; the real-world bench chain +0.48) and loses on what stays routed to
-#: the cleanup step, JPEG or noise on a sharp image (q70 27.82 vs 28.85 dB): benchmarks/real_sr_routing.py
+#: JPEG q70: 26.76 dB against 26.04 for dejpeg → vivid-sr) and loses on what stays routed to the cleanup step,
+#: JPEG or noise on a sharp image (q70 27.82 vs 28.85 dB): benchmarks/real_sr_routing.py
 REAL_WORLD_SR: tuple[str, ...] = ("vivid-sr-real",)
 
 
