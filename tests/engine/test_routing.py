@@ -379,7 +379,7 @@ def test_upscaling_a_soft_compressed_copy_goes_to_real_world_sr() -> None:
     """A blurred, JPEG'd image (a web copy) asked to be upscaled, or small enough that auto upscales it: one
     real-world SR step, which says why; at x3 and x4 its x4 model (x3 resizes down). Heavy blocks are removed
     first (the real-world model keeps the input's chroma, blocks and all)."""
-    web_copy = _jpeg(_soft(photo_like(200, 300)), 85)  # blockiness 1.56 on this picture
+    web_copy = _jpeg(_soft(photo_like(200, 300)), 90)  # blockiness 1.42 on this picture
     for kw in ({"scale": 2}, {}):
         plan = analyze(Image(web_copy), **kw)
         assert [(s.task, s.model, s.scale) for s in plan.steps] == [("sr", "vivid-sr-real", 2)], plan.explain()
