@@ -362,8 +362,8 @@ def _print_plan(name: Path, plan) -> None:  # noqa: ANN001
     out_console.print(
         f"{name}: {a['width']}x{a['height']}, mean brightness {a['mean_luma'] * 255:.0f}/255, "
         f"{a['dark_share']:.0%} darker than 128, noise sigma ~{a['noise_sigma']:.1f}, "
-        f"{'grayscale' if a['grayscale'] else 'colour'}, blockiness {a['blockiness']:.2f}, "
-        f"edge sharpness {a['edge_sharpness']:.2f}", highlight=False)
+        f"{'grayscale' if a['grayscale'] else 'colour'}, blockiness {a['blockiness']:.2f}"
+        + (f", edge sharpness {a['edge_sharpness']:.2f}" if "edge_sharpness" in a else ""), highlight=False)
     for line in plan.explain():
         out_console.print(f"  {line}", highlight=False)
     for s in plan.steps:
