@@ -70,3 +70,23 @@ def load_strict(module: nn.Module, state: Mapping[str, Any]) -> nn.Module:
     """``module`` with ``state`` loaded strictly, in eval mode."""
     module.load_state_dict(dict(state), strict=True)
     return module.eval()
+
+
+def sized_from_state(
+    make: Callable[[Mapping[str, Any]], nn.Module | None],
+) -> tuple[Callable[[Mapping[str, Any]], bool], Callable[[Mapping[str, Any]], nn.Module]]:
+    """``(matches, build)`` for a network whose size is read off the file's tensors: ``make(state)`` returns the
+    empty network of that size, or None when the names are not this architecture's. A file matches when its
+    tensor names are exactly that network's; building loads them strictly."""
+
+    def matches(state: Mapping[str, Any]) -> bool:
+        net = make(state)
+        return net is not None and fits(state, net)
+
+    def build(state: Mapping[str, Any]) -> nn.Module:
+        net = make(state)
+        if net is None:
+            raise ValueError("the tensors are not this architecture's")
+        return load_strict(net, state)
+
+    return matches, build

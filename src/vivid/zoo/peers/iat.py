@@ -30,7 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from vivid.zoo.peers.base import PeerArch, fits, indexed_count, load_strict
+from vivid.zoo.peers.base import PeerArch, indexed_count, sized_from_state
 
 _BLOCK = re.compile(r"local_net\.mul_blocks\.(\d+)\.")
 
@@ -194,14 +194,12 @@ def _shape(state: Mapping[str, Any]) -> tuple[int, int] | None:
     return (int(weight.shape[0]), blocks) if weight is not None and weight.ndim == 4 and blocks else None
 
 
-def _matches(state: Mapping[str, Any]) -> bool:
+def _make(state: Mapping[str, Any]) -> nn.Module | None:
     shape = _shape(state)
-    return shape is not None and fits(state, IATNet(dim=shape[0], blocks=shape[1]))
+    return None if shape is None else IATNet(dim=shape[0], blocks=shape[1])
 
 
-def _build(state: Mapping[str, Any]) -> nn.Module:
-    dim, blocks = _shape(state)  # type: ignore[misc]
-    return load_strict(IATNet(dim=dim, blocks=blocks), state)
+_matches, _build = sized_from_state(_make)
 
 
 # the gamma and colour matrix come from attention over the whole image

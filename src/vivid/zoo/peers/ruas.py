@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from vivid.zoo.peers.base import UNSTATED, PeerArch, fits, indexed_count, load_strict
+from vivid.zoo.peers.base import UNSTATED, PeerArch, indexed_count, sized_from_state
 
 #: the operations the search chose for the cell's slots c1_d, c1_r, c2_d, c2_r, c3_d, c3_r, c4
 ILLUMINATION_CELL = ("skip", "res1", "resdil3", "conv3", "conv3", "skip", "conv3")
@@ -127,13 +127,12 @@ class RUASNet(nn.Module):
         return self.denoise_net(self.enhance_net(x))
 
 
-def _matches(state: Mapping[str, Any]) -> bool:
+def _make(state: Mapping[str, Any]) -> nn.Module | None:
     stages, cells = indexed_count(state, _STAGE), indexed_count(state, _CELL)
-    return stages > 0 and cells > 0 and fits(state, RUASNet(stages=stages, cells=cells))
+    return RUASNet(stages=stages, cells=cells) if stages > 0 and cells > 0 else None
 
 
-def _build(state: Mapping[str, Any]) -> nn.Module:
-    return load_strict(RUASNet(stages=indexed_count(state, _STAGE), cells=indexed_count(state, _CELL)), state)
+_matches, _build = sized_from_state(_make)
 
 
 RUAS = PeerArch("RUAS", "Liu et al., CVPR 2021; weights github.com/KarelZhang/RUAS",

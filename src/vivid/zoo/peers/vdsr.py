@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from vivid.zoo.peers.base import PeerArch, fits, indexed_count, load_strict
+from vivid.zoo.peers.base import PeerArch, indexed_count, sized_from_state
 
 _BLOCK = re.compile(r"residual_layer\.(\d+)\.conv\.weight$")
 
@@ -68,14 +68,12 @@ def _shape(state: Mapping[str, Any]) -> tuple[int, int] | None:
     return int(weight.shape[0]), blocks
 
 
-def _matches(state: Mapping[str, Any]) -> bool:
+def _make(state: Mapping[str, Any]) -> nn.Module | None:
     shape = _shape(state)
-    return shape is not None and fits(state, VDSRNet(channels=shape[0], blocks=shape[1]))
+    return None if shape is None else VDSRNet(channels=shape[0], blocks=shape[1])
 
 
-def _build(state: Mapping[str, Any]) -> nn.Module:
-    channels, blocks = _shape(state)  # type: ignore[misc]
-    return load_strict(VDSRNet(channels=channels, blocks=blocks), state)
+_matches, _build = sized_from_state(_make)
 
 
 # receptive field 20 layers x 1 pixel at the output's size: 10 input pixels at x2, 5 at x4
