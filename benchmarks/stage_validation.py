@@ -3,7 +3,8 @@
 Used to choose between training stages without touching the test sets (LOL, FiveK): the pairs are exactly
 the ones ``vivid train CONFIG`` validates on (the config's held-out files, degradation and target settings),
 and ``--exposure`` / ``--tint`` rebuild them for another stage's range, so two stages can be compared on
-both ranges (``--camera-noise 0|1``: the low-light inputs' noise, independent or camera-processed). Prints the mean RGB PSNR (8-bit rounded output) of each weight file.
+both ranges (``--camera-noise 0|1``: the low-light inputs' noise, independent or camera-processed;
+``--mild SHARE``: vivid-dejpeg's share of clean and quality 90-100 pairs). Prints the mean RGB PSNR (8-bit rounded output) of each weight file.
 
     .venv/bin/python benchmarks/stage_validation.py configs/lowlight/vivid_lowlight_stage4.toml \\
         OLD.safetensors checkpoints/vivid_lowlight_stage4/best.safetensors [--exposure 0.03,0.4]
@@ -29,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--exposure", type=_floats, help="low-light exposure range, e.g. 0.03,0.4")
     parser.add_argument("--tint", type=float, help="tone: green-magenta tint range in stops")
     parser.add_argument("--camera-noise", type=int, choices=(0, 1), help="low-light: camera-processed noise off/on")
+    parser.add_argument("--mild", type=float, help="dejpeg: share of clean / quality 90-100 pairs (0: stage 1's)")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
 
@@ -52,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         tint=data.tint if args.tint is None else args.tint,
         exposure=data.exposure if args.exposure is None else args.exposure,
         camera=data.camera_noise if args.camera_noise is None else bool(args.camera_noise),
+        mild=data.dejpeg_mild if args.mild is None else args.mild,
     )
     for path in args.weights:
         net = build_arch(cfg.model.arch, **cfg.model.arch_kwargs())

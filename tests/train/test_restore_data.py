@@ -119,6 +119,31 @@ def test_dejpeg_inputs_are_real_jpeg_copies_blind_to_quality() -> None:
     assert x.shape == y.shape == (4, 3, 32, 32)
 
 
+def test_dejpeg_mild_share_adds_clean_and_high_quality_patches_and_is_checked(tmp_path: Path) -> None:
+    """Stage 2's ``dejpeg_mild``: that share of patches is left as it is or saved at quality 90-100; 0 leaves
+    the first stage's pairs exactly as they were (no extra draws)."""
+    clean = _scene(128, 128, 4)
+    first = [degrade_dejpeg(clean, np.random.default_rng(s)) for s in range(6)]
+    assert all(np.array_equal(a, degrade_dejpeg(clean, np.random.default_rng(s), mild=0.0)) for s, a in enumerate(first))
+    rng = np.random.default_rng(0)
+    errors = [float(np.sqrt(np.mean((degrade_dejpeg(clean, rng, mild=0.999) - clean) ** 2))) * 255 for _ in range(30)]
+    untouched = [e for e in errors if e == 0.0]
+    assert 5 <= len(untouched) <= 25  # about half left as they are
+    assert all(e < 3.5 for e in errors)  # the rest at quality 90-100: a few levels off (4:2:0 chroma)
+    strong = [float(np.sqrt(np.mean((a - clean) ** 2))) * 255 for a in first]
+    assert min(strong) > max(errors)
+    assert load_config(CONFIGS / "dejpeg" / "vivid_dejpeg_stage2.toml").data.dejpeg_mild == 0.15
+    assert load_config(CONFIGS / "dejpeg" / "vivid_dejpeg.toml").data.dejpeg_mild == 0.0
+    bad = tmp_path / "bad.toml"
+    text = (CONFIGS / "dejpeg" / "vivid_dejpeg_stage2.toml").read_text()
+    bad.write_text(text.replace("dejpeg_mild = 0.15", "dejpeg_mild = 1.5"))
+    with pytest.raises(ConfigError, match="dejpeg_mild"):
+        load_config(bad)
+    bad.write_text((CONFIGS / "color" / "vivid_tone_stage2.toml").read_text().replace("tint = 0.25", "tint = 0.25\ndejpeg_mild = 0.1"))
+    with pytest.raises(ConfigError, match="dejpeg_mild"):
+        load_config(bad)
+
+
 def test_colorize_batches_are_gray_inputs_of_colour_targets() -> None:
     images = [_scene(70, 90, s) for s in range(3)]
     x, y = RestoreSampler(images, task="colorize", patch=32, seed=3).batch(4)

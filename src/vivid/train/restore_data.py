@@ -162,7 +162,7 @@ def is_colourful(image: np.ndarray, *, min_chroma: float = 0.02) -> bool:
     return float(np.mean(np.abs(cb)) + np.mean(np.abs(cr))) > min_chroma
 
 
-def degrade_dejpeg(clean: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def degrade_dejpeg(clean: np.ndarray, rng: np.random.Generator, *, mild: float = 0.0) -> np.ndarray:
     """``clean`` ``(3, H, W)`` saved as JPEG and decoded, as a web or messenger copy of a photo would be.
 
     Quality 10-60 (85%) or 61-95 (15%, so that the model learns to leave mild compression nearly alone);
@@ -170,9 +170,18 @@ def degrade_dejpeg(clean: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     compressed twice (a second quality 10-95). A gray patch (three equal channels) is compressed as one gray
     channel, as a gray JPEG is, and repeated. The block grid starts at the patch's top-left corner, as it
     does at an image's (the restorer keeps tiles on a 16-pixel grid).
+
+    ``mild``: the share of patches instead left as they are or saved once at quality 90-100 (half each), so
+    that the model learns to leave clean and high-quality images alone; 0 draws nothing extra (the pairs
+    stay those of the first stage).
     """
     gray = bool(np.array_equal(clean[0], clean[1]) and np.array_equal(clean[0], clean[2]))
     x = clean[:1] if gray else clean
+    if mild and rng.random() < mild:
+        if rng.random() < 0.5:
+            return clean.copy()
+        x = jpeg(x, quality=int(rng.integers(90, 101)), chroma_subsampling=bool(rng.random() >= 0.2))
+        return np.repeat(x, 3, axis=0) if gray else x
     q = int(rng.integers(10, 61)) if rng.random() < 0.85 else int(rng.integers(61, 96))
     sub = bool(rng.random() >= 0.2)
     x = jpeg(x, quality=q, chroma_subsampling=sub)
@@ -183,10 +192,11 @@ def degrade_dejpeg(clean: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def degrade(
     task: str, clean: np.ndarray, rng: np.random.Generator, *, tint: float = 0.0,
-    exposure: tuple[float, ...] = (0.03, 0.4), camera: bool = False,
+    exposure: tuple[float, ...] = (0.03, 0.4), camera: bool = False, mild: float = 0.0,
 ) -> np.ndarray:
-    """The network input for ``task`` (``lowlight``, ``tone``, ``zero_ref`` or ``colorize``) made from ``clean``;
-    ``tint`` as :func:`degrade_tone`, ``exposure`` and ``camera`` as :func:`degrade_lowlight`."""
+    """The network input for ``task`` (``lowlight``, ``tone``, ``zero_ref``, ``colorize`` or ``dejpeg``) made
+    from ``clean``; ``tint`` as :func:`degrade_tone`, ``exposure`` and ``camera`` as :func:`degrade_lowlight`,
+    ``mild`` as :func:`degrade_dejpeg`."""
     if task in ("lowlight", "zero_ref"):
         return degrade_lowlight(clean, rng, exposure=exposure, camera=camera)
     if task == "tone":
@@ -194,7 +204,7 @@ def degrade(
     if task == "colorize":
         return to_gray_input(clean)
     if task == "dejpeg":
-        return degrade_dejpeg(clean, rng)
+        return degrade_dejpeg(clean, rng, mild=mild)
     raise ConfigError(
         f"no image-to-image degradation for task {task!r}: known are lowlight, tone, zero_ref, colorize, dejpeg"
     )
@@ -234,6 +244,7 @@ class RestoreSampler:
         tint: float = 0.0,
         exposure: tuple[float, ...] = (0.03, 0.4),
         camera: bool = False,
+        mild: float = 0.0,
     ) -> None:
         if task not in TASKS:
             raise ConfigError(f"unknown restoration task {task!r}: known are {TASKS}")
@@ -248,6 +259,7 @@ class RestoreSampler:
         self.tint = tint
         self.exposure = exposure
         self.camera = camera
+        self.mild = mild
 
     def _patch(self) -> np.ndarray:
         im = self.images[int(self.rng.choice(len(self.images), p=self.prob))]
@@ -271,7 +283,10 @@ class RestoreSampler:
                 if self.target_mean:
                     clean = re_expose(clean, float(self.rng.uniform(*self.target_mean)))
                 inputs.append(
-                    degrade(self.task, clean, self.rng, tint=self.tint, exposure=self.exposure, camera=self.camera)
+                    degrade(
+                        self.task, clean, self.rng, tint=self.tint, exposure=self.exposure, camera=self.camera,
+                        mild=self.mild,
+                    )
                 )
                 targets.append(clean)
             return np.stack(inputs), (None if self.task == "zero_ref" else np.stack(targets))
@@ -307,7 +322,7 @@ def validation_set(folder: str, *, sigma: float = 25.0, crop: int = 256, limit: 
 
 def synthetic_validation_set(
     files: list[Path], *, task: str, crop: int = 256, seed: int = 10_000, target_mean: tuple[float, ...] = (),
-    tint: float = 0.0, exposure: tuple[float, ...] = (0.03, 0.4), camera: bool = False,
+    tint: float = 0.0, exposure: tuple[float, ...] = (0.03, 0.4), camera: bool = False, mild: float = 0.0,
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Fixed (input, clean) pairs from ``files``: a centre crop (sides multiples of 8, at most ``crop``)
     degraded for ``task`` with generator seed ``seed + index``. ``zero_ref`` validates on ``lowlight``
@@ -327,7 +342,8 @@ def synthetic_validation_set(
             inp = np.concatenate([noisy, np.full((1, ch, cw), 25.0 / 255, dtype=np.float32)])
         else:
             inp = degrade(
-                "lowlight" if task == "zero_ref" else task, clean, rng, tint=tint, exposure=exposure, camera=camera
+                "lowlight" if task == "zero_ref" else task, clean, rng, tint=tint, exposure=exposure, camera=camera,
+                mild=mild,
             )
         pairs.append((inp, clean))
     return pairs
