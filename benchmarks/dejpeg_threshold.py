@@ -3,7 +3,9 @@
 Clean photos (by default the 20 BSDS200 images vivid-dejpeg's training held out for validation) are saved as
 JPEG at quality 50-95 (Pillow, 4:2:0); each copy's blockiness (``engine.routing.blockiness``, what auto routes
 on) and the gain of vivid-dejpeg against the clean original are binned by blockiness. Also the clean originals'
-blockiness and vivid-dejpeg's PSNR on them. Auto's threshold (``engine.routing.BLOCKY``) is chosen from this.
+blockiness and vivid-dejpeg's PSNR on them. Auto's threshold (``engine.routing.BLOCKY``) is chosen from this,
+and the file quality at or below which auto routes a JPEG file whatever its blockiness
+(``engine.routing.FILE_JPEG_QUALITY``): the last table gives the gain on the copies only the file's quality sends.
 Run from the repository root:
 
     .venv/bin/python benchmarks/dejpeg_threshold.py [--data DIR] [--last N]
@@ -28,7 +30,7 @@ def main() -> None:
     args = ap.parse_args()
     from vivid.engine.api import enhance
     from vivid.engine.plan import Plan, Step
-    from vivid.engine.routing import blockiness
+    from vivid.engine.routing import BLOCKY, blockiness
     from vivid.io.image import Image
     from vivid.metrics import psnr
     from vivid.ops.degrade import jpeg
@@ -69,6 +71,12 @@ def main() -> None:
         m = r[(r[:, 1] > lo) & (r[:, 1] <= hi)]
         if len(m):
             print(f"| ({lo:g}, {hi:g}] | {len(m)} | {m[:, 2].mean():+.2f} | {m[:, 2].min():+.2f} |")
+    print(f"| file quality, blockiness <= {BLOCKY:g} | copies | gain mean | worst |")
+    print("|---|---:|---:|---:|")
+    for q in QUALITIES:
+        m = r[(r[:, 0] == q) & (r[:, 1] <= BLOCKY)]
+        if len(m):
+            print(f"| {q} | {len(m)} | {m[:, 2].mean():+.2f} | {m[:, 2].min():+.2f} |")
 
 
 if __name__ == "__main__":

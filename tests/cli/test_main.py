@@ -191,3 +191,13 @@ def test_the_cli_and_the_rest_api_refuse_the_same_requests(tmp_path: Path, form:
     with pytest.raises(VividError) as caught:
         make_plan(read_image(src), options_from_form(**fields), models=ModelCache())
     assert caught.value.http_status == 422
+
+
+def test_analyze_prints_a_jpeg_files_saved_quality(tmp_path: Path) -> None:
+    rgb = (np.random.default_rng(1).random((40, 56, 3)) * 255).astype(np.uint8)
+    Image.fromarray(rgb).save(tmp_path / "web.jpg", "JPEG", quality=35)
+    Image.fromarray(rgb).save(tmp_path / "same.png")
+    res = run("analyze", str(tmp_path / "web.jpg"))
+    assert res.exit_code == 0 and "JPEG quality 35" in res.output
+    res = run("analyze", str(tmp_path / "same.png"))
+    assert res.exit_code == 0 and "JPEG quality" not in res.output

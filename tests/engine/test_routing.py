@@ -434,3 +434,26 @@ def test_real_photos_route_to_real_world_sr_only_when_soft_and_compressed() -> N
     soft_q10 = jpeg(imresize(_soft(modcrop(load_rgb(files[0]), 2).astype(np.float32), 1.6), 0.5, quantize=8), quality=10)
     plan = analyze(Image(np.ascontiguousarray(soft_q10, dtype=np.float32)), scale=2)
     assert [(s.task, s.model) for s in plan.steps] == [("dejpeg", "vivid-dejpeg"), ("sr", "vivid-sr-real")]
+
+
+def test_a_jpeg_file_saved_at_low_quality_goes_to_dejpeg_even_when_its_blocks_hide(tmp_path: Path) -> None:
+    """Smooth content hides blocks (this picture at q70 measures below the blockiness line), but the file's
+    quantization table says how hard it was compressed: at quality <= 70 auto removes the artefacts. The
+    same pixels without the file (an array, a PNG) and a q90 file are left alone."""
+    from vivid.engine.routing import BLOCKY, FILE_JPEG_QUALITY, _has_model
+    from vivid.io.read import read_image
+
+    if not _has_model("dejpeg"):
+        pytest.skip("no JPEG-artefact remover installed")
+    rgb = np.rint(np.moveaxis(photo_like(), 0, -1) * 255).astype(np.uint8)
+    for quality, routed in ((FILE_JPEG_QUALITY, True), (90, False)):
+        path = tmp_path / f"q{quality}.jpg"
+        PILImage.fromarray(rgb).save(path, "JPEG", quality=quality)
+        image = read_image(path)
+        plan = analyze(image)
+        assert plan.analysis["jpeg_quality"] == quality
+        assert plan.analysis["blockiness"] <= BLOCKY  # the blocks alone would not route it
+        assert (tasks(plan) == ["dejpeg"]) is routed, plan.explain()
+        if routed:
+            assert f"quality {quality}" in plan.steps[0].reason and "quantization table" in plan.steps[0].reason
+            assert tasks(analyze(Image(image.pixels))) == []  # the pixels alone: no file, no quality

@@ -363,7 +363,8 @@ def _print_plan(name: Path, plan) -> None:  # noqa: ANN001
         f"{name}: {a['width']}x{a['height']}, mean brightness {a['mean_luma'] * 255:.0f}/255, "
         f"{a['dark_share']:.0%} darker than 128, noise sigma ~{a['noise_sigma']:.1f}, "
         f"{'grayscale' if a['grayscale'] else 'colour'}, blockiness {a['blockiness']:.2f}"
-        + (f", edge sharpness {a['edge_sharpness']:.2f}" if "edge_sharpness" in a else ""), highlight=False)
+        + (f", edge sharpness {a['edge_sharpness']:.2f}" if "edge_sharpness" in a else "")
+        + (f", JPEG quality {a['jpeg_quality']}" if a.get("jpeg_quality") is not None else ""), highlight=False)
     for line in plan.explain():
         out_console.print(f"  {line}", highlight=False)
     for s in plan.steps:

@@ -28,6 +28,9 @@ class ImageMeta:
     source_path: Path | None = None
     #: free-form text (PNG tEXt/iTXt) to write, e.g. vivid's provenance record
     text: dict[str, str] = field(default_factory=dict)
+    #: a JPEG file's quality (IJG 1-100, from its quantization table: :mod:`vivid.io.jpeg_quality`); None
+    #: for other formats and for pixels that did not come from a file
+    jpeg_quality: int | None = None
 
     def stripped(self) -> ImageMeta:
         """The same record without EXIF, ICC profile, DPI and text."""
