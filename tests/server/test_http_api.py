@@ -38,6 +38,20 @@ def test_models_lists_the_registry_with_recommendations(client) -> None:  # noqa
     assert_error(client.get("/v1/models", params={"task": "paint"}), 422, "invalid_option")
 
 
+def test_analyze_reads_an_uploaded_jpegs_saved_quality_and_reuses_it_by_upload_id(client) -> None:  # noqa: ANN001
+    rgb = (np.random.default_rng(2).random((48, 64, 3)) * 255).astype(np.uint8)
+    buf = io.BytesIO()
+    PILImage.fromarray(rgb).save(buf, "JPEG", quality=40)
+    r = client.post("/v1/analyze", files={"image": ("web copy.jpg", buf.getvalue(), "image/jpeg")})
+    assert r.status_code == 200, r.text
+    a = r.json()
+    assert a["analysis"]["jpeg_quality"] == 40 and [s["task"] for s in a["steps"]][:1] == ["dejpeg"]
+    again = client.post("/v1/analyze", data={"upload_id": a["upload"]["id"]}).json()
+    assert again["analysis"]["jpeg_quality"] == 40  # the stored upload is the file itself
+    png = client.post("/v1/analyze", files={"image": ("a.png", png_bytes(), "image/png")}).json()
+    assert png["analysis"]["jpeg_quality"] is None
+
+
 def test_analyze_recommends_a_plan_with_reasons_and_alternatives(client, settings) -> None:  # noqa: ANN001
     r = client.post("/v1/analyze", files={"image": ("Dark Room.png", png_bytes(dark=True), "image/png")})
     assert r.status_code == 200, r.text

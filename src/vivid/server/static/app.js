@@ -196,7 +196,8 @@ function showPlan(a) {
   const m = a.analysis;
   $("analysis").textContent = m && m.width ? `Mean brightness ${Math.round(m.mean_luma * 255)}/255, ` +
     `${Math.round(m.dark_share * 100)}% darker than 128, noise σ≈${m.noise_sigma.toFixed(1)}, ` +
-    `${m.grayscale ? "grayscale" : "colour"}.` : "";
+    `${m.grayscale ? "grayscale" : "colour"}` +
+    (m.jpeg_quality != null ? `, a JPEG saved at quality ${m.jpeg_quality}.` : ".") : "";
   $("task").value = "auto";
   renderSteps();
   $("plan-panel").hidden = false;
