@@ -199,7 +199,7 @@ def test_colorize_refuses_a_colour_photo_unless_recolor(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
 
 
-def test_the_plan_says_when_precision_auto_ran_int8(tmp_path: Path) -> None:
+def test_the_plan_says_when_precision_auto_ran_int8(tmp_path: Path, int8_by_default: None) -> None:
     src = make_png(tmp_path / "in.png")
     note = "vivid-sr x2 ran its shipped int8 graph (--precision auto, the default)"
     res = enhance(str(src), "-o", str(tmp_path / "a.png"), "--task", "sr", "--scale", "2")

@@ -24,7 +24,7 @@ def test_video_command_writes_the_output(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     assert "wrote" in r.output and "6 frames 128x96 h264" in r.output
     assert "sr with vivid-sr x2" in r.output  # the plan is shown
-    assert "vivid-sr x2 ran its shipped int8 graph (--precision auto" in r.output  # and what precision auto ran
+    assert "int8" not in r.output  # precision auto runs float32 (vivid-sr x2's int8 graph is opt-in)
     b = read_streams(out)
     assert len(b["video"]) == 6 and b["types"] == ["video", "audio", "subtitle"]
 
@@ -32,7 +32,7 @@ def test_video_command_writes_the_output(tmp_path: Path) -> None:
 @pytest.mark.parametrize("update,int8,bits", [({}, True, 8), ({"precision": "float32"}, False, 8),
                                               ({"scale": 3}, False, 8), ({"runtime": "torch"}, False, 8),
                                               ({"dtype": "bfloat16"}, False, 8), ({}, False, 10)])
-def test_the_int8_note_names_what_precision_auto_runs(update: dict, int8: bool, bits: int) -> None:
+def test_the_int8_note_names_what_precision_auto_runs(update: dict, int8: bool, bits: int, int8_by_default: None) -> None:
     from vivid.engine.plan import Plan, Step
     from vivid.video import VideoOptions
     from vivid.video.enhance import _int8_note

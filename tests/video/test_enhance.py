@@ -191,7 +191,7 @@ def _ten_bit_clip(src: Path) -> Path:
     return src
 
 
-def test_ten_bit_video_runs_float32_under_precision_auto(tmp_path: Path) -> None:
+def test_ten_bit_video_runs_float32_under_precision_auto(tmp_path: Path, int8_by_default: None) -> None:
     from vivid.engine.cache import ModelCache
 
     src = _ten_bit_clip(tmp_path / "deep.mkv")

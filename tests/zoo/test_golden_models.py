@@ -4,7 +4,7 @@ restorer shows here, without ../shared.
 Outputs are kept at 16 bits so that small changes show: the tolerance is 0.02 8-bit levels (5 16-bit steps) at
 any pixel. torch and ONNX Runtime agree within 0.004 levels (one 16-bit step, models.json records it); a 2 %
 change of any model's first convolution moves its output by 0.036 to 1.4 levels. A model that ships an int8 graph
-(vivid-sr x2, which precision "auto" runs) has a second golden output from it."""
+(vivid-sr x2, opt-in with precision "int8") has a second golden output from it."""
 
 from __future__ import annotations
 
@@ -59,13 +59,14 @@ def test_every_declared_int8_graph_has_a_golden_output() -> None:
 
 
 @pytest.mark.parametrize("name,scale", INT8)
-def test_the_default_precision_reproduces_the_int8_golden_output(name: str, scale: int) -> None:
+def test_the_shipped_int8_graph_reproduces_its_golden_output(name: str, scale: int) -> None:
     g = GOLDEN[f"{name}_x{scale}"]
     assert sha256(MODELS / g["int8_output"]) == g["int8_output_sha256"], f"{g['int8_output']} is not the recorded file"
-    model = load_on_runtime(name, scale=scale, runtime="auto")  # precision auto: what vivid enhance runs
+    model = load_on_runtime(name, scale=scale, runtime="auto", precision="int8")
     assert model.precision == "int8"
     pixels, want = read_png(MODELS / g["input"]), np.load(MODELS / g["int8_output"]) * (255.0 / 65535.0)
     off = float(np.abs(run(model, pixels) - want).max())
     assert off <= TOLERANCE_INT8_LEVELS, f"{name} x{scale} int8: {off:.3f} levels off"
     float_golden = np.load(MODELS / g["output"]) * (255.0 / 65535.0)
-    assert 0 < np.abs(want - float_golden).max() < 4  # int8 is another output, near float32's
+    # int8 is another output, near float32's (4.2 levels at most on this input, second-stage weights)
+    assert 0 < np.abs(want - float_golden).max() < 6

@@ -110,7 +110,7 @@ def _backward_steps(pixels: np.ndarray) -> int:
     return int((steps < 0).sum())
 
 
-def test_precision_auto_runs_float32_on_inputs_deeper_than_8_bits() -> None:
+def test_precision_auto_runs_float32_on_inputs_deeper_than_8_bits(int8_by_default: None) -> None:
     import vivid
     from vivid.zoo.builtin import file_sha256, find_weights, read_index, weights_dir
 
@@ -132,7 +132,7 @@ def test_precision_auto_runs_float32_on_inputs_deeper_than_8_bits() -> None:
     assert shallow.provenance()["steps"][0]["precision"] == "int8"
 
 
-def test_a_16_bit_file_runs_float32_streamed_and_in_memory(tmp_path: Path) -> None:
+def test_a_16_bit_file_runs_float32_streamed_and_in_memory(tmp_path: Path, int8_by_default: None) -> None:
     import json
 
     from PIL import Image as PILImage
@@ -152,7 +152,7 @@ def test_a_16_bit_file_runs_float32_streamed_and_in_memory(tmp_path: Path) -> No
     assert [r.precision for r in res.records] == ["int8"]
 
 
-def test_precision_auto_resolves_by_bit_depth() -> None:
+def test_precision_auto_resolves_by_bit_depth(int8_by_default: None) -> None:
     from vivid.engine.cache import ModelCache, for_bit_depth
     from vivid.zoo.quantize import input_precision, resolve_precision
 
@@ -195,12 +195,27 @@ def test_enhance_and_video_take_precision_int8(calibration: Path, tmp_path: Path
 # --- the shipped int8 graph of vivid-sr x2 and precision "auto" -------------------------------------
 
 
-def test_precision_auto_is_int8_only_where_the_registry_declares_a_shipped_graph() -> None:
+def test_precision_auto_is_float32_where_no_shipped_int8_graph_passed_the_gate() -> None:
+    """vivid-sr x2 ships an int8 graph, opt-in since its second stage (0.09 dB below float32 on Set5: over the
+    0.05 dB gate); precision auto runs float32 everywhere, ``int8`` runs the shipped graph."""
     from vivid.engine.cache import ModelCache
     from vivid.models.registry import list_models
 
-    declared = {(e.name, s) for e in list_models() if e.network is not None for s in e.network.int8_scales}
-    assert declared == {("vivid-sr", 2)}  # the one model that passed the gate (README "Runtimes")
+    shipped = {(e.name, s) for e in list_models() if e.network is not None for s in e.network.int8_scales}
+    gated = {(e.name, s) for e in list_models() if e.network is not None for s in e.network.int8_auto}
+    assert shipped == {("vivid-sr", 2)} and gated == set()
+    ran = lambda r: getattr(r, "precision", "float32")  # noqa: E731
+    assert ran(ModelCache().get("vivid-sr", 2)) == "float32"
+    assert ran(ModelCache(precision="int8").get("vivid-sr", 2)) == "int8"  # the shipped graph, no quantise step
+    with pytest.raises(ValueError, match="int8_auto"):  # the default is one of the shipped graphs
+        from vivid.models.registry import Network
+
+        Network("rep_sr", int8_scales=(), int8_auto=(2,))
+
+
+def test_precision_auto_is_int8_only_where_the_registry_declares_a_gated_graph(int8_by_default: None) -> None:
+    from vivid.engine.cache import ModelCache
+
     ran = lambda r: getattr(r, "precision", "float32")  # noqa: E731
     auto = ModelCache()  # precision auto, runtime auto: what vivid enhance uses
     assert ran(auto.get("vivid-sr", 2)) == "int8" and ran(auto.get("vivid-sr", None)) == "int8"  # x2: its first
@@ -214,7 +229,7 @@ def test_precision_auto_is_int8_only_where_the_registry_declares_a_shipped_graph
         ModelCache(runtime="torch", precision="int8").get("vivid-sr", 2)
 
 
-def test_auto_int8_hands_other_dtypes_to_the_float_model() -> None:
+def test_auto_int8_hands_other_dtypes_to_the_float_model(int8_by_default: None) -> None:
     from vivid.zoo.builtin import torch_installed
     from vivid.zoo.onnx_runtime import load_on_runtime
 
@@ -255,7 +270,7 @@ def weights_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-def test_a_corrupt_int8_file_is_refused_in_one_line(weights_copy: Path, tmp_path: Path) -> None:
+def test_a_corrupt_int8_file_is_refused_in_one_line(weights_copy: Path, tmp_path: Path, int8_by_default: None) -> None:
     from vivid.cli.main import app
     from vivid.io.image import Image
     from vivid.io.write import write_image
@@ -293,7 +308,7 @@ def test_a_re_export_keeps_the_int8_record_only_for_the_same_float_graph(weights
     assert "int8" not in json.loads((weights_copy / "onnx.json").read_text())["vivid-sr_x2.safetensors"]
 
 
-def test_int8_stays_close_to_float32_on_a_real_photo() -> None:
+def test_int8_stays_close_to_float32_on_a_real_photo(int8_by_default: None) -> None:
     from vivid.engine.api import enhance
     from vivid.io.read import read_image
     from vivid.zoo.builtin import weights_dir
@@ -304,8 +319,8 @@ def test_int8_stays_close_to_float32_on_a_real_photo() -> None:
     assert auto.provenance()["steps"][0]["precision"] == "int8"
     assert "precision" not in f32.provenance()["steps"][0]  # float32 is the unstated default
     diff = np.abs(np.rint(auto.image.pixels * 255) - np.rint(f32.image.pixels * 255))
-    # measured 2026-12-07: mean 0.40, max 5 8-bit levels (99.9th percentile 3)
-    assert diff.mean() < 0.6 and diff.max() <= 8, (diff.mean(), diff.max())
+    # measured 2026-12-07 on the second-stage weights: mean 0.63, max 9 8-bit levels (first stage: 0.40, 5)
+    assert diff.mean() < 0.8 and diff.max() <= 12, (diff.mean(), diff.max())
 
 
 @pytest.mark.shared

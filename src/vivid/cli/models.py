@@ -164,7 +164,7 @@ def quantize(
     from vivid.bench.datasets import data_root as default_root
     from vivid.cli.common import console
     from vivid.errors import ConfigError
-    from vivid.zoo.quantize import quantize_model, ship_int8
+    from vivid.zoo.quantize import int8_by_default, quantize_model, ship_int8
 
     root = default_root(data_root)
     if calibration is None and root is None:
@@ -175,7 +175,8 @@ def quantize(
         command = " ".join(["vivid models quantize", name, *([f"--scale {scale}"] if scale else []),
                             f"--patches {patches}", "--ship"])
         path = ship_int8(name, scale=scale, calibration=folder, patches=patches, command=command)
-        use = "precision auto (the default) and int8 run it"
+        use = ("precision auto (the default) and int8 run it" if int8_by_default(name, scale)
+               else "--precision int8 runs it (opt-in: its registry entry does not make it the default)")
     else:
         path = quantize_model(name, scale=scale, calibration=folder, patches=patches)
         use = "use it with --precision int8"

@@ -65,11 +65,12 @@ class Network:
         restorer: how it is run (:data:`RestorerKind`).
         tile_overlap: overlap in input pixels for seam-free tiles (about twice the receptive radius).
         size_multiple: input sides must be multiples of this (the engine pads).
-        int8_scales: scales whose int8 graph ships with vivid (``zoo/weights``, listed in ``onnx.json``) because it
-            passed vivid's gate: at most 0.05 dB lower PSNR on Set5/Set14/BSD100 (SR) or 0.1 dB on CBSD68
-            (denoising), and faster than float32. ``precision="auto"`` (the default) runs int8 at these scales
-            on 8-bit inputs and float32 elsewhere (:func:`vivid.zoo.quantize.resolve_precision`); the model
-            card quotes the measurement.
+        int8_scales: scales whose int8 graph ships with vivid (``zoo/weights``, listed in ``onnx.json``, made by
+            ``vivid models quantize NAME --scale S --ship``): ``precision="int8"`` runs it without a quantise step.
+        int8_auto: the scales of ``int8_scales`` whose int8 graph passed vivid's gate: at most 0.05 dB lower PSNR
+            on Set5/Set14/BSD100 (SR) or 0.1 dB on CBSD68 (denoising), and faster than float32.
+            ``precision="auto"`` (the default) runs int8 there on 8-bit inputs and float32 elsewhere
+            (:func:`vivid.zoo.quantize.resolve_precision`); the model card quotes the measurement.
         ort: its ONNX Runtime session options (:class:`SessionTuning`), as ``benchmarks/ort_options.py`` chose
             them for the graph ``vivid enhance`` runs by default (the int8 one where ``int8_scales`` has it).
     """
@@ -81,7 +82,12 @@ class Network:
     tile_overlap: int = 16
     size_multiple: int = 1
     int8_scales: tuple[int, ...] = ()
+    int8_auto: tuple[int, ...] = ()
     ort: SessionTuning = field(default_factory=SessionTuning)
+
+    def __post_init__(self) -> None:
+        if not set(self.int8_auto) <= set(self.int8_scales):
+            raise ValueError(f"int8_auto {self.int8_auto} must be shipped scales (int8_scales {self.int8_scales})")
 
     @property
     def tileable(self) -> bool:
@@ -146,8 +152,9 @@ BM3D_LICENSE = "bm3d package (Tampere University): free for non-commercial use o
 ENTRIES: tuple[ModelEntry, ...] = (
     # --- vivid's own trained models (weights in vivid/zoo/weights, cards in vivid/zoo/cards) -------
     learned("vivid-sr", "sr", (2, 3, 4), "vivid's flagship SR: re-parameterised conv net on the Y channel in LR space",
+            # x2's int8 graph ships but is opt-in: since the second stage it loses 0.09 dB on Set5 (the card)
             Network("rep_sr", {"channels": 32, "blocks": 6, "in_channels": 1}, color_space="y", tile_overlap=18,
-                    int8_scales=(2,))),
+                    int8_scales=(2,), int8_auto=())),
     learned("vivid-sr-fast", "sr", (2,), "vivid's realtime SR for video: the flagship's design at 12 channels, 3 blocks",
             Network("rep_sr", {"channels": 12, "blocks": 3, "in_channels": 1}, color_space="y", tile_overlap=12),
             speed_class="realtime"),

@@ -19,13 +19,14 @@ model's shipped ``forward`` graph (:mod:`vivid.zoo.shipped_onnx`):
 The file is written atomically; :func:`load_int8` loads it (``--precision int8``). Quality against float32 is
 measured with ``vivid bench quality --precision float32,int8`` (the README and the model cards quote it).
 
-A model whose int8 version passes vivid's gate (≤ 0.05 dB on Set5/Set14/BSD100 for SR, ≤ 0.1 dB for denoising,
-and faster than float32) declares it in its registry entry (:attr:`vivid.models.registry.Network.int8_scales`)
-and ships the file: ``vivid models quantize NAME --scale S --ship`` (:func:`ship_int8`) writes
+A model that ships its int8 graph declares it in its registry entry (:attr:`vivid.models.registry.Network.int8_scales`;
+``--precision int8`` runs it), and where that graph passes vivid's gate (≤ 0.05 dB on Set5/Set14/BSD100 for SR,
+≤ 0.1 dB for denoising, and faster than float32) also as the default (``int8_auto``). The file is made by
+``vivid models quantize NAME --scale S --ship`` (:func:`ship_int8`), which writes
 ``zoo/weights/<stem>.forward.int8.onnx`` and records it in ``onnx.json`` under the weights' ``int8`` key
 (file, sha256, the float graph's sha256 it was made from, the calibration images' digest and the command).
 Quantisation is deterministic (same float graph, images, crop count and seed: the same bytes; a ``shared`` test
-remakes the shipped file). ``precision="auto"``, the default, runs the shipped int8 graph there on inputs of
+remakes the shipped file). ``precision="auto"``, the default, runs a gated shipped int8 graph on inputs of
 at most 8 bits per sample and float32 everywhere else (:func:`resolve_precision`, :func:`input_precision`); the
 file's sha256 is checked at load and is the one a run's provenance records.
 """
@@ -87,6 +88,15 @@ def declares_int8(name: str, scale: int | None) -> bool:
     return reg.network is not None and (scale if scale is not None else reg.scales[0]) in reg.network.int8_scales
 
 
+def int8_by_default(name: str, scale: int | None) -> bool:
+    """Whether ``precision="auto"`` runs model ``name``'s shipped int8 graph at ``scale`` (None: its first): the
+    graph passed vivid's gate (:attr:`~vivid.models.registry.Network.int8_auto`)."""
+    if not declares_int8(name, scale):
+        return False
+    reg = get_entry(name)
+    return reg.network is not None and (scale if scale is not None else reg.scales[0]) in reg.network.int8_auto
+
+
 def input_precision(precision: str, bit_depth: int) -> str:
     """``precision`` for an input of ``bit_depth`` bits per sample: ``auto`` is ``float32`` for inputs deeper
     than 8 bits (16-bit images, 10-bit video), whatever the model. The int8 graph's 256 activation levels add
@@ -98,13 +108,13 @@ def input_precision(precision: str, bit_depth: int) -> str:
 
 def resolve_precision(name: str, scale: int | None, precision: str, *, runtime: str, bit_depth: int = 8) -> str:
     """What ``precision`` means for model ``name`` at ``scale`` on ``runtime`` for inputs of ``bit_depth`` bits
-    per sample: ``auto`` is ``int8`` where the model declares a shipped, gated int8 graph, the runtime is ONNX
+    per sample: ``auto`` is ``int8`` where the model's shipped int8 graph passed the gate, the runtime is ONNX
     Runtime's (``auto`` or ``onnx``) and the input has at most 8 bits (:func:`input_precision`), else
     ``float32``; ``float32`` and ``int8`` are themselves."""
     precision = input_precision(precision, bit_depth)
     if precision != "auto":
         return precision
-    return "int8" if runtime in ("auto", "onnx") and declares_int8(name, scale) else "float32"
+    return "int8" if runtime in ("auto", "onnx") and int8_by_default(name, scale) else "float32"
 
 
 def auto_int8_note(ran: Iterable[str]) -> str | None:
