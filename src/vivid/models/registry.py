@@ -176,7 +176,7 @@ ENTRIES: tuple[ModelEntry, ...] = (
             Network("denoise_unet", {"channels": 32, "blocks": 2, "in_channels": 3}, restorer="noise_map",
                     tile_overlap=112, size_multiple=8), speed_class="medium"),
     learned("vivid-dejpeg", "dejpeg", (1,),
-            "vivid's JPEG-artefact remover: the denoiser's half-resolution U-Net trained on JPEG copies (q10-60)",
+            "vivid's JPEG-artefact remover: the denoiser's half-resolution U-Net trained on JPEG copies (q10-60, and q90-100 left alone)",
             Network("denoise_unet", {"channels": 32, "blocks": 2, "noise_map": False, "in_channels": 3},
                     tile_overlap=112, size_multiple=16), speed_class="medium"),
     learned("vivid-colorize", "colorize", (1,),
