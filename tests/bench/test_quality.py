@@ -183,7 +183,7 @@ def test_bad_inputs_fail_before_any_work(no_work, make_folder, paired_folder, tm
     _expect(ConfigError, "listed twice", task="sr", datasets=(good,), models=("bicubic", "bicubic"))
 
 
-def test_skip_unsupported_leaves_out_missing_scales(make_folder) -> None:
+def test_skip_unsupported_leaves_out_missing_scales(make_folder, int8_by_default: None) -> None:  # noqa: ANN001
     folder = make_folder("mine", n=1)
     config = QualityConfig(
         task="sr",
@@ -194,7 +194,7 @@ def test_skip_unsupported_leaves_out_missing_scales(make_folder) -> None:
     )
     plan = plan_quality(config)
     # bicubic is the SR baseline: scored as the baseline row, not as a model of its own; vivid-sr x2 runs as
-    # 'vivid enhance' runs it (precision auto: its shipped int8 graph), and the label says so
+    # 'vivid enhance' runs it (precision auto: here, by the fixture, its shipped int8 graph), and the label says so
     assert [[m.label for m in j.models] for j in plan.jobs] == [["vivid-sr (int8)"], []]
     assert [j.baseline.name for j in plan.jobs] == ["bicubic", "bicubic"]
     assert plan.skipped == ("vivid-sr at x8 (the model does not offer it)",)
@@ -231,7 +231,7 @@ def test_a_published_methods_file_is_a_lowlight_row_beside_its_published_number(
     assert match_model("lowlight", "LOL", "pairs", spec.replace("zero_dce/", "zero_dce_pp/")) is None
 
 
-def test_auto_and_float32_list_a_float_only_model_once(make_folder) -> None:
+def test_auto_and_float32_list_a_float_only_model_once(make_folder, int8_by_default: None) -> None:  # noqa: ANN001
     from vivid.bench.speed import SpeedConfig, plan_speed
 
     folder = make_folder("mine", n=1)
