@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 
@@ -49,13 +50,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: weight file not found: {', '.join(missing)}", file=sys.stderr)
         return 2
     _, val_files = rd.holdout_split(data.train_dirs, data.val_dir, data.holdout)
-    pairs = rd.synthetic_validation_set(
-        val_files, task=data.task, target_mean=data.target_mean,
-        tint=data.tint if args.tint is None else args.tint,
-        exposure=data.exposure if args.exposure is None else args.exposure,
-        camera=data.camera_noise if args.camera_noise is None else bool(args.camera_noise),
-        mild=data.dejpeg_mild if args.mild is None else args.mild,
-    )
+    given = {"tint": args.tint, "exposure": args.exposure, "mild": args.mild,
+             "camera": None if args.camera_noise is None else bool(args.camera_noise)}
+    how = replace(rd.Degradation.of(data), **{k: v for k, v in given.items() if v is not None})
+    pairs = rd.synthetic_validation_set(val_files, task=data.task, target_mean=data.target_mean, how=how)
     for path in args.weights:
         net = build_arch(cfg.model.arch, **cfg.model.arch_kwargs())
         load_matching(net, path)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cache
+from typing import Any
 
 import numpy as np
 
-__all__ = ["ijg_table", "jpeg_quality"]
+__all__ = ["ijg_table", "jpeg_quality", "saved_quality"]
 
 #: the luminance table of ITU-T T.81 Annex K.1, row by row (the order Pillow gives a file's tables in)
 _K1_LUMA = (
@@ -50,3 +51,8 @@ def jpeg_quality(quantization: Mapping[int, Sequence[int]] | None) -> int | None
         return None
     distance = np.abs(_tables() - table).sum(axis=1)
     return int(np.argmin(distance)) + 1
+
+
+def saved_quality(im: Any) -> int | None:
+    """:func:`jpeg_quality` of a Pillow image opened from a JPEG file; None for any other image."""
+    return jpeg_quality(getattr(im, "quantization", None)) if getattr(im, "format", None) == "JPEG" else None

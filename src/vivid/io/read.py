@@ -28,7 +28,7 @@ from vivid.errors import ConfigError, ImageTooLargeError, InputError
 from vivid.io import exif as exif_tools
 from vivid.io.formats import SUPPORTED_READ_SUFFIXES, is_image_path, register_heif
 from vivid.io.image import Image, ImageMeta
-from vivid.io.jpeg_quality import jpeg_quality
+from vivid.io.jpeg_quality import saved_quality
 from vivid.io.png import chunk_problem
 from vivid.io.textmeta import png_text, text_from_xmp
 
@@ -152,7 +152,7 @@ def _decode_uint(
             array, icc = _pixels(im, name, rawmode)
         text = _text(im, name)
         source_format = im.format
-        quality = jpeg_quality(getattr(im, "quantization", None)) if im.format == "JPEG" else None
+        quality = saved_quality(im)
     array = exif_tools.upright(array, orientation)
     bit_depth = 16 if array.dtype == np.uint16 else 8
     meta = ImageMeta(
@@ -411,9 +411,8 @@ def from_pil(im: PILImage.Image) -> Image:
     """A Pillow image already in memory as an :class:`Image` (the pixels as they are: no EXIF turning;
     ICC profile and DPI kept). Palette, 1-bit, CMYK and premultiplied modes convert as when reading."""
     array, icc = _pixels(im, "the PIL image", None)
-    quality = jpeg_quality(getattr(im, "quantization", None)) if im.format == "JPEG" else None
     meta = ImageMeta(bit_depth=16 if array.dtype == np.uint16 else 8, icc_profile=icc or None, dpi=_dpi(im),
-                     source_format=im.format, jpeg_quality=quality)
+                     source_format=im.format, jpeg_quality=saved_quality(im))
     peak = 65535.0 if array.dtype == np.uint16 else 255.0
     pixels = array if array.dtype == np.float32 else array.astype(np.float32) / np.float32(peak)
     return Image(np.ascontiguousarray(np.moveaxis(pixels, -1, 0), dtype=np.float32), meta)

@@ -147,14 +147,10 @@ def restore_task_data(cfg: TrainConfig, seed: int) -> TrainingData:
         if d.task == "colorize":
             images = [im for im in images if rd.is_colourful(im)]
             val_files = [f for f in val_files if rd.is_colourful(rd.load_rgb(Path(f)))]
-        rval = rd.synthetic_validation_set(
-            val_files, task=d.task, target_mean=d.target_mean, tint=d.tint, exposure=d.exposure,
-            camera=d.camera_noise, mild=d.dejpeg_mild,
-        )
-    sampler = rd.RestoreSampler(
-        images, task=d.task, patch=d.patch, seed=seed, target_mean=d.target_mean, tint=d.tint,
-        exposure=d.exposure, camera=d.camera_noise, mild=d.dejpeg_mild,
-    )
+        rval = rd.synthetic_validation_set(val_files, task=d.task, target_mean=d.target_mean,
+                                           how=rd.Degradation.of(d))
+    sampler = rd.RestoreSampler(images, task=d.task, patch=d.patch, seed=seed, target_mean=d.target_mean,
+                                how=rd.Degradation.of(d))
     return TrainingData(sampler, lambda net: validate_restore(net, rval), len(images))
 
 

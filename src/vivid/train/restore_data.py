@@ -17,7 +17,9 @@ seeds (:func:`synthetic_validation_set`) — never from the test sets (LOL, Five
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -25,6 +27,9 @@ from vivid.errors import ConfigError
 from vivid.ops.color import linear_to_srgb, srgb_to_linear
 from vivid.ops.degrade import color_cast, jpeg, low_light, temperature_gains
 from vivid.train.sr_data import list_images, load_rgb
+
+if TYPE_CHECKING:
+    from vivid.train.config import DataConfig
 
 TASKS = ("denoise", "lowlight", "tone", "zero_ref", "colorize", "dejpeg")
 #: share of patches made gray (3 equal channels) per task
@@ -190,21 +195,34 @@ def degrade_dejpeg(clean: np.ndarray, rng: np.random.Generator, *, mild: float =
     return np.repeat(x, 3, axis=0) if gray else x
 
 
-def degrade(
-    task: str, clean: np.ndarray, rng: np.random.Generator, *, tint: float = 0.0,
-    exposure: tuple[float, ...] = (0.03, 0.4), camera: bool = False, mild: float = 0.0,
-) -> np.ndarray:
+@dataclass(frozen=True)
+class Degradation:
+    """A training config's settings of the degradations (``[data]``): ``tint`` as :func:`degrade_tone`,
+    ``exposure`` and ``camera`` as :func:`degrade_lowlight`, ``mild`` as :func:`degrade_dejpeg`. Each applies
+    to its own tasks; the defaults are the first stages' degradations."""
+
+    tint: float = 0.0
+    exposure: tuple[float, ...] = (0.03, 0.4)
+    camera: bool = False
+    mild: float = 0.0
+
+    @classmethod
+    def of(cls, data: DataConfig) -> Degradation:
+        """The settings of a training config's ``[data]``."""
+        return cls(tint=data.tint, exposure=data.exposure, camera=data.camera_noise, mild=data.dejpeg_mild)
+
+
+def degrade(task: str, clean: np.ndarray, rng: np.random.Generator, how: Degradation = Degradation()) -> np.ndarray:
     """The network input for ``task`` (``lowlight``, ``tone``, ``zero_ref``, ``colorize`` or ``dejpeg``) made
-    from ``clean``; ``tint`` as :func:`degrade_tone`, ``exposure`` and ``camera`` as :func:`degrade_lowlight`,
-    ``mild`` as :func:`degrade_dejpeg`."""
+    from ``clean``, with the settings ``how``."""
     if task in ("lowlight", "zero_ref"):
-        return degrade_lowlight(clean, rng, exposure=exposure, camera=camera)
+        return degrade_lowlight(clean, rng, exposure=how.exposure, camera=how.camera)
     if task == "tone":
-        return degrade_tone(clean, rng, tint=tint)
+        return degrade_tone(clean, rng, tint=how.tint)
     if task == "colorize":
         return to_gray_input(clean)
     if task == "dejpeg":
-        return degrade_dejpeg(clean, rng, mild=mild)
+        return degrade_dejpeg(clean, rng, mild=how.mild)
     raise ConfigError(
         f"no image-to-image degradation for task {task!r}: known are lowlight, tone, zero_ref, colorize, dejpeg"
     )
@@ -241,10 +259,7 @@ class RestoreSampler:
         seed: int,
         gray_share: float | None = None,
         target_mean: tuple[float, ...] = (),
-        tint: float = 0.0,
-        exposure: tuple[float, ...] = (0.03, 0.4),
-        camera: bool = False,
-        mild: float = 0.0,
+        how: Degradation = Degradation(),
     ) -> None:
         if task not in TASKS:
             raise ConfigError(f"unknown restoration task {task!r}: known are {TASKS}")
@@ -256,10 +271,7 @@ class RestoreSampler:
         self.prob = areas / areas.sum()
         self.rng = np.random.default_rng(seed)
         self.target_mean = target_mean
-        self.tint = tint
-        self.exposure = exposure
-        self.camera = camera
-        self.mild = mild
+        self.how = how
 
     def _patch(self) -> np.ndarray:
         im = self.images[int(self.rng.choice(len(self.images), p=self.prob))]
@@ -282,12 +294,7 @@ class RestoreSampler:
                 clean = self._patch()
                 if self.target_mean:
                     clean = re_expose(clean, float(self.rng.uniform(*self.target_mean)))
-                inputs.append(
-                    degrade(
-                        self.task, clean, self.rng, tint=self.tint, exposure=self.exposure, camera=self.camera,
-                        mild=self.mild,
-                    )
-                )
+                inputs.append(degrade(self.task, clean, self.rng, self.how))
                 targets.append(clean)
             return np.stack(inputs), (None if self.task == "zero_ref" else np.stack(targets))
         inputs, targets = [], []
@@ -322,7 +329,7 @@ def validation_set(folder: str, *, sigma: float = 25.0, crop: int = 256, limit: 
 
 def synthetic_validation_set(
     files: list[Path], *, task: str, crop: int = 256, seed: int = 10_000, target_mean: tuple[float, ...] = (),
-    tint: float = 0.0, exposure: tuple[float, ...] = (0.03, 0.4), camera: bool = False, mild: float = 0.0,
+    how: Degradation = Degradation(),
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Fixed (input, clean) pairs from ``files``: a centre crop (sides multiples of 8, at most ``crop``)
     degraded for ``task`` with generator seed ``seed + index``. ``zero_ref`` validates on ``lowlight``
@@ -341,9 +348,6 @@ def synthetic_validation_set(
             noisy = clean + rng.standard_normal(clean.shape).astype(np.float32) * (25.0 / 255)
             inp = np.concatenate([noisy, np.full((1, ch, cw), 25.0 / 255, dtype=np.float32)])
         else:
-            inp = degrade(
-                "lowlight" if task == "zero_ref" else task, clean, rng, tint=tint, exposure=exposure, camera=camera,
-                mild=mild,
-            )
+            inp = degrade("lowlight" if task == "zero_ref" else task, clean, rng, how)
         pairs.append((inp, clean))
     return pairs
