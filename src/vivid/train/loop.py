@@ -83,7 +83,9 @@ def validate_restore(model: torch.nn.Module, pairs: list) -> float:
 def load_matching(model: torch.nn.Module, path: str | Path) -> tuple[int, int]:
     """Copy into ``model`` the tensors of ``path`` (a .safetensors file, or a training checkpoint's EMA
     weights) whose names and shapes match; returns (tensors copied, tensors in the model). Fused weights of
-    a re-parameterised network are first expanded into its training branches (``expand_fused_state``)."""
+    a re-parameterised network are first expanded into its training branches (``expand_fused_state``). A
+    network with ``start_grown_parts`` is told which of its tensors the file did not fill, so that parts it
+    grew (more residual blocks) can start as the identity and the warm start keeps the loaded network's output."""
     src = Path(path)
     if not src.is_file():
         raise ConfigError(f"init_from: {src} not found; train the stage it names first, or point it at a weight file")
@@ -95,6 +97,9 @@ def load_matching(model: torch.nn.Module, path: str | Path) -> tuple[int, int]:
     matched = {k: v for k, v in state.items() if k in own and own[k].shape == v.shape}
     own.update(matched)
     model.load_state_dict(own)
+    grown = getattr(model, "start_grown_parts", None)
+    if matched and callable(grown):  # a deeper network grown from this one: its new parts start neutral
+        grown(set(own) - set(matched))
     return len(matched), len(own)
 
 

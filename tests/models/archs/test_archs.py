@@ -68,3 +68,26 @@ def test_denoise_unet_without_noise_map_takes_the_image_only() -> None:
     mapped = build_arch("denoise_unet", in_channels=3, channels=8, blocks=1)
     assert blind.head.in_channels == 12 and mapped.head.in_channels == 13
     assert blind(torch.rand(1, 3, 16, 24)).shape == (1, 3, 16, 24)
+
+
+def test_denoise_unet_grown_deeper_starts_with_the_shallower_networks_output(tmp_path) -> None:
+    """A warm start of a deeper denoise_unet (more blocks per level) from a shallower one's weights gives the
+    same output: the grown residual blocks start as the identity; the blocks it loaded keep their weights."""
+    from safetensors.torch import save_file
+
+    from vivid.train.loop import load_matching
+
+    torch.manual_seed(0)
+    shallow = build_arch("denoise_unet", in_channels=3, channels=8, blocks=1, noise_map=False)
+    for p in shallow.parameters():  # the tail starts at zero; give every layer weight so the output is not x
+        torch.nn.init.normal_(p, std=0.1)
+    save_file(shallow.state_dict(), str(tmp_path / "w.safetensors"))
+    deep = build_arch("denoise_unet", in_channels=3, channels=8, blocks=3, noise_map=False)
+    matched, total = load_matching(deep, tmp_path / "w.safetensors")
+    assert matched == len(shallow.state_dict()) < total
+    x = torch.rand(2, 3, 16, 24)
+    with torch.no_grad():
+        want, got = shallow(x), deep(x)
+    assert not torch.allclose(want, x, atol=1e-3)
+    assert torch.allclose(got, want, atol=1e-6)
+    assert deep.enc1[2].c1.weight.abs().sum() > 0  # grown blocks train: only their last conv starts at zero

@@ -50,6 +50,16 @@ class DenoiseUNet(nn.Module):
         nn.init.zeros_(self.tail.weight)
         nn.init.zeros_(self.tail.bias)
 
+    def start_grown_parts(self, missing: set[str]) -> None:
+        """Residual blocks whose weights a warm start did not fill (``missing``: their state-dict names) start
+        as the identity — their second convolution zeroed — so a network grown deeper from a trained one's
+        weights (more ``blocks``) begins with exactly that network's output."""
+        with torch.no_grad():
+            for name, module in self.named_modules():
+                if isinstance(module, _ResBlock) and {f"{name}.c1.weight", f"{name}.c2.weight"} <= missing:
+                    module.c2.weight.zero_()
+                    module.c2.bias.zero_()
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         img = x[:, : self.in_channels]
         z = F.pixel_unshuffle(img, 2)
