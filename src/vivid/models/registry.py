@@ -177,7 +177,7 @@ ENTRIES: tuple[ModelEntry, ...] = (
                     tile_overlap=112, size_multiple=8), speed_class="medium"),
     learned("vivid-dejpeg", "dejpeg", (1,),
             "vivid's JPEG-artefact remover: the denoiser's half-resolution U-Net trained on JPEG copies (q10-60, and q90-100 left alone)",
-            Network("denoise_unet", {"channels": 32, "blocks": 2, "noise_map": False, "in_channels": 3},
+            Network("denoise_unet", {"channels": 32, "blocks": 4, "noise_map": False, "in_channels": 3},
                     tile_overlap=112, size_multiple=16), speed_class="medium"),
     learned("vivid-colorize", "colorize", (1,),
             "vivid's colorizer: U-Net over in-gamut ab bins with class rebalancing (Zhang et al. 2016 style)",
