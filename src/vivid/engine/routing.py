@@ -37,17 +37,17 @@ NOISE_SIGMA = 6.0  # estimated sigma (0..255) above this -> denoise
 #: sigma 0.9-1.8 at means 0.03-0.10, i.e. 6-23 once brightened; DICM's JPEGs 0.4-0.7, mostly under 5)
 BRIGHTENED_MEAN = 0.5
 #: JPEG blockiness above this -> the JPEG-artefact remover (denoise when none is installed). vivid-dejpeg's gain
-#: by blockiness, on its 20 held-out BSDS200 images as JPEG at q50-95 (benchmarks/dejpeg_threshold.py, third
-#: stage): (1.05, 1.1] -0.30 dB (q95 copies lose up to 8 dB: their fine grain counts as artefacts), (1.1, 1.15]
-#: +1.02 (worst +0.82), (1.15, 1.2] +1.05, (1.2, 1.3] +1.13, above 1.3 +0.90 (the first stage: -2.5, +0.56,
+#: by blockiness, on its 20 held-out BSDS200 images as JPEG at q50-95 (benchmarks/dejpeg_threshold.py, fourth
+#: stage): (1.05, 1.1] +0.30 dB (q95 copies lose up to 5 dB: their fine grain counts as artefacts), (1.1, 1.15]
+#: +1.22 (worst +1.00), (1.15, 1.2] +1.23, (1.2, 1.3] +1.31, above 1.3 +1.02 (the first stage: -2.5, +0.56,
 #: +0.69, +0.86, +0.70); 1.15 leaves one bin of margin. BSD100's and CBSD68's originals: 2 of 100 and 2 of 68
 #: measure above it
 BLOCKY = 1.15
 #: a JPEG file saved at this quality or lower (its quantization table, vivid.io.jpeg_quality) -> the
 #: JPEG-artefact remover even when its blocks measure below BLOCKY (smooth content hides them): on the same
-#: held-out images vivid-dejpeg gains on every copy at q50-90 (worst: q90 +0.28 dB, q80 +0.54, q70 +0.65;
-#: the copies below BLOCKY at q80 +0.84 on average) and loses at q95 (-6.6): the line keeps one measured
-#: step of margin below q90
+#: held-out images vivid-dejpeg gains on every copy at q50-90 (fourth stage, worst: q90 +0.38 dB, q80 +0.87,
+#: q70 +0.68; the copies below BLOCKY at q80 +1.11 on average) and loses at q95 (-3.7): the line keeps one
+#: measured step of margin below q90
 FILE_JPEG_QUALITY = 80
 CAST = 0.25  # gray-edge channel spread above this -> colour correction (natural photos: < 0.11 in BSD100,
 #   except an underwater scene at 0.23, which auto leaves alone with a note; FiveK inputs: up to 0.52)
