@@ -4,7 +4,8 @@ Used to choose between training stages without touching the test sets (LOL, Five
 the ones ``vivid train CONFIG`` validates on (the config's held-out files, degradation and target settings),
 and ``--exposure`` / ``--tint`` rebuild them for another stage's range, so two stages can be compared on
 both ranges (``--camera-noise 0|1``: the low-light inputs' noise, independent or camera-processed;
-``--mild SHARE``: vivid-dejpeg's share of clean and quality 90-100 pairs). Prints the mean RGB PSNR (8-bit rounded output) of each weight file.
+``--mild SHARE``: vivid-dejpeg's share of clean and quality 90-100 pairs; ``--low SHARE``: its share of
+the other pairs at quality 10-25). Prints the mean RGB PSNR (8-bit rounded output) of each weight file.
 
     .venv/bin/python benchmarks/stage_validation.py configs/lowlight/vivid_lowlight_stage4.toml \\
         OLD.safetensors checkpoints/vivid_lowlight_stage4/best.safetensors [--exposure 0.03,0.4]
@@ -32,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tint", type=float, help="tone: green-magenta tint range in stops")
     parser.add_argument("--camera-noise", type=int, choices=(0, 1), help="low-light: camera-processed noise off/on")
     parser.add_argument("--mild", type=float, help="dejpeg: share of clean / quality 90-100 pairs (0: stage 1's)")
+    parser.add_argument("--low", type=float, help="dejpeg: share of the other pairs at quality 10-25 (1: all)")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
 
@@ -50,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: weight file not found: {', '.join(missing)}", file=sys.stderr)
         return 2
     _, val_files = rd.holdout_split(data.train_dirs, data.val_dir, data.holdout)
-    given = {"tint": args.tint, "exposure": args.exposure, "mild": args.mild,
+    given = {"tint": args.tint, "exposure": args.exposure, "mild": args.mild, "low": args.low,
              "camera": None if args.camera_noise is None else bool(args.camera_noise)}
     how = replace(rd.Degradation.of(data), **{k: v for k, v in given.items() if v is not None})
     pairs = rd.synthetic_validation_set(val_files, task=data.task, target_mean=data.target_mean, how=how)

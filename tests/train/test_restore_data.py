@@ -144,6 +144,34 @@ def test_dejpeg_mild_share_adds_clean_and_high_quality_patches_and_is_checked(tm
         load_config(bad)
 
 
+def test_dejpeg_low_share_weighs_the_strongest_artefacts_and_is_checked(tmp_path: Path) -> None:
+    """``dejpeg_low``: that share of the (non-mild) patches is saved once at quality 10-25; 0 leaves the
+    earlier stages' pairs exactly as they were (no extra draws)."""
+    from vivid.ops.degrade import jpeg
+
+    clean = _scene(128, 128, 4)
+    for mild in (0.0, 0.15):
+        before = [degrade_dejpeg(clean, np.random.default_rng(s), mild=mild) for s in range(6)]
+        same = [degrade_dejpeg(clean, np.random.default_rng(s), mild=mild, low=0.0) for s in range(6)]
+        assert all(np.array_equal(a, b) for a, b in zip(before, same, strict=True))
+    rng = np.random.default_rng(1)
+    err = lambda x: float(np.sqrt(np.mean((x - clean) ** 2))) * 255  # noqa: E731
+    low = [err(degrade_dejpeg(clean, rng, low=1.0)) for _ in range(20)]
+    q10, q25 = err(jpeg(clean, quality=10)), err(jpeg(clean, quality=25))
+    assert min(low) > 0.8 * q25 and max(low) < 1.2 * q10  # all between quality 25 and 10
+    mixed = [err(degrade_dejpeg(clean, rng)) for _ in range(40)]
+    assert np.median(low) > np.median(mixed)  # stronger artefacts than the usual mix
+    assert load_config(CONFIGS / "dejpeg" / "vivid_dejpeg_low.toml").data.dejpeg_low == 0.35
+    bad = tmp_path / "bad.toml"
+    text = (CONFIGS / "dejpeg" / "vivid_dejpeg_low.toml").read_text()
+    bad.write_text(text.replace("dejpeg_low = 0.35", "dejpeg_low = 1.5"))
+    with pytest.raises(ConfigError, match="dejpeg_low"):
+        load_config(bad)
+    bad.write_text((CONFIGS / "color" / "vivid_tone_stage2.toml").read_text().replace("tint = 0.25", "tint = 0.25\ndejpeg_low = 0.1"))
+    with pytest.raises(ConfigError, match="dejpeg_low"):
+        load_config(bad)
+
+
 def test_colorize_batches_are_gray_inputs_of_colour_targets() -> None:
     images = [_scene(70, 90, s) for s in range(3)]
     x, y = RestoreSampler(images, task="colorize", patch=32, seed=3).batch(4)

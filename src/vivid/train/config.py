@@ -42,6 +42,9 @@ class DataConfig:
     # dejpeg: the share of patches left uncompressed or saved at quality 90-100 (half each), so that the model
     # learns to leave clean and high-quality images alone (0: stage 1's mix, unchanged)
     dejpeg_mild: float = 0.0
+    # dejpeg: the share of the other patches saved once at quality 10-25, the strongest artefacts, so that a
+    # stage can weigh the low qualities where users see blocks most (0: the first stage's mix, unchanged)
+    dejpeg_low: float = 0.0
     # sr: "bicubic" (the classical protocol) or "real" (vivid.train.real_sr's second-order chain, on the fly)
     degradation: Literal["bicubic", "real"] = "bicubic"
 
@@ -166,6 +169,8 @@ def check(cfg: TrainConfig) -> TrainConfig:
         raise ConfigError(f"[data] camera_noise is for tasks lowlight and zero_ref only, not {d.task!r}")
     if d.dejpeg_mild and (not 0.0 < d.dejpeg_mild < 1.0 or d.task != "dejpeg"):
         raise ConfigError(f"[data] dejpeg_mild must be in (0, 1), for task dejpeg only; got {d.dejpeg_mild}")
+    if d.dejpeg_low and (not 0.0 < d.dejpeg_low <= 1.0 or d.task != "dejpeg"):
+        raise ConfigError(f"[data] dejpeg_low must be in (0, 1], for task dejpeg only; got {d.dejpeg_low}")
     if d.degradation != "bicubic" and d.task != "sr":
         raise ConfigError(f"[data] degradation is for task sr only, not {d.task!r}")
     # the global branch sees the patch through a thumbnail: tiny crops would teach it nothing global

@@ -167,7 +167,9 @@ def is_colourful(image: np.ndarray, *, min_chroma: float = 0.02) -> bool:
     return float(np.mean(np.abs(cb)) + np.mean(np.abs(cr))) > min_chroma
 
 
-def degrade_dejpeg(clean: np.ndarray, rng: np.random.Generator, *, mild: float = 0.0) -> np.ndarray:
+def degrade_dejpeg(
+    clean: np.ndarray, rng: np.random.Generator, *, mild: float = 0.0, low: float = 0.0
+) -> np.ndarray:
     """``clean`` ``(3, H, W)`` saved as JPEG and decoded, as a web or messenger copy of a photo would be.
 
     Quality 10-60 (85%) or 61-95 (15%, so that the model learns to leave mild compression nearly alone);
@@ -178,7 +180,8 @@ def degrade_dejpeg(clean: np.ndarray, rng: np.random.Generator, *, mild: float =
 
     ``mild``: the share of patches instead left as they are or saved once at quality 90-100 (half each), so
     that the model learns to leave clean and high-quality images alone; 0 draws nothing extra (the pairs
-    stay those of the first stage).
+    stay those of the first stage). ``low``: the share of the other patches instead saved once at quality
+    10-25 (the strongest artefacts); 0 draws nothing extra either.
     """
     gray = bool(np.array_equal(clean[0], clean[1]) and np.array_equal(clean[0], clean[2]))
     x = clean[:1] if gray else clean
@@ -186,6 +189,9 @@ def degrade_dejpeg(clean: np.ndarray, rng: np.random.Generator, *, mild: float =
         if rng.random() < 0.5:
             return clean.copy()
         x = jpeg(x, quality=int(rng.integers(90, 101)), chroma_subsampling=bool(rng.random() >= 0.2))
+        return np.repeat(x, 3, axis=0) if gray else x
+    if low and rng.random() < low:
+        x = jpeg(x, quality=int(rng.integers(10, 26)), chroma_subsampling=bool(rng.random() >= 0.2))
         return np.repeat(x, 3, axis=0) if gray else x
     q = int(rng.integers(10, 61)) if rng.random() < 0.85 else int(rng.integers(61, 96))
     sub = bool(rng.random() >= 0.2)
@@ -198,18 +204,20 @@ def degrade_dejpeg(clean: np.ndarray, rng: np.random.Generator, *, mild: float =
 @dataclass(frozen=True)
 class Degradation:
     """A training config's settings of the degradations (``[data]``): ``tint`` as :func:`degrade_tone`,
-    ``exposure`` and ``camera`` as :func:`degrade_lowlight`, ``mild`` as :func:`degrade_dejpeg`. Each applies
-    to its own tasks; the defaults are the first stages' degradations."""
+    ``exposure`` and ``camera`` as :func:`degrade_lowlight`, ``mild`` and ``low`` as :func:`degrade_dejpeg`.
+    Each applies to its own tasks; the defaults are the first stages' degradations."""
 
     tint: float = 0.0
     exposure: tuple[float, ...] = (0.03, 0.4)
     camera: bool = False
     mild: float = 0.0
+    low: float = 0.0
 
     @classmethod
     def of(cls, data: DataConfig) -> Degradation:
         """The settings of a training config's ``[data]``."""
-        return cls(tint=data.tint, exposure=data.exposure, camera=data.camera_noise, mild=data.dejpeg_mild)
+        return cls(tint=data.tint, exposure=data.exposure, camera=data.camera_noise,
+                   mild=data.dejpeg_mild, low=data.dejpeg_low)
 
 
 def degrade(task: str, clean: np.ndarray, rng: np.random.Generator, how: Degradation = Degradation()) -> np.ndarray:
@@ -222,7 +230,7 @@ def degrade(task: str, clean: np.ndarray, rng: np.random.Generator, how: Degrada
     if task == "colorize":
         return to_gray_input(clean)
     if task == "dejpeg":
-        return degrade_dejpeg(clean, rng, mild=how.mild)
+        return degrade_dejpeg(clean, rng, mild=how.mild, low=how.low)
     raise ConfigError(
         f"no image-to-image degradation for task {task!r}: known are lowlight, tone, zero_ref, colorize, dejpeg"
     )
