@@ -132,16 +132,22 @@ def test_dejpeg_mild_share_adds_clean_and_high_quality_patches_and_is_checked(tm
     assert all(e < 3.5 for e in errors)  # the rest at quality 90-100: a few levels off (4:2:0 chroma)
     strong = [float(np.sqrt(np.mean((a - clean) ** 2))) * 255 for a in first]
     assert min(strong) > max(errors)
-    assert load_config(CONFIGS / "dejpeg" / "vivid_dejpeg_stage2.toml").data.dejpeg_mild == 0.15
     assert load_config(CONFIGS / "dejpeg" / "vivid_dejpeg.toml").data.dejpeg_mild == 0.0
+    _assert_share_is_checked(tmp_path, "vivid_dejpeg_stage2.toml", "dejpeg_mild", "0.15")
+
+
+def _assert_share_is_checked(tmp_path: Path, config: str, key: str, value: str) -> None:
+    """``config`` (under configs/dejpeg) sets ``key = value``; a share above 1 and the key on another task's
+    config are refused, naming the key."""
+    text = (CONFIGS / "dejpeg" / config).read_text()
+    assert getattr(load_config(CONFIGS / "dejpeg" / config).data, key) == float(value)
     bad = tmp_path / "bad.toml"
-    text = (CONFIGS / "dejpeg" / "vivid_dejpeg_stage2.toml").read_text()
-    bad.write_text(text.replace("dejpeg_mild = 0.15", "dejpeg_mild = 1.5"))
-    with pytest.raises(ConfigError, match="dejpeg_mild"):
-        load_config(bad)
-    bad.write_text((CONFIGS / "color" / "vivid_tone_stage2.toml").read_text().replace("tint = 0.25", "tint = 0.25\ndejpeg_mild = 0.1"))
-    with pytest.raises(ConfigError, match="dejpeg_mild"):
-        load_config(bad)
+    tone = (CONFIGS / "color" / "vivid_tone_stage2.toml").read_text()
+    too_much = text.replace(f"{key} = {value}", f"{key} = 1.5")
+    for wrong in (too_much, tone.replace("tint = 0.25", f"tint = 0.25\n{key} = 0.1")):
+        bad.write_text(wrong)
+        with pytest.raises(ConfigError, match=key):
+            load_config(bad)
 
 
 def test_dejpeg_low_share_weighs_the_strongest_artefacts_and_is_checked(tmp_path: Path) -> None:
@@ -161,15 +167,7 @@ def test_dejpeg_low_share_weighs_the_strongest_artefacts_and_is_checked(tmp_path
     assert min(low) > 0.8 * q25 and max(low) < 1.2 * q10  # all between quality 25 and 10
     mixed = [err(degrade_dejpeg(clean, rng)) for _ in range(40)]
     assert np.median(low) > np.median(mixed)  # stronger artefacts than the usual mix
-    assert load_config(CONFIGS / "dejpeg" / "vivid_dejpeg_low.toml").data.dejpeg_low == 0.35
-    bad = tmp_path / "bad.toml"
-    text = (CONFIGS / "dejpeg" / "vivid_dejpeg_low.toml").read_text()
-    bad.write_text(text.replace("dejpeg_low = 0.35", "dejpeg_low = 1.5"))
-    with pytest.raises(ConfigError, match="dejpeg_low"):
-        load_config(bad)
-    bad.write_text((CONFIGS / "color" / "vivid_tone_stage2.toml").read_text().replace("tint = 0.25", "tint = 0.25\ndejpeg_low = 0.1"))
-    with pytest.raises(ConfigError, match="dejpeg_low"):
-        load_config(bad)
+    _assert_share_is_checked(tmp_path, "vivid_dejpeg_low.toml", "dejpeg_low", "0.35")
 
 
 def test_colorize_batches_are_gray_inputs_of_colour_targets() -> None:
