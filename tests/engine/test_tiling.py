@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vivid.engine.tiling import iter_tiled, plan_cores, run_tiled
+from vivid.engine.tiling import iter_tiled, pad_to_multiple, plan_cores, run_tiled
 from vivid.errors import ConfigError
 
 
@@ -93,3 +93,17 @@ def test_windows_start_on_the_model_grid() -> None:
     x = np.random.default_rng(5).random((1, 96, 120)).astype(np.float32)
     got = run_tiled(record, x, scale=1, tile=20, overlap=12, multiple=8)
     assert np.abs(got - x).max() < 1e-5
+
+
+def test_pad_to_multiple_mirrors_or_repeats_the_last_pixels() -> None:
+    x = np.arange(2 * 5 * 7, dtype=np.float32).reshape(2, 5, 7)
+    assert pad_to_multiple(x, 1) is x and pad_to_multiple(x[:, :4, :4], 4).shape == (2, 4, 4)
+    m = pad_to_multiple(x, 4)
+    assert m.shape == (2, 8, 8) and np.array_equal(m[:, :5, :7], x)
+    assert np.array_equal(m[:, 5, :7], x[:, 3]) and np.array_equal(m[:, :5, 7], x[:, :, 5])  # mirrored
+    e = pad_to_multiple(x, 4, fill="edge")
+    assert np.array_equal(e[:, 5, :7], x[:, 4]) and np.array_equal(e[:, 7, :7], x[:, 4])  # the last row repeated
+    assert np.array_equal(e[:, :5, 7], x[:, :, 6])
+    assert pad_to_multiple(x[:, :2, :2], 8).shape == (2, 8, 8)  # too small to mirror: repeated
+    assert np.array_equal(pad_to_multiple(x[:, :2, :2], 8)[:, 7, 7], x[:, 1, 1])
+    assert pad_to_multiple(x[None], 4, minimum=12).shape == (1, 2, 12, 12)  # batches too, at least minimum

@@ -37,3 +37,33 @@ def test_dejpeg_gains_on_real_jpeg_copies_and_leaves_clean_photos_alone() -> Non
             copy = np.ascontiguousarray(jpeg(clean, quality=quality), dtype=np.float32)
             gain = psnr(dejpeg(copy), clean) - psnr(copy, clean)
             assert gain > least, (f.name, quality, gain)
+
+
+@pytest.mark.shared
+def test_the_last_partial_blocks_are_restored_like_the_rest() -> None:
+    """CBSD68's sides (481, 321) are not multiples of the 16-pixel 4:2:0 block grid. The JPEG encoder filled
+    its last blocks by repeating the edge pixels; the engine fills them the same way for vivid-dejpeg
+    (``fill="edge"``), so the network sees the blocks that were coded. Measured on the first 4 images at
+    quality 10: the right and bottom 8-pixel bands gain 1.42 dB on average (whole images +0.91 to +1.45);
+    with mirrored padding they gained 0.94 (0.35 to 0.58 on the first image's bands)."""
+    from vivid.engine.api import run_model
+    from vivid.engine.cache import ModelCache
+    from vivid.io.image import Image
+    from vivid.ops.degrade import jpeg
+    from vivid.train.sr_data import load_rgb
+
+    folder = SHARED / "denoise" / "CBSD68" / "GT"
+    if not folder.is_dir():
+        pytest.skip("../shared/datasets/denoise/CBSD68 is not available")
+    restorer = ModelCache().get("vivid-dejpeg", None)
+    assert restorer.descriptor.fill == "edge"
+    bands = []
+    for f in sorted(folder.glob("*.png"))[:4]:
+        clean = np.ascontiguousarray(load_rgb(f), dtype=np.float32)
+        assert clean.shape[1] % 16 and clean.shape[2] % 16
+        copy = np.ascontiguousarray(jpeg(clean, quality=10), dtype=np.float32)
+        out = np.rint(np.clip(run_model(restorer, Image(copy)).color, 0, 1) * 255) / 255
+        before, after = ((x - clean) ** 2 for x in (copy, out))
+        for band in (np.s_[:, :, -8:], np.s_[:, -8:, :]):  # the last 8 columns, the last 8 rows
+            bands.append(10 * np.log10(before[band].mean() / after[band].mean()))
+    assert np.mean(bands) > 1.2, bands

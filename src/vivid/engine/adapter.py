@@ -11,21 +11,12 @@ from collections.abc import Callable
 
 import numpy as np
 
+from vivid.engine.tiling import pad_to_multiple
 from vivid.models.base import Restorer
 from vivid.ops.color import rgb_to_ycbcr, ycbcr_to_rgb
 from vivid.ops.resize import resize_planes
 
 TileFn = Callable[[np.ndarray], np.ndarray]
-
-
-def _pad_to(x: np.ndarray, multiple: int, minimum: int) -> tuple[np.ndarray, int, int]:
-    _, h, w = x.shape
-    th = max(minimum, -(-h // multiple) * multiple)
-    tw = max(minimum, -(-w // multiple) * multiple)
-    if (th, tw) == (h, w):
-        return x, h, w
-    mode = "reflect" if h > th - h and w > tw - w else "edge"
-    return np.pad(x, ((0, 0), (0, th - h), (0, tw - w)), mode=mode), h, w
 
 
 def _resize_plane(c: np.ndarray, out_hw: tuple[int, int]) -> np.ndarray:
@@ -41,8 +32,8 @@ def make_tile_fn(restorer: Restorer, *, channels: int) -> TileFn:
     s = d.scale
 
     def run(x: np.ndarray) -> np.ndarray:
-        xp, h, w = _pad_to(x, d.size_multiple, d.min_size)
-        y = restorer(xp[None])[0]
+        _, h, w = x.shape
+        y = restorer(pad_to_multiple(x, d.size_multiple, minimum=d.min_size, fill=d.fill)[None])[0]
         return y[:, : h * s, : w * s]
 
     def fn(x: np.ndarray) -> np.ndarray:
@@ -54,7 +45,8 @@ def make_tile_fn(restorer: Restorer, *, channels: int) -> TileFn:
             out = run(rgb)
             return out.mean(axis=0, keepdims=True) if x.shape[0] == 1 else out
         if d.color_space == "gray":
-            xp, h, w = _pad_to(x, d.size_multiple, d.min_size)
+            _, h, w = x.shape
+            xp = pad_to_multiple(x, d.size_multiple, minimum=d.min_size, fill=d.fill)
             y = restorer(xp[:, None])[:, 0]  # channels as a batch
             return y[:, : h * s, : w * s]
         # "y": the model sees the BT.601 luma; chroma is resampled

@@ -26,7 +26,7 @@ from vivid.engine.options import (  # noqa: F401 - the engine's checks, importab
 from vivid.engine.plan import Plan, Step
 from vivid.engine.progress import Progress, null_progress
 from vivid.engine.routing import GRAY_CHROMA, analyze, chroma_stats, thumbnail
-from vivid.engine.tiling import auto_tile_size, iter_tiled, plan_cores, reflect_border
+from vivid.engine.tiling import auto_tile_size, iter_tiled, pad_to_multiple, plan_cores, reflect_border
 from vivid.errors import ConfigError, InputError
 from vivid.io.image import Image, from_array
 from vivid.io.read import from_pil, read_image
@@ -188,10 +188,7 @@ def run_model(
         t = tile or auto_tile_size(bytes_per_pixel=4 * 64 * max(1, s * s))
         m = d.size_multiple
         # pad the whole image once to the model's size multiple, so tiles never pad inside it
-        src = color
-        if m > 1 and (h % m or w % m):
-            mode = "reflect" if h > 1 and w > 1 else "edge"
-            src = np.pad(color, ((0, 0), (0, -h % m), (0, -w % m)), mode=mode)
+        src = pad_to_multiple(color, m, fill=d.fill)
         n_rows = len(plan_cores(src.shape[1], t))
         parts = []
         tiles = iter_tiled(fn, src, scale=s, tile=t, overlap=d.tile_overlap, multiple=m, border=d.edge_margin)

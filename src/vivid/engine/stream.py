@@ -39,7 +39,7 @@ from vivid.engine.cache import ModelCache, for_bit_depth
 from vivid.engine.options import EnhanceOptions
 from vivid.engine.plan import Plan
 from vivid.engine.progress import Progress, null_progress
-from vivid.engine.tiling import auto_tile_size, iter_tiled, plan_cores
+from vivid.engine.tiling import auto_tile_size, iter_tiled, pad_to_multiple, plan_cores
 from vivid.errors import ConfigError
 from vivid.io.image import from_array
 from vivid.io.read import DEFAULT_MAX_PIXELS, read_image_uint
@@ -219,10 +219,7 @@ def _stream(
         return y
 
     m = d.size_multiple
-    x = np.moveaxis(array, -1, 0)  # (C, H, W) view, no copy
-    if m > 1 and (h % m or w % m):
-        mode = "reflect" if h > 1 and w > 1 else "edge"
-        x = np.pad(x, ((0, 0), (0, -h % m), (0, -w % m)), mode=mode)
+    x = pad_to_multiple(np.moveaxis(array, -1, 0), m, fill=d.fill)  # (C, H, W); a view when no padding
     # cv2's bicubic (strength, alpha) reaches 2 input pixels: the cross-fade band must cover it
     overlap = max(d.tile_overlap, 4)
     if tile is None:

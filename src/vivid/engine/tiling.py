@@ -39,6 +39,21 @@ def plan_cores(length: int, tile: int) -> list[tuple[int, int]]:
     return [(edges[i], edges[i + 1]) for i in range(n)]
 
 
+def pad_to_multiple(x: np.ndarray, multiple: int, *, minimum: int = 1, fill: str = "reflect") -> np.ndarray:
+    """``x`` ``(..., H, W)`` extended at the bottom and right so that both sides are multiples of
+    ``multiple`` and at least ``minimum``; ``x`` itself when they are. ``fill="reflect"`` mirrors the image
+    (repeats its last pixels where it is too small to mirror); ``"edge"`` repeats the last row and column,
+    as a JPEG encoder fills its partial blocks, so that a model of JPEG artefacts sees the blocks the
+    encoder coded."""
+    h, w = x.shape[-2:]
+    th = max(minimum, -(-h // multiple) * multiple)
+    tw = max(minimum, -(-w // multiple) * multiple)
+    if (th, tw) == (h, w):
+        return x
+    mode = "reflect" if fill == "reflect" and h > th - h and w > tw - w else "edge"
+    return np.pad(x, [(0, 0)] * (x.ndim - 2) + [(0, th - h), (0, tw - w)], mode=mode)
+
+
 def reflect_border(x: np.ndarray, border: int) -> np.ndarray:
     """``x`` ``(C, H, W)`` extended by ``border`` mirrored pixels on every side (repeated edge pixels when
     the image is too small to mirror)."""

@@ -35,6 +35,9 @@ class ModelDescriptor:
             images are processed channel by channel).
         out_channels: channels returned (3 for colorizers fed with ``"gray"``, else as consumed).
         size_multiple: input height and width must be multiples of this (the engine pads).
+        fill: how the engine fills what it adds at the bottom and right to reach ``size_multiple``:
+            ``"reflect"`` (mirrored pixels) or ``"edge"`` (the last row and column repeated, as a JPEG
+            encoder fills its partial blocks: the JPEG-artefact remover sees the blocks that were coded).
         min_size: smallest input side the model accepts (the engine pads).
         tileable: whether the model may run on overlapping tiles (convolutional, local). Models with
             global decisions (curves from a thumbnail, NLM) say False or provide their own path.
@@ -58,6 +61,7 @@ class ModelDescriptor:
     color_space: ColorSpace = "rgb"
     out_channels: int | None = None
     size_multiple: int = 1
+    fill: Literal["reflect", "edge"] = "reflect"
     min_size: int = 1
     tileable: bool = True
     tile_overlap: int = 16

@@ -65,6 +65,7 @@ class Network:
         restorer: how it is run (:data:`RestorerKind`).
         tile_overlap: overlap in input pixels for seam-free tiles (about twice the receptive radius).
         size_multiple: input sides must be multiples of this (the engine pads).
+        fill: how the engine fills the padding (see :class:`~vivid.models.base.ModelDescriptor`).
         int8_scales: scales whose int8 graph ships with vivid (``zoo/weights``, listed in ``onnx.json``, made by
             ``vivid models quantize NAME --scale S --ship``): ``precision="int8"`` runs it without a quantise step.
         int8_auto: the scales of ``int8_scales`` whose int8 graph passed vivid's gate: at most 0.05 dB lower PSNR
@@ -81,6 +82,7 @@ class Network:
     restorer: RestorerKind = "plain"
     tile_overlap: int = 16
     size_multiple: int = 1
+    fill: Literal["reflect", "edge"] = "reflect"
     int8_scales: tuple[int, ...] = ()
     int8_auto: tuple[int, ...] = ()
     ort: SessionTuning = field(default_factory=SessionTuning)
@@ -178,7 +180,7 @@ ENTRIES: tuple[ModelEntry, ...] = (
     learned("vivid-dejpeg", "dejpeg", (1,),
             "vivid's JPEG-artefact remover: the denoiser's half-resolution U-Net trained on JPEG copies (q10-60, and q90-100 left alone)",
             Network("denoise_unet", {"channels": 32, "blocks": 4, "noise_map": False, "in_channels": 3},
-                    tile_overlap=112, size_multiple=16), speed_class="medium"),
+                    tile_overlap=112, size_multiple=16, fill="edge"), speed_class="medium"),
     learned("vivid-colorize", "colorize", (1,),
             "vivid's colorizer: U-Net over in-gamut ab bins with class rebalancing (Zhang et al. 2016 style)",
             Network("lab_bins", {"channels": 24, "temperature": 0.2, "rebalance": 0.5, "saturation": 0.8,

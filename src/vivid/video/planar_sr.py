@@ -206,7 +206,7 @@ class PlanarSR:
 
     def _luma_restorer(self, y: np.ndarray) -> np.ndarray:
         """Any other model: its stripes (or the whole plane) through the Restorer call, in numpy."""
-        from vivid.video.process import pad_batch
+        from vivid.engine.tiling import pad_to_multiple
 
         d = self.restorer.descriptor
         h, w = y.shape
@@ -215,7 +215,8 @@ class PlanarSR:
         for r0, r1 in self._spans():
             a, b = max(0, r0 - halo), min(h, r1 + halo)
             x = y[None, None, a:b].astype(np.float32) * np.float32(1 / 255)
-            o = self.restorer(pad_batch(x, d.size_multiple, d.min_size))[0, 0, (r0 - a) * s:(r1 - a) * s, : w * s]
+            x = pad_to_multiple(x, d.size_multiple, minimum=d.min_size, fill=d.fill)
+            o = self.restorer(x)[0, 0, (r0 - a) * s:(r1 - a) * s, : w * s]
             np.rint(np.clip(o * np.float32(255), *Y_RANGE), out=out[r0 * s:r1 * s], casting="unsafe")
         return out
 

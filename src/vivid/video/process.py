@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from vivid.engine.plan import Plan, Step
+from vivid.engine.tiling import pad_to_multiple
 from vivid.models.base import Restorer
 from vivid.ops.color import keep_light_chroma
 from vivid.ops.resize import resize_planes
@@ -30,17 +31,6 @@ GLOBAL_TASKS = frozenset({"lowlight", "color", "colorize"})
 def resize_batch(x: np.ndarray, hw: tuple[int, int]) -> np.ndarray:
     """Bicubic up / area down, as the engine's final resize."""
     return resize_planes(x, hw)
-
-
-def pad_batch(x: np.ndarray, multiple: int, minimum: int) -> np.ndarray:
-    """Frames ``(N, C, H, W)`` padded at the bottom and right to a multiple (and at least ``minimum``)."""
-    _, _, h, w = x.shape
-    th = max(minimum, -(-h // multiple) * multiple)
-    tw = max(minimum, -(-w // multiple) * multiple)
-    if (th, tw) == (h, w):
-        return x
-    mode = "reflect" if h > th - h and w > tw - w else "edge"
-    return np.pad(x, ((0, 0), (0, 0), (0, th - h), (0, tw - w)), mode=mode)
 
 
 def _luma601(x: np.ndarray) -> np.ndarray:
@@ -83,7 +73,7 @@ def run_batch(restorer: Restorer, x: np.ndarray) -> np.ndarray:
     n, _, h, w = x.shape
 
     def run(z: np.ndarray) -> np.ndarray:
-        y = restorer(pad_batch(z, d.size_multiple, d.min_size))
+        y = restorer(pad_to_multiple(z, d.size_multiple, minimum=d.min_size, fill=d.fill))
         return y[:, :, : h * s, : w * s]
 
     if d.task == "colorize":

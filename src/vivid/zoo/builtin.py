@@ -295,7 +295,7 @@ def builtin_descriptor(weights: ShippedWeights, *, runtime: str = "torch", diges
     float32_only = TORCH_RESTORERS[net.restorer].float32_only or runtime != "torch"
     return entry.descriptor(
         weights.scale, color_space=net.color_space, out_channels=3 if entry.task == "colorize" else None,
-        size_multiple=net.size_multiple, tileable=net.tileable, tile_overlap=net.tile_overlap,
+        size_multiple=net.size_multiple, fill=net.fill, tileable=net.tileable, tile_overlap=net.tile_overlap,
         edge_margin=EDGE_MARGIN, runtime=runtime, dtypes=("float32",) if float32_only else ("float32", "bfloat16"),
         provenance=f"vivid-trained (card: {entry.card})", sha256=digest or weights.sha256,
     )
