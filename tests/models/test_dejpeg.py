@@ -12,9 +12,9 @@ SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
 
 @pytest.mark.shared
 def test_dejpeg_gains_on_real_jpeg_copies_and_leaves_clean_photos_alone() -> None:
-    """CBSD68's first 4 photos (a test set): quality-20 copies gain (measured +0.80 to +1.39 dB, fourth stage;
-    third +0.73 to +1.21), quality-90 copies gain too (+0.38 to +0.57) and the clean originals come back at
-    50-56 dB against themselves (third stage 46-52). The first stage smoothed them: 33-41 dB on clean photos and
+    """CBSD68's first 4 photos (a test set): quality-20 copies gain (measured +0.83 to +1.46 dB, fifth stage;
+    fourth +0.80 to +1.39, third +0.73 to +1.21), quality-90 copies gain too (+0.36 to +0.57) and the clean
+    originals come back at 50.8-55.7 dB against themselves (third stage 46-52). The first stage smoothed them: 33-41 dB on clean photos and
     -1.4 dB at q90 (its card)."""
     from vivid.engine.api import enhance
     from vivid.io.image import Image
