@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
+from typing import Literal
 
 import numpy as np
 
@@ -39,7 +40,9 @@ def plan_cores(length: int, tile: int) -> list[tuple[int, int]]:
     return [(edges[i], edges[i + 1]) for i in range(n)]
 
 
-def pad_to_multiple(x: np.ndarray, multiple: int, *, minimum: int = 1, fill: str = "reflect") -> np.ndarray:
+def pad_to_multiple(
+    x: np.ndarray, multiple: int, *, minimum: int = 1, fill: Literal["reflect", "edge"] = "reflect"
+) -> np.ndarray:
     """``x`` ``(..., H, W)`` extended at the bottom and right so that both sides are multiples of
     ``multiple`` and at least ``minimum``; ``x`` itself when they are. ``fill="reflect"`` mirrors the image
     (repeats its last pixels where it is too small to mirror); ``"edge"`` repeats the last row and column,
